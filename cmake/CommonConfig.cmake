@@ -1,0 +1,19 @@
+# Settings every Slipway target shares: language level, warnings, strict Qt.
+add_library(slipway_common INTERFACE)
+add_library(Slipway::Common ALIAS slipway_common)
+
+target_compile_features(slipway_common INTERFACE cxx_std_23)
+target_compile_options(slipway_common INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+target_compile_definitions(slipway_common INTERFACE
+    QT_NO_CAST_FROM_ASCII
+    QT_NO_CAST_TO_ASCII
+    QT_NO_CAST_FROM_BYTEARRAY
+    QT_NO_URL_CAST_FROM_STRING
+    QT_NO_CONTEXTLESS_CONNECT
+    QT_NO_KEYWORDS
+    QT_USE_QSTRINGBUILDER
+    QT_STRICT_ITERATORS
+    QT_DISABLE_DEPRECATED_BEFORE=0x060400
+    QT_DISABLE_DEPRECATED_UP_TO=0x060400)
+
+set(CMAKE_CXX_EXTENSIONS OFF)

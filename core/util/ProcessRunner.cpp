@@ -1,0 +1,248 @@
+#include "util/ProcessRunner.h"
+
+#include "util/ProcessTree.h"
+
+#include <QFileInfo>
+#include <QStandardPaths>
+
+#include <csignal>
+#include <unistd.h>
+
+namespace Slipway {
+
+namespace {
+
+QString bubblewrapPath()
+{
+    static const QString path = [] {
+        const QString found = QStandardPaths::findExecutable(QStringLiteral("bwrap"));
+        if (found.isEmpty())
+            return QString();
+        // bwrap may be installed but unusable (no user namespaces for this user): try it.
+        QProcess probe;
+        probe.start(found, {QStringLiteral("--dev-bind"), QStringLiteral("/"), QStringLiteral("/"),
+                            QStringLiteral("--unshare-pid"), QStringLiteral("--proc"),
+                            QStringLiteral("/proc"), QStringLiteral("--"), QStringLiteral("true")});
+        if (!probe.waitForFinished(5000) || probe.exitStatus() != QProcess::NormalExit
+            || probe.exitCode() != 0)
+            return QString();
+        return found;
+    }();
+    return path;
+}
+
+QString seconds(std::chrono::milliseconds ms)
+{
+    if (ms.count() % 1000 == 0)
+        return QStringLiteral("%1 s").arg(ms.count() / 1000);
+    return QStringLiteral("%1 s").arg(double(ms.count()) / 1000.0, 0, 'f', 1);
+}
+
+} // namespace
+
+QString ProcessOutcome::describe() const
+{
+    switch (kind) {
+    case Kind::Exited:
+        return QStringLiteral("exited with status %1").arg(exitCode);
+    case Kind::Signalled:
+        return QStringLiteral("was killed by signal %1 (%2)")
+            .arg(signal)
+            .arg(QString::fromLocal8Bit(::strsignal(signal)));
+    case Kind::TimedOut:
+        return QStringLiteral("was stopped after the time limit of %1").arg(seconds(limit));
+    case Kind::Cancelled:
+        return QStringLiteral("was cancelled");
+    case Kind::FailedToStart:
+        return QStringLiteral("could not be started: %1").arg(errorString);
+    }
+    return {};
+}
+
+ProcessRunner::ProcessRunner(QObject *parent)
+    : QObject(parent)
+{
+    m_limitTimer.setSingleShot(true);
+    m_killTimer.setSingleShot(true);
+    connect(&m_limitTimer, &QTimer::timeout, this,
+            [this] { terminateTree(ProcessOutcome::Kind::TimedOut); });
+    connect(&m_killTimer, &QTimer::timeout, this, &ProcessRunner::killTree);
+}
+
+ProcessRunner::~ProcessRunner()
+{
+    if (m_process && m_process->state() != QProcess::NotRunning) {
+        m_done = true; // nobody listens any more
+        killTree();
+        m_process->waitForFinished(2000);
+    }
+}
+
+bool ProcessRunner::pidNamespacesAvailable()
+{
+    return !bubblewrapPath().isEmpty();
+}
+
+void ProcessRunner::start(const Spec &spec)
+{
+    m_spec = spec;
+    QMetaObject::invokeMethod(this, &ProcessRunner::launch, Qt::QueuedConnection);
+}
+
+bool ProcessRunner::isRunning() const
+{
+    return m_process && m_process->state() != QProcess::NotRunning;
+}
+
+qint64 ProcessRunner::processId() const
+{
+    return m_pid;
+}
+
+void ProcessRunner::launch()
+{
+    if (m_done)
+        return;
+    m_process = new QProcess(this);
+    m_process->setProcessEnvironment(m_spec.environment);
+    if (!m_spec.workingDirectory.isEmpty())
+        m_process->setWorkingDirectory(m_spec.workingDirectory);
+    // Own session: the tree can be found and signalled as one, and a terminal's ^C does
+    // not reach it behind our back.
+    m_process->setChildProcessModifier([] { ::setsid(); });
+    m_process->setStandardInputFile(QProcess::nullDevice());
+
+    connect(m_process, &QProcess::readyReadStandardOutput, this, [this] {
+        if (m_spec.captureStandardOutput)
+            m_captured += m_process->readAllStandardOutput();
+        else
+            drain(Channel::StandardOutput, false);
+    });
+    connect(m_process, &QProcess::readyReadStandardError, this,
+            [this] { drain(Channel::StandardError, false); });
+    connect(m_process, &QProcess::finished, this, &ProcessRunner::onFinished);
+    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error != QProcess::FailedToStart || m_done)
+            return;
+        m_done = true;
+        ProcessOutcome outcome;
+        outcome.kind = ProcessOutcome::Kind::FailedToStart;
+        outcome.errorString = m_process->errorString();
+        Q_EMIT finished(outcome);
+    });
+
+    QString program = m_spec.program;
+    QStringList arguments = m_spec.arguments;
+    const QString bwrap = m_spec.ownPidNamespace ? bubblewrapPath() : QString();
+    if (!bwrap.isEmpty()) {
+        // Same view of the file system, but a PID namespace of its own: when the command's
+        // init goes, the kernel ends every process left in it.
+        QStringList wrapped = {QStringLiteral("--dev-bind"), QStringLiteral("/"),
+                               QStringLiteral("/"), QStringLiteral("--proc"),
+                               QStringLiteral("/proc"), QStringLiteral("--unshare-pid"),
+                               QStringLiteral("--die-with-parent")};
+        if (!m_spec.workingDirectory.isEmpty())
+            wrapped << QStringLiteral("--chdir") << m_spec.workingDirectory;
+        wrapped << QStringLiteral("--") << program << arguments;
+        program = bwrap;
+        arguments = wrapped;
+    }
+    m_process->start(program, arguments);
+    m_pid = m_process->processId();
+    if (m_spec.timeout.count() > 0 && m_pid > 0)
+        m_limitTimer.start(m_spec.timeout);
+}
+
+void ProcessRunner::drain(Channel channel, bool flushPartial)
+{
+    const int index = channel == Channel::StandardOutput ? 0 : 1;
+    m_process->setReadChannel(channel == Channel::StandardOutput ? QProcess::StandardOutput
+                                                                 : QProcess::StandardError);
+    QByteArray &buffer = m_partial[index];
+    buffer += m_process->readAll();
+    qsizetype start = 0;
+    for (;;) {
+        const qsizetype newline = buffer.indexOf('\n', start);
+        if (newline < 0)
+            break;
+        QByteArray line = buffer.mid(start, newline - start);
+        if (line.endsWith('\r'))
+            line.chop(1);
+        Q_EMIT outputLine(QString::fromUtf8(line), channel);
+        start = newline + 1;
+    }
+    buffer.remove(0, start);
+    if (flushPartial && !buffer.isEmpty()) {
+        Q_EMIT outputLine(QString::fromUtf8(buffer), channel);
+        buffer.clear();
+    }
+}
+
+void ProcessRunner::onFinished(int exitCode, QProcess::ExitStatus status)
+{
+    m_limitTimer.stop();
+    m_killTimer.stop();
+    if (m_spec.captureStandardOutput)
+        m_captured += m_process->readAllStandardOutput();
+    else
+        drain(Channel::StandardOutput, true);
+    drain(Channel::StandardError, true);
+
+    // Whatever the command left behind in its session goes with it.
+    const QList<pid_t> leftovers = ProcessTree::members(pid_t(m_pid));
+    if (!leftovers.isEmpty()) {
+        ProcessTree::signalAll(pid_t(m_pid), SIGKILL);
+        ProcessTree::reap(leftovers);
+    }
+    if (m_done)
+        return;
+    m_done = true;
+
+    ProcessOutcome outcome;
+    outcome.limit = m_spec.timeout;
+    outcome.standardOutput = m_captured;
+    if (m_ending) {
+        outcome.kind = m_endReason;
+    } else if (status == QProcess::CrashExit) {
+        outcome.kind = ProcessOutcome::Kind::Signalled;
+        outcome.signal = exitCode;
+    } else {
+        outcome.kind = ProcessOutcome::Kind::Exited;
+        outcome.exitCode = exitCode;
+    }
+    Q_EMIT finished(outcome);
+}
+
+void ProcessRunner::cancel()
+{
+    if (!m_process) {
+        // Not launched yet: never start it.
+        if (!m_done) {
+            m_done = true;
+            ProcessOutcome outcome;
+            outcome.kind = ProcessOutcome::Kind::Cancelled;
+            QMetaObject::invokeMethod(
+                this, [this, outcome] { Q_EMIT finished(outcome); }, Qt::QueuedConnection);
+        }
+        return;
+    }
+    terminateTree(ProcessOutcome::Kind::Cancelled);
+}
+
+void ProcessRunner::terminateTree(ProcessOutcome::Kind reason)
+{
+    if (m_ending || !isRunning())
+        return;
+    m_ending = true;
+    m_endReason = reason;
+    ProcessTree::signalAll(pid_t(m_pid), SIGTERM);
+    m_killTimer.start(m_spec.killGrace);
+}
+
+void ProcessRunner::killTree()
+{
+    if (m_pid > 0)
+        ProcessTree::signalAll(pid_t(m_pid), SIGKILL);
+}
+
+} // namespace Slipway

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <QObject>
+#include <QPointer>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTimer>
+
+#include <chrono>
+
+namespace Slipway {
+
+// How a process tree ended.
+struct ProcessOutcome
+{
+    enum class Kind { Exited, Signalled, TimedOut, Cancelled, FailedToStart };
+    Kind kind = Kind::FailedToStart;
+    int exitCode = -1;   // Exited
+    int signal = 0;      // Signalled
+    QString errorString; // FailedToStart
+    QByteArray standardOutput; // only when captureStandardOutput was set
+
+    bool succeeded() const { return kind == Kind::Exited && exitCode == 0; }
+    // "exited with status 2", "was killed by signal 9", "timed out after 30 s", ...
+    QString describe() const;
+    std::chrono::milliseconds limit{0};
+};
+
+// Runs one command as a whole process tree: in its own session (and, when bubblewrap is
+// available, its own PID namespace, so nothing it starts can outlive it). Output arrives
+// line by line; a time limit and cancel() end the whole tree, gently first, then by force.
+class ProcessRunner : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class Channel { StandardOutput, StandardError };
+
+    struct Spec
+    {
+        QString program;
+        QStringList arguments;
+        QString workingDirectory;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        std::chrono::milliseconds timeout{0}; // 0: no limit
+        std::chrono::milliseconds killGrace{std::chrono::seconds(5)};
+        bool captureStandardOutput = false; // keep stdout for the caller instead of lines
+        bool ownPidNamespace = true;        // use bubblewrap when it is installed
+    };
+
+    explicit ProcessRunner(QObject *parent = nullptr);
+    ~ProcessRunner() override;
+
+    // Starts on the next event loop turn, so listeners connected after start() see
+    // every line.
+    void start(const Spec &spec);
+    void cancel();
+    bool isRunning() const;
+    qint64 processId() const;
+
+    static bool pidNamespacesAvailable();
+
+Q_SIGNALS:
+    void outputLine(const QString &line, Slipway::ProcessRunner::Channel channel);
+    void finished(const Slipway::ProcessOutcome &outcome);
+
+private:
+    void launch();
+    void drain(Channel channel, bool flushPartial);
+    void onFinished(int exitCode, QProcess::ExitStatus status);
+    void terminateTree(ProcessOutcome::Kind reason);
+    void killTree();
+
+    Spec m_spec;
+    QProcess *m_process = nullptr;
+    QTimer m_limitTimer;
+    QTimer m_killTimer;
+    QByteArray m_partial[2];
+    QByteArray m_captured;
+    ProcessOutcome::Kind m_endReason = ProcessOutcome::Kind::Exited;
+    bool m_ending = false;
+    bool m_done = false;
+    qint64 m_pid = 0;
+};
+
+} // namespace Slipway
+
+Q_DECLARE_METATYPE(Slipway::ProcessOutcome)

@@ -1,0 +1,140 @@
+#include "util/ProcessTree.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSet>
+
+#include <csignal>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+namespace Slipway {
+
+namespace {
+
+struct ProcStat
+{
+    pid_t pid = 0;
+    pid_t parent = 0;
+    pid_t session = 0;
+};
+
+// /proc/PID/stat: "pid (comm) state ppid pgrp session ..."; comm may hold spaces and
+// parentheses, so fields are read after the last ')'.
+bool readStat(pid_t pid, ProcStat &out)
+{
+    QFile file(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray line = file.readAll();
+    const qsizetype close = line.lastIndexOf(')');
+    if (close < 0)
+        return false;
+    const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+    if (fields.size() < 4)
+        return false;
+    out.pid = pid;
+    out.parent = fields.at(1).toInt();
+    out.session = fields.at(3).toInt();
+    return true;
+}
+
+QList<ProcStat> allProcesses()
+{
+    QList<ProcStat> result;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        bool ok = false;
+        const pid_t pid = entry.toInt(&ok);
+        ProcStat stat;
+        if (ok && readStat(pid, stat))
+            result.append(stat);
+    }
+    return result;
+}
+
+} // namespace
+
+QList<pid_t> ProcessTree::members(pid_t sessionLeader)
+{
+    if (sessionLeader <= 0)
+        return {};
+    const QList<ProcStat> processes = allProcesses();
+    QSet<pid_t> tree;
+    tree.insert(sessionLeader);
+    for (const ProcStat &p : processes) {
+        if (p.session == sessionLeader)
+            tree.insert(p.pid);
+    }
+    // Descendants that left the session (setsid) are still found through their parents.
+    bool grew = true;
+    while (grew) {
+        grew = false;
+        for (const ProcStat &p : processes) {
+            if (!tree.contains(p.pid) && tree.contains(p.parent)) {
+                tree.insert(p.pid);
+                grew = true;
+            }
+        }
+    }
+    QList<pid_t> alive;
+    for (pid_t pid : std::as_const(tree)) {
+        if (isAlive(pid))
+            alive.append(pid);
+    }
+    return alive;
+}
+
+void ProcessTree::signalAll(pid_t sessionLeader, int signal)
+{
+    // Freeze until the membership stops changing: a process forked between the scan and
+    // the signal would otherwise escape.
+    QSet<pid_t> stopped;
+    for (int round = 0; round < 10; ++round) {
+        const QList<pid_t> now = members(sessionLeader);
+        bool added = false;
+        for (pid_t pid : now) {
+            if (!stopped.contains(pid)) {
+                ::kill(pid, SIGSTOP);
+                stopped.insert(pid);
+                added = true;
+            }
+        }
+        if (!added)
+            break;
+    }
+    ::kill(-sessionLeader, signal);
+    for (pid_t pid : std::as_const(stopped))
+        ::kill(pid, signal);
+    if (signal != SIGKILL) {
+        for (pid_t pid : std::as_const(stopped))
+            ::kill(pid, SIGCONT);
+    }
+}
+
+bool ProcessTree::isAlive(pid_t pid)
+{
+    // A zombie has already exited: it only waits to be reaped.
+    QFile file(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray line = file.readAll();
+    const qsizetype close = line.lastIndexOf(')');
+    return close >= 0 && line.size() > close + 2 && line.at(close + 2) != 'Z'
+           && line.at(close + 2) != 'X';
+}
+
+void ProcessTree::becomeSubreaper()
+{
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+void ProcessTree::reap(const QList<pid_t> &pids)
+{
+    for (pid_t pid : pids) {
+        int status = 0;
+        ::waitpid(pid, &status, WNOHANG);
+    }
+}
+
+} // namespace Slipway

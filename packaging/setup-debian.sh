@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Slipway needs to build, run and test.
+# Idempotent: packages already present are left alone; runs as root or through sudo.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake ninja-build g++ pkg-config clang-format git
+  # libraries
+  qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qtkeychain-qt6-dev
+  libarchive-dev libyaml-cpp-dev libboost1.81-dev
+  # container runtime
+  bash bubblewrap procps
+  # the stack the built-in buildpacks compile and run on
+  python3 python3-venv nodejs npm golang-go default-jdk-headless tomcat10-user
+  # tools the tests and benchmarks use
+  curl tar gzip bzip2 xz-utils zip unzip
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  # A package counts as present only when dpkg says it is fully installed.
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+# Node.js may come from outside Debian's archive (a newer node with its own npm):
+# then Debian's nodejs/npm are not needed and would conflict.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  filtered=()
+  for p in "${missing[@]}"; do
+    [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p")
+  done
+  missing=("${filtered[@]}")
+fi
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo_cmd=(sudo)
+  else
+    echo "setup: these packages are missing and neither root nor sudo is available: ${missing[*]}" >&2
+    echo "setup: install them as root, then run this again." >&2
+    exit 1
+  fi
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
