@@ -11,6 +11,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -40,7 +41,8 @@ int usageError(const QString &message)
 {
     err() << "slipctl build: " << message << '\n'
           << "Usage: slipctl build SOURCE --slug OUT.tgz [--app NAME] [--buildpack REF]... "
-             "[--env K=V]... [--cache DIR] [--ref REF] [--timeout SECONDS] [--json]\n";
+             "[--env K=V]... [--cache DIR] [--ref REF] [--timeout SECONDS] "
+             "[--max-source-size MB] [--json]\n";
     err().flush();
     return 2;
 }
@@ -203,19 +205,27 @@ int runBuildCommand(const QStringList &arguments)
     });
     int exitCode = 1;
     QObject::connect(&pipeline, &BuildPipeline::finished, &pipeline,
-                     [&](const BuildOutcome &outcome) {
+                     [&](const BuildOutcome &finished) {
+                         BuildOutcome outcome = finished;
                          QString recordPath;
                          if (outcome.succeeded()) {
                              recordPath = releaseRecordPath(request.slugPath);
                              if (Result<void> saved = outcome.release.save(recordPath); !saved) {
+                                 // A slug without its release record is not a release: fail
+                                 // the build rather than report a success nobody can deploy.
                                  log << " !     " << saved.error().message << '\n';
+                                 QFile::remove(request.slugPath);
+                                 outcome.status = BuildOutcome::Status::BuildError;
+                                 outcome.error = saved.error().message;
                                  recordPath.clear();
+                             } else {
+                                 log << "-----> Slug " << outcome.release.slugPath() << " ("
+                                     << FileTree::humanSize(outcome.release.slugSize()) << ")\n"
+                                     << "       Process types: "
+                                     << outcome.release.processTypes().keys().join(
+                                            QStringLiteral(", "))
+                                     << '\n';
                              }
-                             log << "-----> Slug " << outcome.release.slugPath() << " ("
-                                 << FileTree::humanSize(outcome.release.slugSize) << ")\n"
-                                 << "       Process types: "
-                                 << outcome.release.processTypes().keys().join(QStringLiteral(", "))
-                                 << '\n';
                          }
                          log << "-----> Build " << BuildOutcome::statusName(outcome.status) << " in "
                              << QString::number(double(outcome.totalMilliseconds()) / 1000.0, 'f', 1)

@@ -25,12 +25,19 @@ int main(int argc, char *argv[])
     const QString command = arguments.value(1);
     if (command == QLatin1String("build"))
         return runBuildCommand(arguments);
-    if (command.isEmpty() || command == QLatin1String("--help") || command == QLatin1String("help")) {
+    if (command == QLatin1String("--help") || command == QLatin1String("-h") ||
+        command == QLatin1String("help")) {
         QTextStream out(stdout);
         printUsage(out);
-        return command.isEmpty() ? 2 : 0;
+        return 0;
     }
     QTextStream err(stderr);
+    if (command.isEmpty()) {
+        // A usage error: the usage goes where errors go, so stdout stays clean for scripts.
+        err << "slipctl: give a command\n";
+        printUsage(err);
+        return 2;
+    }
     err << "slipctl: unknown command '" << command << "'\n";
     printUsage(err);
     return 2;

@@ -48,6 +48,7 @@ QJsonObject Release::toJson() const
                      {QStringLiteral("sha256"), QString::fromLatin1(m_data.slugSha256)}}},
         {QStringLiteral("process_types"), mapToJson(m_data.processTypes)},
         {QStringLiteral("config_defaults"), mapToJson(m_data.configDefaults)},
+        {QStringLiteral("config"), mapToJson(m_data.config)},
         {QStringLiteral("buildpacks"), buildpacks},
         {QStringLiteral("selection_rule"), m_data.selectionRule},
         {QStringLiteral("source_version"), m_data.sourceVersion},
@@ -68,6 +69,7 @@ Result<Release> Release::fromJson(const QJsonObject &object)
     data.slugSha256 = slug.value(QStringLiteral("sha256")).toString().toLatin1();
     data.processTypes = mapFromJson(object.value(QStringLiteral("process_types")).toObject());
     data.configDefaults = mapFromJson(object.value(QStringLiteral("config_defaults")).toObject());
+    data.config = mapFromJson(object.value(QStringLiteral("config")).toObject());
     const QJsonArray buildpacks = object.value(QStringLiteral("buildpacks")).toArray();
     for (const QJsonValue &value : buildpacks) {
         const QJsonObject used = value.toObject();

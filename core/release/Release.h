@@ -33,6 +33,7 @@ public:
         QByteArray slugSha256;
         QMap<QString, QString> processTypes;
         QMap<QString, QString> configDefaults; // buildpacks' config_vars
+        QMap<QString, QString> config;         // the app's config vars when it was made
         QList<UsedBuildpack> buildpacks;
         QString selectionRule;
         QString sourceVersion;
@@ -50,6 +51,8 @@ public:
     const QByteArray &slugSha256() const { return m_data.slugSha256; }
     const QMap<QString, QString> &processTypes() const { return m_data.processTypes; }
     const QMap<QString, QString> &configDefaults() const { return m_data.configDefaults; }
+    const QMap<QString, QString> &config() const { return m_data.config; }
+    const Data &data() const { return m_data; }
     const QList<UsedBuildpack> &buildpacks() const { return m_data.buildpacks; }
     const QString &selectionRule() const { return m_data.selectionRule; }
     const QString &sourceVersion() const { return m_data.sourceVersion; }

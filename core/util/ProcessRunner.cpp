@@ -83,6 +83,11 @@ bool ProcessRunner::pidNamespacesAvailable()
     return !bubblewrapPath().isEmpty();
 }
 
+QString ProcessRunner::bubblewrapProgram()
+{
+    return bubblewrapPath();
+}
+
 void ProcessRunner::start(const Spec &spec)
 {
     m_spec = spec;
@@ -133,8 +138,14 @@ void ProcessRunner::launch()
 
     QString program = m_spec.program;
     QStringList arguments = m_spec.arguments;
-    const QString bwrap = m_spec.ownPidNamespace ? bubblewrapPath() : QString();
-    if (!bwrap.isEmpty()) {
+    const QString bwrap = (m_spec.ownPidNamespace || !m_spec.sandboxArguments.isEmpty())
+                              ? bubblewrapPath()
+                              : QString();
+    if (!bwrap.isEmpty() && !m_spec.sandboxArguments.isEmpty()) {
+        arguments = m_spec.sandboxArguments + QStringList{QStringLiteral("--"), program} + arguments;
+        program = bwrap;
+        m_wrapped = true;
+    } else if (!bwrap.isEmpty()) {
         // Same view of the file system, but a PID namespace of its own: when the command's
         // init goes, the kernel ends every process left in it.
         QStringList wrapped = {QStringLiteral("--dev-bind"), QStringLiteral("/"),
@@ -146,6 +157,7 @@ void ProcessRunner::launch()
         wrapped << QStringLiteral("--") << program << arguments;
         program = bwrap;
         arguments = wrapped;
+        m_wrapped = true;
     }
     m_process->start(program, arguments);
     m_pid = m_process->processId();
@@ -201,15 +213,23 @@ void ProcessRunner::onFinished(int exitCode, QProcess::ExitStatus status)
     ProcessOutcome outcome;
     outcome.limit = m_spec.timeout;
     outcome.standardOutput = m_captured;
-    if (m_ending) {
-        outcome.kind = m_endReason;
-    } else if (status == QProcess::CrashExit) {
+    outcome.forced = m_forced;
+    if (status == QProcess::CrashExit) {
         outcome.kind = ProcessOutcome::Kind::Signalled;
         outcome.signal = exitCode;
+    } else if (m_wrapped && exitCode > 128 && exitCode < 128 + 65) {
+        // bubblewrap reports a command killed by a signal as 128 + signal, like a shell.
+        outcome.kind = ProcessOutcome::Kind::Signalled;
+        outcome.signal = exitCode - 128;
+        outcome.exitCode = exitCode;
     } else {
         outcome.kind = ProcessOutcome::Kind::Exited;
         outcome.exitCode = exitCode;
     }
+    if (status == QProcess::CrashExit)
+        outcome.exitCode = -1;
+    if (m_ending)
+        outcome.kind = m_endReason;
     Q_EMIT finished(outcome);
 }
 
@@ -229,20 +249,43 @@ void ProcessRunner::cancel()
     terminateTree(ProcessOutcome::Kind::Cancelled);
 }
 
+void ProcessRunner::stop(std::chrono::milliseconds grace)
+{
+    m_spec.killGrace = grace;
+    cancel();
+}
+
+void ProcessRunner::kill()
+{
+    if (!isRunning()) {
+        cancel();
+        return;
+    }
+    if (!m_ending) {
+        m_ending = true;
+        m_endReason = ProcessOutcome::Kind::Cancelled;
+    }
+    killTree();
+}
+
 void ProcessRunner::terminateTree(ProcessOutcome::Kind reason)
 {
     if (m_ending || !isRunning())
         return;
     m_ending = true;
     m_endReason = reason;
-    ProcessTree::signalAll(pid_t(m_pid), SIGTERM);
+    // Under bubblewrap the root is bwrap itself: a SIGTERM would make it kill everything
+    // at once, so only the processes it runs get the chance to stop cleanly.
+    ProcessTree::signalAll(pid_t(m_pid), SIGTERM, m_wrapped);
     m_killTimer.start(m_spec.killGrace);
 }
 
 void ProcessRunner::killTree()
 {
-    if (m_pid > 0)
+    if (m_pid > 0 && isRunning()) {
+        m_forced = true;
         ProcessTree::signalAll(pid_t(m_pid), SIGKILL);
+    }
 }
 
 } // namespace Slipway

@@ -19,6 +19,7 @@ struct ProcessOutcome
     int signal = 0;      // Signalled
     QString errorString; // FailedToStart
     QByteArray standardOutput; // only when captureStandardOutput was set
+    bool forced = false;       // SIGKILL was needed after the grace period
 
     bool succeeded() const { return kind == Kind::Exited && exitCode == 0; }
     // "exited with status 2", "was killed by signal 9", "timed out after 30 s", ...
@@ -46,6 +47,9 @@ public:
         std::chrono::milliseconds killGrace{std::chrono::seconds(5)};
         bool captureStandardOutput = false; // keep stdout for the caller instead of lines
         bool ownPidNamespace = true;        // use bubblewrap when it is installed
+        // Full bubblewrap options (before `--`) for a sandboxed container; when set they
+        // replace the plain PID namespace above. Needs bubblewrap.
+        QStringList sandboxArguments;
     };
 
     explicit ProcessRunner(QObject *parent = nullptr);
@@ -54,11 +58,17 @@ public:
     // Starts on the next event loop turn, so listeners connected after start() see
     // every line.
     void start(const Spec &spec);
+    // SIGTERM to the tree, SIGKILL after the spec's killGrace. finished() reports Cancelled.
     void cancel();
+    // The same with an explicit grace period.
+    void stop(std::chrono::milliseconds grace);
+    // SIGKILL to the whole tree at once.
+    void kill();
     bool isRunning() const;
     qint64 processId() const;
 
     static bool pidNamespacesAvailable();
+    static QString bubblewrapProgram();
 
 Q_SIGNALS:
     void outputLine(const QString &line, Slipway::ProcessRunner::Channel channel);
@@ -80,6 +90,8 @@ private:
     ProcessOutcome::Kind m_endReason = ProcessOutcome::Kind::Exited;
     bool m_ending = false;
     bool m_done = false;
+    bool m_forced = false;
+    bool m_wrapped = false;
     qint64 m_pid = 0;
 };
 

@@ -85,7 +85,7 @@ QList<pid_t> ProcessTree::members(pid_t sessionLeader)
     return alive;
 }
 
-void ProcessTree::signalAll(pid_t sessionLeader, int signal)
+void ProcessTree::signalAll(pid_t sessionLeader, int signal, bool sparingLeader)
 {
     // Freeze until the membership stops changing: a process forked between the scan and
     // the signal would otherwise escape.
@@ -103,9 +103,12 @@ void ProcessTree::signalAll(pid_t sessionLeader, int signal)
         if (!added)
             break;
     }
-    ::kill(-sessionLeader, signal);
-    for (pid_t pid : std::as_const(stopped))
-        ::kill(pid, signal);
+    if (!sparingLeader)
+        ::kill(-sessionLeader, signal);
+    for (pid_t pid : std::as_const(stopped)) {
+        if (!(sparingLeader && pid == sessionLeader))
+            ::kill(pid, signal);
+    }
     if (signal != SIGKILL) {
         for (pid_t pid : std::as_const(stopped))
             ::kill(pid, SIGCONT);

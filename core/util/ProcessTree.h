@@ -15,7 +15,7 @@ public:
 
     // Stops the whole tree first so nothing can fork while it is being signalled, then
     // sends `signal` to every member and lets them run again to receive it.
-    static void signalAll(pid_t sessionLeader, int signal);
+    static void signalAll(pid_t sessionLeader, int signal, bool sparingLeader = false);
 
     static bool isAlive(pid_t pid);
 

@@ -36,10 +36,11 @@ quint16 freePort()
     return server.serverPort();
 }
 
-HttpResponse httpGet(const QString &url, int timeoutMs)
+namespace {
+
+HttpResponse fetch(QNetworkRequest request, int timeoutMs)
 {
     QNetworkAccessManager manager;
-    QNetworkRequest request{QUrl(url)};
     request.setTransferTimeout(timeoutMs);
     QNetworkReply *reply = manager.get(request);
     QEventLoop loop;
@@ -58,6 +59,20 @@ HttpResponse httpGet(const QString &url, int timeoutMs)
     }
     reply->deleteLater();
     return response;
+}
+
+} // namespace
+
+HttpResponse httpGet(const QString &url, int timeoutMs)
+{
+    return fetch(QNetworkRequest(QUrl(url)), timeoutMs);
+}
+
+HttpResponse routedGet(quint16 routerPort, const QString &app, const QString &path, int timeoutMs)
+{
+    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(routerPort).arg(path)));
+    request.setRawHeader("Host", app.toUtf8() + ".localhost:" + QByteArray::number(routerPort));
+    return fetch(request, timeoutMs);
 }
 
 int run(const QString &program, const QStringList &arguments, const QString &workingDirectory,

@@ -1,0 +1,628 @@
+#include "build/BuildPipeline.h"
+
+#include "buildpack/BuildpackFetcher.h"
+#include "buildpack/BuildpacksFile.h"
+#include "release/ConfigVars.h"
+#include "release/Procfile.h"
+#include "slug/SlugWriter.h"
+#include "source/SourceFetcher.h"
+#include "util/Background.h"
+#include "util/FileTree.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+namespace Slipway {
+
+namespace {
+
+constexpr std::chrono::milliseconds DetectTimeout{std::chrono::minutes(2)};
+constexpr std::chrono::milliseconds ReleaseTimeout{std::chrono::minutes(2)};
+const QString DefaultPath = QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+
+QString firstLine(const QByteArray &output)
+{
+    return QString::fromUtf8(output).section(QLatin1Char('\n'), 0, 0).trimmed();
+}
+
+QString durationText(std::chrono::milliseconds limit)
+{
+    const qint64 seconds = limit.count() / 1000;
+    if (seconds >= 60 && seconds % 60 == 0)
+        return QStringLiteral("%1 min").arg(seconds / 60);
+    return QStringLiteral("%1 s").arg(seconds);
+}
+
+} // namespace
+
+BuildPipeline::BuildPipeline(BuildRequest request, QObject *parent)
+    : QObject(parent)
+    , m_request(std::move(request))
+{}
+
+BuildPipeline::~BuildPipeline()
+{
+    m_cancelled = true;
+}
+
+const QList<BuildPipeline::Step> &BuildPipeline::recipe()
+{
+    static const QList<Step> steps = {
+        {"fetch", &BuildPipeline::fetchSource},
+        {"select", &BuildPipeline::chooseBuildpacks},
+        {"detect", &BuildPipeline::detectBuildpacks},
+        {"compile", &BuildPipeline::compileBuildpacks},
+        {"release", &BuildPipeline::readReleases},
+        {"slug", &BuildPipeline::writeSlug},
+    };
+    return steps;
+}
+
+void BuildPipeline::start()
+{
+    m_deadline = QDeadlineTimer(m_request.timeout);
+    QMetaObject::invokeMethod(this, [this] { runStep(0); }, Qt::QueuedConnection);
+}
+
+void BuildPipeline::cancel()
+{
+    if (m_finished)
+        return;
+    m_cancelled = true;
+    if (m_sourceFetcher)
+        m_sourceFetcher->cancel();
+    if (m_buildpackFetcher)
+        m_buildpackFetcher->cancel();
+    if (m_script)
+        m_script->cancel();
+    // Steps running on the thread pool notice the flag and end with "cancelled".
+    if (!m_sourceFetcher && !m_buildpackFetcher && !m_script && m_step >= 0
+        && QByteArray(recipe().at(m_step).phase) != "slug")
+        fail(QStringLiteral("cancelled"));
+}
+
+void BuildPipeline::runStep(int index)
+{
+    if (m_finished)
+        return;
+    if (m_cancelled) {
+        fail(QStringLiteral("cancelled"));
+        return;
+    }
+    if (index >= recipe().size()) {
+        m_outcome.status = BuildOutcome::Status::Success;
+        finish();
+        return;
+    }
+    m_step = index;
+    m_phaseTimer.start();
+    Q_EMIT phaseStarted(QString::fromLatin1(recipe().at(index).phase));
+    (this->*recipe().at(index).run)();
+}
+
+void BuildPipeline::stepDone()
+{
+    if (m_finished)
+        return;
+    m_outcome.phases.append({QString::fromLatin1(recipe().at(m_step).phase), m_phaseTimer.elapsed()});
+    runStep(m_step + 1);
+}
+
+void BuildPipeline::fail(const QString &message)
+{
+    if (m_finished)
+        return;
+    if (m_step >= 0)
+        m_outcome.phases.append({QString::fromLatin1(recipe().at(m_step).phase), m_phaseTimer.elapsed()});
+    if (m_cancelled) {
+        m_outcome.status = BuildOutcome::Status::Aborted;
+        m_outcome.error = QStringLiteral("the build was cancelled");
+    } else {
+        m_outcome.status = BuildOutcome::Status::BuildError;
+        m_outcome.error = message;
+        Q_EMIT logLine(QStringLiteral(" !     ") + message);
+    }
+    finish();
+}
+
+void BuildPipeline::finish()
+{
+    m_finished = true;
+    if (!m_request.workDirectory.isEmpty())
+        QDir(m_request.workDirectory).removeRecursively();
+    Q_EMIT finished(m_outcome);
+}
+
+Result<void> BuildPipeline::prepareBuildFolders()
+{
+    const QString work = m_request.workDirectory;
+    m_envDirectory = work + QStringLiteral("/env");
+    for (const QString &folder : QStringList{m_envDirectory, work + QStringLiteral("/home"),
+                                  work + QStringLiteral("/tmp"), m_request.cacheDirectory}) {
+        if (!QDir().mkpath(folder))
+            return failure(QStringLiteral("cannot create the build folder '%1'").arg(folder));
+    }
+    // ENV_DIR: one file per config var, never exported into compile's environment.
+    for (auto it = m_request.config.cbegin(); it != m_request.config.cend(); ++it) {
+        if (Result<void> valid = ConfigVar::validateName(it.key()); !valid)
+            return valid;
+        QFile file(m_envDirectory + QLatin1Char('/') + it.key());
+        if (!file.open(QIODevice::WriteOnly) || file.write(it.value().toUtf8()) < 0)
+            return failure(QStringLiteral("cannot write the config var %1 to ENV_DIR").arg(it.key()));
+    }
+    m_environment = QProcessEnvironment();
+    m_environment.insert(QStringLiteral("PATH"), DefaultPath);
+    m_environment.insert(QStringLiteral("HOME"), work + QStringLiteral("/home"));
+    m_environment.insert(QStringLiteral("TMPDIR"), work + QStringLiteral("/tmp"));
+    m_environment.insert(QStringLiteral("LANG"), QStringLiteral("C.UTF-8"));
+    m_environment.insert(QStringLiteral("STACK"), m_request.stack);
+    m_environment.insert(QStringLiteral("APP"), m_request.app);
+    m_environment.insert(QStringLiteral("SOURCE_VERSION"), m_sourceVersion);
+    return {};
+}
+
+// ---- fetch ---------------------------------------------------------------------------
+
+void BuildPipeline::fetchSource()
+{
+    if (!QDir().mkpath(m_request.workDirectory)) {
+        fail(QStringLiteral("cannot create the work folder '%1'").arg(m_request.workDirectory));
+        return;
+    }
+    SourceFetcher::Options options;
+    options.sizeLimit = m_request.sourceSizeLimit;
+    auto *fetcher = new SourceFetcher(m_request.source, m_request.workDirectory, options, this);
+    m_sourceFetcher = fetcher;
+    connect(fetcher, &SourceFetcher::logLine, this, &BuildPipeline::logLine);
+    connect(fetcher, &SourceFetcher::downloadProgress, this, &BuildPipeline::downloadProgress);
+    connect(fetcher, &SourceFetcher::finished, this,
+            [this, fetcher](const Result<FetchedSource> &fetched) {
+                fetcher->deleteLater();
+                if (!fetched) {
+                    fail(fetched.error().message);
+                    return;
+                }
+                m_outcome.sourceSize = fetched->sizeBytes;
+                m_sourceVersion = fetched->version;
+                m_appDirectory = fetched->directory;
+                const QString projectDir = m_request.config.value(QStringLiteral("PROJECT_DIR")).trimmed();
+                if (!projectDir.isEmpty()) {
+                    const QString root = QFileInfo(m_appDirectory).canonicalFilePath();
+                    const QString candidate =
+                        QFileInfo(m_appDirectory + QLatin1Char('/') + projectDir).canonicalFilePath();
+                    if (QDir::isAbsolutePath(projectDir) || candidate.isEmpty()
+                        || !QFileInfo(candidate).isDir()
+                        || !QString(candidate + QLatin1Char('/')).startsWith(root + QLatin1Char('/'))) {
+                        fail(QStringLiteral("PROJECT_DIR is '%1', which is not a folder inside the "
+                                            "source; set it to a relative path such as 'server'")
+                                 .arg(projectDir));
+                        return;
+                    }
+                    m_appDirectory = candidate;
+                    Q_EMIT logLine(QStringLiteral("-----> Building the subfolder %1 (PROJECT_DIR)")
+                                       .arg(projectDir));
+                }
+                if (Result<void> prepared = prepareBuildFolders(); !prepared) {
+                    fail(prepared.error().message);
+                    return;
+                }
+                stepDone();
+            });
+    fetcher->start();
+}
+
+// ---- select --------------------------------------------------------------------------
+
+void BuildPipeline::useBuildpacks(const QList<BuildpackRef> &refs, const QString &rule)
+{
+    m_outcome.selectionRule = rule;
+    Q_EMIT logLine(QStringLiteral("-----> Buildpacks chosen by %1").arg(rule));
+    auto *fetcher = new BuildpackFetcher(m_request.builtinBuildpacksDirectory,
+                                         m_request.buildpackCacheDirectory, this);
+    m_buildpackFetcher = fetcher;
+    connect(fetcher, &BuildpackFetcher::logLine, this, &BuildPipeline::logLine);
+    connect(fetcher, &BuildpackFetcher::finished, this,
+            [this, fetcher](const Result<QList<Buildpack>> &fetched) {
+                fetcher->deleteLater();
+                if (!fetched) {
+                    fail(fetched.error().message);
+                    return;
+                }
+                m_buildpacks = *fetched;
+                stepDone();
+            });
+    fetcher->fetch(refs);
+}
+
+void BuildPipeline::chooseBuildpacks()
+{
+    // First rule that applies wins, as on Scalingo and Heroku.
+    const QString buildpackUrl = m_request.config.value(QStringLiteral("BUILDPACK_URL")).trimmed();
+    if (!buildpackUrl.isEmpty()) {
+        Result<BuildpackRef> ref = BuildpackRef::parse(buildpackUrl, m_appDirectory);
+        if (!ref) {
+            fail(QStringLiteral("BUILDPACK_URL: %1").arg(ref.error().message));
+            return;
+        }
+        useBuildpacks({*ref}, QStringLiteral("the BUILDPACK_URL config var"));
+        return;
+    }
+    if (!m_request.appBuildpacks.isEmpty()) {
+        QList<BuildpackRef> refs;
+        for (const QString &text : std::as_const(m_request.appBuildpacks)) {
+            Result<BuildpackRef> ref = BuildpackRef::parse(text);
+            if (!ref) {
+                fail(ref.error().message);
+                return;
+            }
+            refs.append(*ref);
+        }
+        useBuildpacks(refs, QStringLiteral("the buildpack list set for the app"));
+        return;
+    }
+    QFile buildpacksFile(m_appDirectory + QStringLiteral("/.buildpacks"));
+    if (buildpacksFile.exists()) {
+        if (!buildpacksFile.open(QIODevice::ReadOnly)) {
+            fail(QStringLiteral("cannot read .buildpacks: %1").arg(buildpacksFile.errorString()));
+            return;
+        }
+        Result<QList<BuildpackRef>> refs =
+            BuildpacksFile::parse(buildpacksFile.read(1024 * 1024), m_appDirectory);
+        if (!refs) {
+            fail(refs.error().message);
+            return;
+        }
+        if (!refs->isEmpty()) {
+            useBuildpacks(*refs, QStringLiteral("the .buildpacks file"));
+            return;
+        }
+    }
+    const QString buildpackName = m_request.config.value(QStringLiteral("BUILDPACK_NAME")).trimmed();
+    if (!buildpackName.isEmpty()) {
+        Result<BuildpackRef> ref = BuildpackRef::parse(buildpackName);
+        if (!ref || ref->kind() != BuildpackRef::Kind::BuiltIn) {
+            fail(QStringLiteral("BUILDPACK_NAME is '%1', which is not a built-in buildpack; the "
+                                "built-in ones are: %2")
+                     .arg(buildpackName, BuildpackFetcher::builtinNames(
+                                             m_request.builtinBuildpacksDirectory)
+                                             .join(QStringLiteral(", "))));
+            return;
+        }
+        useBuildpacks({*ref}, QStringLiteral("the BUILDPACK_NAME config var"));
+        return;
+    }
+    m_autoDetect = true;
+    QList<BuildpackRef> refs;
+    const QStringList names = BuildpackFetcher::builtinNames(m_request.builtinBuildpacksDirectory);
+    for (const QString &name : names) {
+        if (Result<BuildpackRef> ref = BuildpackRef::parse(name))
+            refs.append(*ref);
+    }
+    if (refs.isEmpty()) {
+        fail(QStringLiteral("no built-in buildpacks were found in %1; reinstall Slipway")
+                 .arg(m_request.builtinBuildpacksDirectory));
+        return;
+    }
+    useBuildpacks(refs, QStringLiteral("auto-detection"));
+}
+
+// ---- detect --------------------------------------------------------------------------
+
+void BuildPipeline::runScript(const Buildpack &buildpack, const QString &script,
+                              const QStringList &arguments, std::chrono::milliseconds timeout,
+                              bool capture, std::function<void(const ProcessOutcome &)> then)
+{
+    auto *runner = new ProcessRunner(this);
+    m_script = runner;
+    ProcessRunner::Spec spec;
+    spec.program = buildpack.script(script);
+    spec.arguments = arguments;
+    spec.workingDirectory = buildpack.directory;
+    spec.environment = m_environment;
+    spec.timeout = timeout;
+    spec.captureStandardOutput = capture;
+    // Only compile does real work that may start daemons; detect and release are short
+    // and still run in a session of their own that ends with them.
+    spec.ownPidNamespace = script == QLatin1String("compile");
+    // Captured scripts (detect, release) keep stdout for us but still show their stderr.
+    connect(runner, &ProcessRunner::outputLine, this,
+            [this](const QString &line, ProcessRunner::Channel) { Q_EMIT logLine(line); });
+    connect(runner, &ProcessRunner::finished, this,
+            [this, runner, then = std::move(then)](const ProcessOutcome &outcome) {
+                runner->deleteLater();
+                if (m_cancelled) {
+                    fail(QStringLiteral("cancelled"));
+                    return;
+                }
+                then(outcome);
+            });
+    runner->start(spec);
+}
+
+void BuildPipeline::detectBuildpacks()
+{
+    m_detectNames.clear();
+    if (m_autoDetect)
+        autoDetectNext(0);
+    else
+        detectNext(0);
+}
+
+void BuildPipeline::autoDetectNext(int index)
+{
+    if (index >= m_buildpacks.size()) {
+        QStringList tried;
+        for (const Buildpack &buildpack : std::as_const(m_buildpacks))
+            tried.append(buildpack.name());
+        fail(QStringLiteral("no buildpack detected this app; tried %1. Add a Procfile, set "
+                            "BUILDPACK_NAME, or choose buildpacks for the app")
+                 .arg(tried.join(QStringLiteral(", "))));
+        return;
+    }
+    const Buildpack buildpack = m_buildpacks.at(index);
+    runScript(buildpack, QStringLiteral("detect"), {m_appDirectory}, DetectTimeout, true,
+              [this, index, buildpack](const ProcessOutcome &outcome) {
+                  if (!outcome.succeeded()) {
+                      autoDetectNext(index + 1);
+                      return;
+                  }
+                  QString name = firstLine(outcome.standardOutput);
+                  if (name.isEmpty())
+                      name = buildpack.name();
+                  m_buildpacks = {buildpack};
+                  m_detectNames = {name};
+                  Q_EMIT logLine(QStringLiteral("-----> %1 app detected (buildpack %2)")
+                                     .arg(name, buildpack.name()));
+                  stepDone();
+              });
+}
+
+void BuildPipeline::detectNext(int index)
+{
+    if (index >= m_buildpacks.size()) {
+        stepDone();
+        return;
+    }
+    const Buildpack buildpack = m_buildpacks.at(index);
+    if (!QFileInfo(buildpack.script(QStringLiteral("detect"))).isExecutable()) {
+        Q_EMIT logLine(QStringLiteral(" !     Buildpack %1 has no bin/detect; running it anyway")
+                           .arg(buildpack.name()));
+        m_detectNames.append(QString());
+        detectNext(index + 1);
+        return;
+    }
+    runScript(buildpack, QStringLiteral("detect"), {m_appDirectory}, DetectTimeout, true,
+              [this, index, buildpack](const ProcessOutcome &outcome) {
+                  if (outcome.succeeded()) {
+                      QString name = firstLine(outcome.standardOutput);
+                      if (name.isEmpty())
+                          name = buildpack.name();
+                      m_detectNames.append(name);
+                      Q_EMIT logLine(QStringLiteral("-----> %1 app detected (buildpack %2)")
+                                         .arg(name, buildpack.name()));
+                  } else {
+                      // Chosen explicitly: a failed detect is only a warning.
+                      m_detectNames.append(QString());
+                      Q_EMIT logLine(QStringLiteral(" !     Buildpack %1 did not detect this app "
+                                                    "(bin/detect %2); running it as chosen")
+                                         .arg(buildpack.name(), outcome.describe()));
+                  }
+                  detectNext(index + 1);
+              });
+}
+
+// ---- compile -------------------------------------------------------------------------
+
+void BuildPipeline::compileBuildpacks()
+{
+    m_outcome.buildpacks.clear();
+    for (int i = 0; i < m_buildpacks.size(); ++i)
+        m_outcome.buildpacks.append({m_buildpacks.at(i).ref.text(), m_detectNames.value(i)});
+    compileNext(0);
+}
+
+void BuildPipeline::compileNext(int index)
+{
+    if (index >= m_buildpacks.size()) {
+        stepDone();
+        return;
+    }
+    const Buildpack buildpack = m_buildpacks.at(index);
+    const QString title = m_detectNames.value(index).isEmpty()
+                              ? buildpack.name()
+                              : QStringLiteral("%1 (%2)").arg(m_detectNames.value(index), buildpack.name());
+    Q_EMIT sectionStarted(title);
+    if (m_buildpacks.size() > 1) {
+        Q_EMIT logLine(QStringLiteral("-----> Running buildpack %1 of %2: %3")
+                           .arg(index + 1)
+                           .arg(m_buildpacks.size())
+                           .arg(title));
+    }
+    const auto remaining = std::chrono::milliseconds(qMax<qint64>(1, m_deadline.remainingTime()));
+    runScript(buildpack, QStringLiteral("compile"),
+              {m_appDirectory, m_request.cacheDirectory, m_envDirectory}, remaining, false,
+              [this, index, buildpack](const ProcessOutcome &outcome) {
+                  if (outcome.kind == ProcessOutcome::Kind::TimedOut) {
+                      fail(QStringLiteral("the build ran past its time limit of %1: buildpack %2 "
+                                          "was stopped with all its processes; raise the limit "
+                                          "if the build needs longer")
+                               .arg(durationText(m_request.timeout), buildpack.name()));
+                      return;
+                  }
+                  if (!outcome.succeeded()) {
+                      fail(QStringLiteral("buildpack %1 failed to compile the app: bin/compile "
+                                          "%2; the log above says why")
+                               .arg(buildpack.name(), outcome.describe()));
+                      return;
+                  }
+                  sourceExportFile(index);
+              });
+}
+
+void BuildPipeline::sourceExportFile(int index)
+{
+    const Buildpack buildpack = m_buildpacks.at(index);
+    const QString exportFile = buildpack.directory + QStringLiteral("/export");
+    if (index + 1 >= m_buildpacks.size() || !QFileInfo::exists(exportFile)) {
+        compileNext(index + 1);
+        return;
+    }
+    // The following buildpacks see what this one exported: source the file in bash and
+    // read the resulting environment back.
+    auto *runner = new ProcessRunner(this);
+    m_script = runner;
+    ProcessRunner::Spec spec;
+    spec.program = QStringLiteral("bash");
+    spec.arguments = {QStringLiteral("-c"),
+                      QStringLiteral("set -a; . \"$0\" >&2 || exit 1; set +a; exec env -0"),
+                      exportFile};
+    spec.workingDirectory = buildpack.directory;
+    spec.environment = m_environment;
+    spec.timeout = std::chrono::minutes(1);
+    spec.captureStandardOutput = true;
+    spec.ownPidNamespace = false;
+    connect(runner, &ProcessRunner::outputLine, this,
+            [this](const QString &line, ProcessRunner::Channel) { Q_EMIT logLine(line); });
+    connect(runner, &ProcessRunner::finished, this,
+            [this, runner, index, buildpack](const ProcessOutcome &outcome) {
+                runner->deleteLater();
+                if (m_cancelled) {
+                    fail(QStringLiteral("cancelled"));
+                    return;
+                }
+                if (!outcome.succeeded()) {
+                    fail(QStringLiteral("the export file of buildpack %1 could not be sourced: "
+                                        "bash %2")
+                             .arg(buildpack.name(), outcome.describe()));
+                    return;
+                }
+                QProcessEnvironment environment;
+                const QList<QByteArray> entries = outcome.standardOutput.split('\0');
+                for (const QByteArray &entry : entries) {
+                    const qsizetype equals = entry.indexOf('=');
+                    if (equals <= 0)
+                        continue;
+                    const QString name = QString::fromUtf8(entry.left(equals));
+                    // bash's own bookkeeping is not part of what the buildpack exported.
+                    if (name == QLatin1String("_") || name == QLatin1String("SHLVL")
+                        || name == QLatin1String("PWD") || name == QLatin1String("OLDPWD"))
+                        continue;
+                    environment.insert(name, QString::fromUtf8(entry.mid(equals + 1)));
+                }
+                m_environment = environment;
+                compileNext(index + 1);
+            });
+    runner->start(spec);
+}
+
+// ---- release -------------------------------------------------------------------------
+
+void BuildPipeline::readReleases()
+{
+    m_release = BuildpackReleaseInfo();
+    releaseNext(0);
+}
+
+void BuildPipeline::releaseNext(int index)
+{
+    if (index >= m_buildpacks.size()) {
+        Result<ProcessTypes> procfile = Procfile::read(m_appDirectory);
+        if (!procfile) {
+            fail(procfile.error().message);
+            return;
+        }
+        Q_EMIT logLine(QStringLiteral("-----> Discovering process types"));
+        if (!procfile->isEmpty()) {
+            Q_EMIT logLine(QStringLiteral("       Procfile declares types     -> %1")
+                               .arg(procfile->keys().join(QStringLiteral(", "))));
+        }
+        if (!m_release.defaultProcessTypes.isEmpty()) {
+            Q_EMIT logLine(QStringLiteral("       Default types for buildpack -> %1")
+                               .arg(m_release.defaultProcessTypes.keys().join(QStringLiteral(", "))));
+        }
+        m_processTypes = m_release.defaultProcessTypes;
+        for (auto it = procfile->cbegin(); it != procfile->cend(); ++it)
+            m_processTypes.insert(it.key(), it.value());
+        if (m_processTypes.isEmpty()) {
+            fail(QStringLiteral("the app declares no process type: add a Procfile with a line such "
+                                "as 'web: <command that listens on $PORT>'"));
+            return;
+        }
+        stepDone();
+        return;
+    }
+    const Buildpack buildpack = m_buildpacks.at(index);
+    const bool last = index + 1 == m_buildpacks.size();
+    if (!QFileInfo::exists(buildpack.script(QStringLiteral("release")))) {
+        releaseNext(index + 1);
+        return;
+    }
+    runScript(buildpack, QStringLiteral("release"), {m_appDirectory}, ReleaseTimeout, true,
+              [this, index, last, buildpack](const ProcessOutcome &outcome) {
+                  if (!outcome.succeeded()) {
+                      fail(QStringLiteral("buildpack %1: bin/release %2")
+                               .arg(buildpack.name(), outcome.describe()));
+                      return;
+                  }
+                  Result<BuildpackReleaseInfo> info =
+                      BuildpackReleaseInfo::parse(outcome.standardOutput, buildpack.name());
+                  if (!info) {
+                      fail(info.error().message);
+                      return;
+                  }
+                  for (auto it = info->configVars.cbegin(); it != info->configVars.cend(); ++it)
+                      m_release.configVars.insert(it.key(), it.value());
+                  for (const QString &addon : std::as_const(info->addons)) {
+                      Q_EMIT logLine(QStringLiteral("       Add-on %1 requested by %2 (not "
+                                                    "provisioned by Slipway)")
+                                         .arg(addon, buildpack.name()));
+                  }
+                  // Default process types come from the last buildpack only.
+                  if (last)
+                      m_release.defaultProcessTypes = info->defaultProcessTypes;
+                  releaseNext(index + 1);
+              });
+}
+
+// ---- slug ----------------------------------------------------------------------------
+
+void BuildPipeline::writeSlug()
+{
+    const QString appDirectory = m_appDirectory;
+    const QString slugPath = m_request.slugPath;
+    QDir().mkpath(QFileInfo(slugPath).absolutePath());
+    auto log = [this](const QString &line) {
+        QMetaObject::invokeMethod(this, [this, line] { Q_EMIT logLine(line); }, Qt::QueuedConnection);
+    };
+    runInBackground(
+        this,
+        [appDirectory, slugPath, log, cancelled = &m_cancelled] {
+            return SlugWriter::write(appDirectory, slugPath, log, cancelled);
+        },
+        [this](const Result<Slug> &slug) {
+            if (!slug) {
+                fail(slug.error().message);
+                return;
+            }
+            m_outcome.uncompressedSlugSize = slug->uncompressedBytes;
+            Release::Data data;
+            data.app = m_request.app;
+            data.version = m_request.releaseVersion;
+            data.createdAt = QDateTime::currentDateTimeUtc();
+            data.slugPath = slug->path;
+            data.slugSize = slug->sizeBytes;
+            data.slugSha256 = slug->sha256;
+            data.processTypes = m_processTypes;
+            data.configDefaults = m_release.configVars;
+            data.config = m_request.config;
+            data.buildpacks = m_outcome.buildpacks;
+            data.selectionRule = m_outcome.selectionRule;
+            data.sourceVersion = m_sourceVersion;
+            data.stack = m_request.stack;
+            m_outcome.release = Release(std::move(data));
+            stepDone();
+        });
+}
+
+} // namespace Slipway

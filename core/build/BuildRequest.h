@@ -1,0 +1,35 @@
+#pragma once
+
+#include "release/ConfigVars.h"
+#include "source/SourceSpec.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <chrono>
+
+namespace Slipway {
+
+// Everything one build needs to know.
+struct BuildRequest
+{
+    static constexpr std::chrono::minutes DefaultTimeout{30};
+    static constexpr qint64 DefaultSourceSizeLimit = 300LL * 1024 * 1024;
+    static inline const QString DefaultStack = QStringLiteral("debian-12");
+
+    QString app;
+    SourceSpec source;
+    QStringList appBuildpacks; // the buildpack list set for the app, in order
+    ConfigVars config;         // the app's config vars (BUILDPACK_URL, PROJECT_DIR, ...)
+    QString cacheDirectory;    // CACHE_DIR, kept per app between builds
+    QString workDirectory;     // scratch space, removed after the build
+    QString slugPath;          // where the .tar.gz slug goes
+    QString buildpackCacheDirectory; // fetched custom buildpacks
+    QString builtinBuildpacksDirectory;
+    QString stack = DefaultStack;
+    std::chrono::milliseconds timeout{DefaultTimeout};
+    qint64 sourceSizeLimit = DefaultSourceSizeLimit;
+    int releaseVersion = 1;
+};
+
+} // namespace Slipway

@@ -1,0 +1,319 @@
+#include "buildpack/BuildpackFetcher.h"
+
+#include "archive/ArchiveExtractor.h"
+#include "util/Background.h"
+#include "util/FileTree.h"
+#include "util/ProcessRunner.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRegularExpression>
+#include <QUrl>
+
+namespace Slipway {
+
+namespace {
+
+QString lastGitError(const QStringList &lines)
+{
+    for (auto it = lines.crbegin(); it != lines.crend(); ++it) {
+        if (it->startsWith(QLatin1String("fatal: ")) || it->startsWith(QLatin1String("error: ")))
+            return it->section(QLatin1Char(' '), 1).trimmed();
+    }
+    return lines.isEmpty() ? QStringLiteral("git failed") : lines.last().trimmed();
+}
+
+bool looksLikeCommit(const QString &ref)
+{
+    static const QRegularExpression hex(QStringLiteral("^[0-9a-fA-F]{7,40}$"));
+    return hex.match(ref).hasMatch();
+}
+
+} // namespace
+
+BuildpackFetcher::BuildpackFetcher(QString builtinDirectory, QString cacheDirectory,
+                                   QObject *parent)
+    : QObject(parent)
+    , m_builtinDirectory(std::move(builtinDirectory))
+    , m_cacheDirectory(std::move(cacheDirectory))
+{}
+
+QStringList BuildpackFetcher::builtinNames(const QString &builtinDirectory)
+{
+    QStringList names;
+    const QStringList entries = QDir(builtinDirectory).entryList(QDir::Dirs | QDir::NoDotAndDotDot,
+                                                                 QDir::Name);
+    for (const QString &entry : entries) {
+        if (QFileInfo::exists(builtinDirectory + QLatin1Char('/') + entry + QStringLiteral("/bin/compile")))
+            names.append(entry);
+    }
+    return names;
+}
+
+Result<void> BuildpackFetcher::validate(const Buildpack &buildpack)
+{
+    const QFileInfo compile(buildpack.script(QStringLiteral("compile")));
+    if (!compile.exists())
+        return failure(QStringLiteral("buildpack '%1' has no bin/compile in %2; a buildpack needs "
+                                      "bin/detect and bin/compile")
+                           .arg(buildpack.ref.text(), buildpack.directory));
+    if (!compile.isExecutable())
+        return failure(QStringLiteral("buildpack '%1': bin/compile is not executable; run "
+                                      "`chmod +x bin/*` in the buildpack")
+                           .arg(buildpack.ref.text()));
+    return {};
+}
+
+void BuildpackFetcher::fetch(const QList<BuildpackRef> &refs)
+{
+    m_pending = refs;
+    m_fetched.clear();
+    QMetaObject::invokeMethod(this, &BuildpackFetcher::fetchNext, Qt::QueuedConnection);
+}
+
+void BuildpackFetcher::cancel()
+{
+    m_cancelled = true;
+    if (m_git)
+        m_git->cancel();
+    if (m_reply)
+        m_reply->abort();
+}
+
+void BuildpackFetcher::fail(const QString &message)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    Q_EMIT finished(failure(m_cancelled ? QStringLiteral("cancelled") : message));
+}
+
+void BuildpackFetcher::accept(const BuildpackRef &ref, const QString &directory)
+{
+    const Buildpack buildpack{ref, directory};
+    if (Result<void> valid = validate(buildpack); !valid) {
+        fail(valid.error().message);
+        return;
+    }
+    m_fetched.append(buildpack);
+    fetchNext();
+}
+
+void BuildpackFetcher::fetchNext()
+{
+    if (m_cancelled) {
+        fail(QStringLiteral("cancelled"));
+        return;
+    }
+    if (m_pending.isEmpty()) {
+        m_done = true;
+        Q_EMIT finished(m_fetched);
+        return;
+    }
+    const BuildpackRef ref = m_pending.takeFirst();
+    switch (ref.kind()) {
+    case BuildpackRef::Kind::BuiltIn: {
+        const QString directory = m_builtinDirectory + QLatin1Char('/') + ref.location();
+        if (!QFileInfo(directory).isDir()) {
+            fail(QStringLiteral("there is no built-in buildpack named '%1'; the built-in ones are: "
+                                "%2")
+                     .arg(ref.location(), builtinNames(m_builtinDirectory).join(QStringLiteral(", "))));
+            return;
+        }
+        accept(ref, directory);
+        return;
+    }
+    case BuildpackRef::Kind::Folder:
+        if (!QFileInfo(ref.location()).isDir()) {
+            fail(QStringLiteral("the buildpack folder '%1' does not exist").arg(ref.location()));
+            return;
+        }
+        accept(ref, ref.location());
+        return;
+    case BuildpackRef::Kind::Git:
+        fetchGit(ref);
+        return;
+    case BuildpackRef::Kind::Tarball:
+        fetchTarball(ref);
+        return;
+    }
+}
+
+void BuildpackFetcher::runGit(const QStringList &arguments, const QString &workingDirectory,
+                              std::function<void(bool, QString)> then)
+{
+    auto *runner = new ProcessRunner(this);
+    m_git = runner;
+    auto lines = std::make_shared<QStringList>();
+    ProcessRunner::Spec spec;
+    spec.program = QStringLiteral("git");
+    spec.arguments = arguments;
+    spec.workingDirectory = workingDirectory;
+    spec.timeout = std::chrono::minutes(5);
+    spec.captureStandardOutput = true;
+    spec.ownPidNamespace = false;
+    spec.environment.insert(QStringLiteral("GIT_TERMINAL_PROMPT"), QStringLiteral("0"));
+    spec.environment.insert(QStringLiteral("GIT_SSH_COMMAND"), QStringLiteral("ssh -o BatchMode=yes"));
+    spec.environment.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
+    connect(runner, &ProcessRunner::outputLine, this,
+            [lines](const QString &line, ProcessRunner::Channel) { lines->append(line); });
+    connect(runner, &ProcessRunner::finished, this,
+            [this, runner, lines, then = std::move(then)](const ProcessOutcome &outcome) {
+                runner->deleteLater();
+                if (m_cancelled) {
+                    fail(QStringLiteral("cancelled"));
+                    return;
+                }
+                QString reason = lastGitError(*lines);
+                if (!outcome.succeeded() && outcome.kind != ProcessOutcome::Kind::Exited)
+                    reason = QStringLiteral("git ") + outcome.describe();
+                then(outcome.succeeded(), reason);
+            });
+    runner->start(spec);
+}
+
+void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
+{
+    const QString cached = m_cacheDirectory + QLatin1Char('/') + ref.cacheKey();
+    const QString fresh = cached + QStringLiteral(".new");
+    QDir().mkpath(m_cacheDirectory);
+    QDir(fresh).removeRecursively();
+    Q_EMIT logLine(QStringLiteral("-----> Cloning custom buildpack: '%1'").arg(ref.text()));
+
+    // A fresh shallow clone each time keeps branches and moved tags current; the previous
+    // clone stays as the fallback when the remote cannot be reached.
+    auto useFresh = [this, ref, cached, fresh] {
+        QDir(cached).removeRecursively();
+        QDir().rename(fresh, cached);
+        accept(ref, cached);
+    };
+    auto fallBack = [this, ref, cached, fresh](const QString &reason) {
+        QDir(fresh).removeRecursively();
+        if (QFileInfo(cached + QStringLiteral("/bin")).isDir()) {
+            Q_EMIT logLine(QStringLiteral(" !     Could not update the buildpack (%1); using the "
+                                          "copy cached earlier")
+                               .arg(reason));
+            accept(ref, cached);
+            return;
+        }
+        fail(QStringLiteral("cannot fetch the buildpack '%1': %2").arg(ref.text(), reason));
+    };
+
+    QStringList clone = {QStringLiteral("clone"), QStringLiteral("--quiet"),
+                         QStringLiteral("--depth"), QStringLiteral("1"),
+                         QStringLiteral("--recurse-submodules"),
+                         QStringLiteral("--shallow-submodules")};
+    const bool byCommit = looksLikeCommit(ref.ref());
+    if (!ref.ref().isEmpty() && !byCommit)
+        clone << QStringLiteral("--branch") << ref.ref();
+    if (byCommit)
+        clone = {QStringLiteral("clone"), QStringLiteral("--quiet"), QStringLiteral("--no-checkout")};
+    clone << QStringLiteral("--") << ref.location() << fresh;
+    runGit(clone, m_cacheDirectory,
+           [this, ref, byCommit, fresh, useFresh, fallBack](bool ok, const QString &reason) {
+               if (!ok) {
+                   fallBack(reason);
+                   return;
+               }
+               if (!byCommit) {
+                   useFresh();
+                   return;
+               }
+               runGit({QStringLiteral("checkout"), QStringLiteral("--quiet"),
+                       QStringLiteral("--detach"), ref.ref()},
+                      fresh, [useFresh, fallBack, ref](bool ok, const QString &) {
+                          if (ok)
+                              useFresh();
+                          else
+                              fallBack(QStringLiteral("the commit '%1' does not exist").arg(ref.ref()));
+                      });
+           });
+}
+
+void BuildpackFetcher::fetchTarball(const BuildpackRef &ref)
+{
+    const QString cached = m_cacheDirectory + QLatin1Char('/') + ref.cacheKey();
+    QDir().mkpath(m_cacheDirectory);
+    const QString archive = cached + QStringLiteral(".tgz");
+
+    auto unpack = [this, ref, cached](const QString &archivePath) {
+        const QString fresh = cached + QStringLiteral(".new");
+        QDir(fresh).removeRecursively();
+        QDir().mkpath(fresh);
+        runInBackground(
+            this,
+            [archivePath, fresh] {
+                return ArchiveExtractor::extract(archivePath, fresh,
+                                                 ArchiveExtractor::DefaultSizeLimit);
+            },
+            [this, ref, cached, fresh](const Result<ExtractedArchive> &extracted) {
+                if (!extracted) {
+                    QDir(fresh).removeRecursively();
+                    fail(QStringLiteral("cannot unpack the buildpack '%1': %2")
+                             .arg(ref.text(), extracted.error().message));
+                    return;
+                }
+                QDir(cached).removeRecursively();
+                if (extracted->sourceRoot != fresh) {
+                    // A single top folder is the buildpack.
+                    if (Result<void> moved = FileTree::moveContents(extracted->sourceRoot, cached);
+                        !moved) {
+                        fail(moved.error().message);
+                        return;
+                    }
+                    QDir(fresh).removeRecursively();
+                } else {
+                    QDir().rename(fresh, cached);
+                }
+                accept(ref, cached);
+            });
+    };
+
+    if (!ref.location().contains(QLatin1String("://"))) {
+        if (!QFileInfo::exists(ref.location())) {
+            fail(QStringLiteral("the buildpack archive '%1' does not exist").arg(ref.location()));
+            return;
+        }
+        unpack(ref.location());
+        return;
+    }
+
+    Q_EMIT logLine(QStringLiteral("-----> Downloading custom buildpack: '%1'").arg(ref.text()));
+    if (!m_network)
+        m_network = new QNetworkAccessManager(this);
+    QNetworkRequest request{QUrl(ref.location())};
+    request.setTransferTimeout(60000);
+    QNetworkReply *reply = m_network->get(request);
+    m_reply = reply;
+    connect(reply, &QNetworkReply::finished, this, [this, reply, ref, cached, archive, unpack] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (reply->error() != QNetworkReply::NoError || status >= 400) {
+            const QString reason = status >= 400
+                                       ? QStringLiteral("the server answered HTTP %1").arg(status)
+                                       : reply->errorString();
+            if (QFileInfo(cached + QStringLiteral("/bin")).isDir()) {
+                Q_EMIT logLine(QStringLiteral(" !     Could not download the buildpack (%1); "
+                                              "using the copy cached earlier")
+                                   .arg(reason));
+                accept(ref, cached);
+                return;
+            }
+            fail(QStringLiteral("cannot fetch the buildpack '%1': %2").arg(ref.text(), reason));
+            return;
+        }
+        QFile file(archive);
+        if (!file.open(QIODevice::WriteOnly)) {
+            fail(QStringLiteral("cannot write '%1': %2").arg(archive, file.errorString()));
+            return;
+        }
+        file.write(reply->readAll());
+        file.close();
+        unpack(archive);
+    });
+}
+
+} // namespace Slipway

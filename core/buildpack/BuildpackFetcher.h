@@ -1,0 +1,60 @@
+#pragma once
+
+#include "buildpack/Buildpack.h"
+#include "util/Result.h"
+
+#include <QObject>
+#include <QPointer>
+
+#include <functional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace Slipway {
+
+class ProcessRunner;
+
+// Turns buildpack references into local folders: built-in names from Slipway's own
+// resources, folders in place, git repositories as cached clones updated on every use,
+// tarballs downloaded and unpacked into the same cache. When an update cannot reach the
+// network, a cached copy is used and the log says so.
+class BuildpackFetcher : public QObject
+{
+    Q_OBJECT
+
+public:
+    BuildpackFetcher(QString builtinDirectory, QString cacheDirectory, QObject *parent = nullptr);
+
+    // Fetches the references in order; `finished` gets them all or the first error.
+    void fetch(const QList<BuildpackRef> &refs);
+    void cancel();
+
+    static QStringList builtinNames(const QString &builtinDirectory);
+    static Result<void> validate(const Buildpack &buildpack);
+
+Q_SIGNALS:
+    void logLine(const QString &line);
+    void finished(const Slipway::Result<QList<Slipway::Buildpack>> &result);
+
+private:
+    void fetchNext();
+    void fetchGit(const BuildpackRef &ref);
+    void fetchTarball(const BuildpackRef &ref);
+    void accept(const BuildpackRef &ref, const QString &directory);
+    void fail(const QString &message);
+    void runGit(const QStringList &arguments, const QString &workingDirectory,
+                std::function<void(bool, QString)> then);
+
+    QString m_builtinDirectory;
+    QString m_cacheDirectory;
+    QList<BuildpackRef> m_pending;
+    QList<Buildpack> m_fetched;
+    QPointer<ProcessRunner> m_git;
+    QNetworkAccessManager *m_network = nullptr;
+    QPointer<QNetworkReply> m_reply;
+    bool m_cancelled = false;
+    bool m_done = false;
+};
+
+} // namespace Slipway
