@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTextStream>
 
+#include <csignal>
 #include <cstdio>
 
 using namespace Slipway;
@@ -198,7 +199,14 @@ int runBuildCommand(const QStringList &arguments)
 
     BuildPipeline pipeline(request);
     SignalWatcher interrupts;
-    QObject::connect(&interrupts, &SignalWatcher::interrupted, &pipeline, &BuildPipeline::cancel);
+    int interruptedBy = 0;
+    QObject::connect(&interrupts, &SignalWatcher::interrupted, &pipeline, [&](int signal) {
+        interruptedBy = signal;
+        log << " !     " << (signal == SIGTERM ? "Terminated" : "Interrupted")
+            << ": stopping the build and every process it started\n";
+        log.flush();
+        pipeline.cancel();
+    });
     QObject::connect(&pipeline, &BuildPipeline::logLine, &pipeline, [&log](const QString &line) {
         log << line << '\n';
         log.flush();
@@ -227,9 +235,13 @@ int runBuildCommand(const QStringList &arguments)
                                      << '\n';
                              }
                          }
-                         log << "-----> Build " << BuildOutcome::statusName(outcome.status) << " in "
-                             << QString::number(double(outcome.totalMilliseconds()) / 1000.0, 'f', 1)
-                             << " s\n";
+                         const QString seconds =
+                             QString::number(double(outcome.totalMilliseconds()) / 1000.0, 'f', 1);
+                         if (outcome.succeeded())
+                             log << "-----> Build succeeded in " << seconds << " s\n";
+                         else
+                             log << "-----> Build failed (" << BuildOutcome::statusName(outcome.status)
+                                 << ") after " << seconds << " s\n";
                          log.flush();
                          if (json) {
                              out() << QJsonDocument(toJson(outcome, request.source, request.app,
@@ -238,8 +250,9 @@ int runBuildCommand(const QStringList &arguments)
                              out().flush();
                          }
                          exitCode = outcome.succeeded() ? 0
-                                    : outcome.status == BuildOutcome::Status::Aborted ? 130
-                                                                                        : 1;
+                                    : outcome.status == BuildOutcome::Status::Aborted
+                                        ? 128 + (interruptedBy ? interruptedBy : SIGINT)
+                                        : 1;
                          QCoreApplication::exit(exitCode);
                      });
     pipeline.start();

@@ -94,8 +94,8 @@ Result<void> Release::save(const QString &path) const
     if (!file.commit())
         return failure(QStringLiteral("cannot write the release record '%1': %2")
                            .arg(path, file.errorString()));
-    QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::ReadGroup
-                                    | QFileDevice::ReadOther);
+    // Read-only, and for the owner alone: the record holds the app's config vars.
+    QFile::setPermissions(path, QFileDevice::ReadOwner);
     return {};
 }
 

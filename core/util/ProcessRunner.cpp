@@ -63,6 +63,8 @@ ProcessRunner::ProcessRunner(QObject *parent)
     : QObject(parent)
 {
     m_limitTimer.setSingleShot(true);
+    // A coarse timer may fire up to 5 % early: a 30 min limit must not end at 28.5 min.
+    m_limitTimer.setTimerType(Qt::PreciseTimer);
     m_killTimer.setSingleShot(true);
     connect(&m_limitTimer, &QTimer::timeout, this,
             [this] { terminateTree(ProcessOutcome::Kind::TimedOut); });
