@@ -14,7 +14,10 @@ packages=(
   # the stack the built-in buildpacks compile and run on
   python3 python3-venv nodejs npm golang-go default-jdk-headless tomcat10-user
   # tools the tests and benchmarks use
-  curl tar gzip bzip2 xz-utils zip unzip
+  curl tar gzip bzip2 xz-utils zip unzip nginx-light wrk
+  # secrets: QtKeychain loads libsecret at run time and its package does not pull it in;
+  # the keychain tests run gnome-keyring on a private session bus and check with secret-tool
+  libsecret-1-0 gnome-keyring dbus-daemon dbus-bin libsecret-tools
 )
 
 missing=()

@@ -1,0 +1,96 @@
+#include "router/HttpListener.h"
+
+#include "router/CloseOnExec.h"
+#include "router/ProxySession.h"
+#include "router/RouterLogging.h"
+#include "router/RouterWorker.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace Slipway {
+
+namespace {
+
+void reportFailure(std::exception_ptr failure)
+{
+    if (!failure)
+        return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception &error) {
+        qCWarning(lcRouter, "router connection ended with an error: %s", error.what());
+    }
+}
+
+} // namespace
+
+HttpListener::HttpListener(std::vector<RouterWorker *> workers)
+    : m_workers(std::move(workers))
+    , m_acceptor(m_workers.front()->context())
+{}
+
+Result<std::shared_ptr<HttpListener>> HttpListener::listen(std::vector<RouterWorker *> workers,
+                                                           const tcp::endpoint &endpoint)
+{
+    auto listener = std::make_shared<HttpListener>(std::move(workers));
+    Io::Acceptor &acceptor = listener->m_acceptor;
+    const QString where = QString::fromStdString(endpoint.address().to_string()) + u':' +
+                          QString::number(endpoint.port());
+    boost::system::error_code error;
+    acceptor.open(endpoint.protocol(), error);
+    if (!error) {
+        setCloseOnExec(acceptor.native_handle());
+        acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+    }
+    if (!error)
+        acceptor.bind(endpoint, error);
+    if (!error)
+        acceptor.listen(tcp::acceptor::max_listen_connections, error);
+    if (error)
+        return failure(QStringLiteral("The router cannot listen on %1: %2.")
+                           .arg(where, QString::fromStdString(error.message())));
+    listener->m_port = acceptor.local_endpoint(error).port();
+    return listener;
+}
+
+void HttpListener::start()
+{
+    asio::co_spawn(
+        m_workers.front()->context().get_executor(),
+        [self = shared_from_this()]() { return self->acceptLoop(); }, reportFailure);
+}
+
+void HttpListener::close()
+{
+    asio::post(m_workers.front()->context(), [self = shared_from_this()] {
+        boost::system::error_code ignored;
+        self->m_acceptor.close(ignored);
+    });
+}
+
+Io::Task<void> HttpListener::acceptLoop()
+{
+    const auto self = shared_from_this();
+    while (m_acceptor.is_open()) {
+        RouterWorker *worker = m_workers[m_next++ % m_workers.size()];
+        auto [error, socket] = co_await m_acceptor.async_accept(worker->context(), Io::Nothrow);
+        if (error == asio::error::operation_aborted || !m_acceptor.is_open())
+            break;
+        if (error) {
+            // Out of file descriptors and the like: pause rather than spin.
+            qCWarning(lcRouter, "accepting a connection failed: %s", error.message().c_str());
+            Io::Timer pause(m_acceptor.get_executor(), std::chrono::milliseconds(100));
+            co_await pause.async_wait(Io::Nothrow);
+            continue;
+        }
+        setCloseOnExec(socket.native_handle());
+        asio::co_spawn(worker->context().get_executor(),
+                       ProxySession::serve(*worker, std::move(socket)), reportFailure);
+    }
+}
+
+} // namespace Slipway

@@ -1,0 +1,808 @@
+#include "router/ProxySession.h"
+
+#include "router/ByteTunnel.h"
+#include "router/CloseOnExec.h"
+#include "router/ErrorPages.h"
+#include "router/ProxyHeaders.h"
+#include "router/RouterLogging.h"
+#include "router/RouterState.h"
+#include "router/RouterWorker.h"
+#include "router/RoutingTable.h"
+#include "router/UpstreamConnection.h"
+#include "router/UpstreamPool.h"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <span>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace Slipway {
+
+namespace {
+
+constexpr std::size_t ClientBufferSize = 16 * 1024;
+constexpr std::size_t UpstreamBufferSize = 16 * 1024;
+constexpr std::size_t BodyPieceSize = 64 * 1024;
+constexpr std::uint32_t HeaderLimit = 64 * 1024;
+
+constexpr std::size_t GatherSpace = 8 * 1024;
+constexpr std::size_t SmallPiece = 1024;
+
+bool isHttpError(const boost::system::error_code &error)
+{
+    return error.category() == http::make_error_code(http::error::end_of_stream).category();
+}
+
+// Writes what the serializer has ready: up to the next body piece it needs (need_buffer) or to
+// the end of the message. Beast hands out a header as a dozen small buffers (one per field);
+// they are copied together into `space` so the kernel gets one piece, while large body pieces
+// are passed on as they are, uncopied.
+template<class Serializer>
+Io::Task<boost::system::error_code> writeGathered(Io::Socket &socket, Serializer &serializer,
+                                                  char *space)
+{
+    constexpr std::size_t MaxPieces = 8;
+    while (!serializer.is_done()) {
+        std::array<asio::const_buffer, MaxPieces> pieces;
+        std::size_t count = 0;
+        std::size_t total = 0;
+        boost::system::error_code error;
+        serializer.next(error, [&](boost::system::error_code &, const auto &buffers) {
+            std::size_t used = 0;
+            std::size_t segment = 0; // start of the copied run not yet in `pieces`
+            for (auto it = asio::buffer_sequence_begin(buffers);
+                 it != asio::buffer_sequence_end(buffers); ++it) {
+                const asio::const_buffer buffer = *it;
+                if (buffer.size() <= SmallPiece && used + buffer.size() <= GatherSpace) {
+                    std::memcpy(space + used, buffer.data(), buffer.size());
+                    used += buffer.size();
+                    continue;
+                }
+                // Room for the copied run and this buffer, or stop here: the rest goes next round.
+                if (count + 2 > MaxPieces)
+                    break;
+                if (used > segment) {
+                    pieces[count++] = asio::const_buffer(space + segment, used - segment);
+                    total += used - segment;
+                    segment = used;
+                }
+                pieces[count++] = buffer;
+                total += buffer.size();
+            }
+            if (used > segment && count < MaxPieces) {
+                pieces[count++] = asio::const_buffer(space + segment, used - segment);
+                total += used - segment;
+            }
+        });
+        if (error)
+            co_return error; // need_buffer: the caller supplies the next body piece
+        const auto [writeError, written] = co_await asio::async_write(
+            socket, std::span<const asio::const_buffer>(pieces.data(), count), Io::Nothrow);
+        if (writeError)
+            co_return writeError;
+        serializer.consume(total);
+    }
+    co_return boost::system::error_code{};
+}
+
+// Parses body bytes already in `buffer` without going through the event loop, all of them
+// at once (eager) rather than one chunk per call. False when nothing could be parsed (more
+// must be read from the socket first).
+template<class Parser>
+bool parseBuffered(Parser &parser, beast::flat_buffer &buffer, boost::system::error_code &error)
+{
+    if (buffer.size() == 0)
+        return false;
+    parser.eager(true);
+    const std::size_t used = parser.put(buffer.data(), error);
+    parser.eager(false);
+    buffer.consume(used);
+    if (error == http::error::need_more) {
+        error = {};
+        return used > 0;
+    }
+    if (error == http::error::need_buffer)
+        error = {};
+    return true;
+}
+
+// The reads below feed Beast's parser straight from the socket. Beast's own composed reads
+// do the same through two layers of composed operations each, which cost more than the
+// parsing itself on a small request.
+
+Io::Task<boost::system::error_code> readMore(Io::Socket &socket, beast::flat_buffer &buffer)
+{
+    const std::size_t room = beast::read_size(buffer, 64 * 1024);
+    if (room == 0)
+        co_return http::error::buffer_overflow;
+    const auto [error, read] = co_await socket.async_read_some(buffer.prepare(room), Io::Nothrow);
+    buffer.commit(read);
+    co_return error;
+}
+
+// Until the parser has the whole header. A peer that closes before sending anything gives
+// end_of_stream (the normal end of a keep-alive connection), one that stops halfway
+// partial_message, as with Beast's own reads.
+template<class Parser>
+Io::Task<boost::system::error_code> readHeader(Io::Socket &socket, beast::flat_buffer &buffer,
+                                               Parser &parser)
+{
+    for (;;) {
+        if (buffer.size() > 0) {
+            boost::system::error_code error;
+            const std::size_t used = parser.put(buffer.data(), error);
+            buffer.consume(used);
+            if (parser.is_header_done())
+                co_return boost::system::error_code{};
+            if (error && error != http::error::need_more)
+                co_return error;
+        }
+        const boost::system::error_code error = co_await readMore(socket, buffer);
+        if (error == asio::error::eof) {
+            const http::error ending =
+                parser.got_some() ? http::error::partial_message : http::error::end_of_stream;
+            co_return ending;
+        }
+        if (error)
+            co_return error;
+    }
+}
+
+// Until some body bytes (or the end of the body) went into the parser's buffer_body target.
+template<class Parser>
+Io::Task<boost::system::error_code> readBody(Io::Socket &socket, beast::flat_buffer &buffer,
+                                             Parser &parser)
+{
+    for (;;) {
+        boost::system::error_code error;
+        if (parseBuffered(parser, buffer, error) || error)
+            co_return error;
+        const boost::system::error_code readError = co_await readMore(socket, buffer);
+        if (readError == asio::error::eof) {
+            // The end of a body delimited by the close, or one cut short.
+            boost::system::error_code ending;
+            parser.put_eof(ending);
+            co_return ending;
+        }
+        if (readError)
+            co_return readError;
+    }
+}
+
+} // namespace
+
+ProxySession::ProxySession(RouterWorker &worker, Io::Socket client)
+    : m_worker(worker)
+    , m_client(std::move(client))
+{
+    m_worker.watch(this);
+}
+
+ProxySession::~ProxySession()
+{
+    m_worker.unwatch(this);
+}
+
+Io::Task<void> ProxySession::serve(RouterWorker &worker, Io::Socket client)
+{
+    ProxySession session(worker, std::move(client));
+    co_await session.run();
+}
+
+void ProxySession::setIdleLimit(std::chrono::milliseconds limit)
+{
+    setDeadline(m_worker.now() + limit);
+}
+
+void ProxySession::closeClient()
+{
+    boost::system::error_code ignored;
+    m_client.close(ignored);
+}
+
+void ProxySession::closeUpstream()
+{
+    if (!m_upstream)
+        return;
+    boost::system::error_code ignored;
+    m_upstream->socket.close(ignored);
+}
+
+void ProxySession::expire()
+{
+    switch (m_phase) {
+    case Phase::Connecting:
+        // Only this backend is given up on; forward() tries the next one.
+        closeUpstream();
+        break;
+    case Phase::AwaitingResponse:
+        m_timedOut = true;
+        closeUpstream();
+        break;
+    default:
+        m_closed = true;
+        closeUpstream();
+        closeClient();
+        break;
+    }
+}
+
+void ProxySession::shutdown()
+{
+    m_closed = true;
+    closeUpstream();
+    closeClient();
+}
+
+Io::Task<void> ProxySession::run()
+{
+    boost::system::error_code error;
+    m_client.set_option(tcp::no_delay(true), error);
+    const tcp::endpoint peer = m_client.remote_endpoint(error);
+    m_clientAddress = error ? std::string("-") : peer.address().to_string();
+    m_clientBuffer.reserve(ClientBufferSize);
+
+    while (!m_closed) {
+        m_phase = Phase::ReadingRequest;
+        setIdleLimit(m_worker.state().timeouts().clientIdle);
+        // Last request's messages go, then their arena.
+        m_response.reset();
+        m_request.reset();
+        m_arena.release();
+        m_request.emplace(std::piecewise_construct, std::make_tuple(),
+                          std::make_tuple(FieldsAllocator(&m_arena)));
+        m_request->header_limit(HeaderLimit);
+        m_request->body_limit(std::numeric_limits<std::uint64_t>::max());
+        const boost::system::error_code readError =
+            co_await readHeader(m_client, m_clientBuffer, *m_request);
+        if (readError) {
+            // A clean close between requests is the normal end of a keep-alive connection;
+            // garbage gets a 400 so the client knows why the connection closes.
+            if (!m_closed && isHttpError(readError) && readError != http::error::end_of_stream &&
+                readError != http::error::partial_message) {
+                std::string reason = readError.message();
+                co_await rejectMalformed(std::move(reason));
+            }
+            break;
+        }
+        bool keepAlive = false;
+        try {
+            keepAlive = co_await handleRequest();
+        } catch (const std::exception &exception) {
+            qCWarning(lcRouter, "request from %s failed: %s", m_clientAddress.c_str(),
+                      exception.what());
+        }
+        if (!keepAlive)
+            break;
+    }
+    closeUpstream();
+    boost::system::error_code ignored;
+    m_client.shutdown(Io::Socket::shutdown_send, ignored);
+    if (!m_closed && m_request && m_request->is_header_done() && !m_request->is_done())
+        co_await drainUnreadBody();
+    m_client.close(ignored);
+}
+
+Io::Task<void> ProxySession::drainUnreadBody()
+{
+    // Closing with unread bytes in the socket makes the kernel send a reset, which can destroy
+    // the answer we just wrote before the client reads it (a 404 or 502 given to an upload).
+    // So, like nginx's lingering close, read and drop what is still coming, for a short while.
+    constexpr std::size_t Limit = 4 * 1024 * 1024;
+    m_phase = Phase::Lingering;
+    setDeadline(m_worker.now() + std::chrono::seconds(2));
+    if (!m_requestBody)
+        m_requestBody.reset(new char[BodyPieceSize]);
+    for (std::size_t dropped = 0; dropped < Limit && !m_closed;) {
+        const auto [error, read] = co_await m_client.async_read_some(
+            asio::buffer(m_requestBody.get(), BodyPieceSize), Io::Nothrow);
+        if (error)
+            break;
+        dropped += read;
+    }
+}
+
+Io::Task<bool> ProxySession::handleRequest()
+{
+    auto &request = m_request->get();
+    // The clock is read only when the line will be written.
+    m_logging = m_worker.state().accessLogEnabled();
+    if (m_logging)
+        m_started = Clock::now();
+    m_status = 0;
+    m_bytes = 0;
+    m_servedBy = nullptr;
+    m_bodyHeld = 0;
+    m_bodyReplayable = true;
+    m_timedOut = false;
+    m_failure.clear();
+    m_clientVersion = request.version();
+    m_clientKeepAlive = m_request->keep_alive();
+
+    // Refreshing the snapshot only when it changed keeps reference counting off the hot path;
+    // the session's copy keeps the routes this request uses alive until it is done.
+    if (const auto &current = m_worker.table(); current != m_table)
+        m_table = current;
+
+    const std::string_view host = request[http::field::host];
+    const AppRoute *route = ProxyHeaders::appFromHost(host, m_app) ? m_table->find(m_app) : nullptr;
+
+    const std::string_view incomingId = request["X-Request-Id"];
+    if (ProxyHeaders::isValidRequestId(incomingId))
+        m_requestId.assign(incomingId);
+    else
+        m_worker.newRequestId(m_requestId);
+
+    // Page texts are built before co_await: GCC 12 mishandles temporaries inside co_await
+    // expressions (they can be destroyed twice).
+    if (!route) {
+        std::string page = ErrorPages::notFound(host, m_worker.state().port());
+        co_return co_await respond(http::status::not_found, std::move(page), nullptr, false);
+    }
+    if (route->backends.empty()) {
+        const std::string app = route->name.toStdString();
+        std::string page =
+            route->deploying ? ErrorPages::deploying(app) : ErrorPages::noContainerReady(app);
+        co_return co_await respond(http::status::service_unavailable, std::move(page), route,
+                                   route->deploying);
+    }
+
+    m_upgradeRequested = ProxyHeaders::wantsUpgrade(request);
+    // The router answers "Expect: 100-continue" itself: the body is streamed on anyway, and
+    // the backend's own interim answer would arrive too late to matter.
+    const bool expectsContinue =
+        beast::iequals(request[http::field::expect], std::string_view("100-continue"));
+    if (expectsContinue)
+        request.erase(http::field::expect);
+    ProxyHeaders::stripHopByHop(request, m_upgradeRequested);
+    ProxyHeaders::addForwarded(request, m_clientAddress, host, m_requestId);
+    // Upstream connections are always HTTP/1.1 keep-alive, whatever the client speaks.
+    request.version(11);
+    if (m_upgradeRequested)
+        request.set(http::field::connection, std::string_view("Upgrade"));
+
+    if (expectsContinue && !m_request->is_done() && m_clientVersion >= 11) {
+        static constexpr std::string_view Continue = "HTTP/1.1 100 Continue\r\n\r\n";
+        const auto [error, written] =
+            co_await asio::async_write(m_client, asio::buffer(Continue), Io::Nothrow);
+        if (error)
+            co_return false;
+    }
+    co_return co_await forward(*route);
+}
+
+Io::Task<bool> ProxySession::forward(const AppRoute &route)
+{
+    const std::size_t count = route.backends.size();
+    // The shared counter is only touched when there is a choice to make.
+    const std::size_t first =
+        count == 1 ? 0 : route.nextBackend->fetch_add(1, std::memory_order_relaxed) % count;
+    for (std::size_t i = 0; i < count && !m_closed; ++i) {
+        const RouteBackend &backend = route.backends[(first + i) % count];
+        bool usePool = true;
+        while (!m_closed) {
+            std::shared_ptr<UpstreamConnection> upstream;
+            if (usePool)
+                upstream = m_worker.pool().take(backend.slot);
+            const bool reused = upstream != nullptr;
+            if (!upstream)
+                upstream = co_await connect(backend);
+            if (!upstream)
+                break; // refused or timed out: next backend
+            m_servedBy = &backend;
+            const Attempt attempt = co_await exchange(std::move(upstream), reused);
+            switch (attempt) {
+            case Attempt::RetryFresh:
+                usePool = false;
+                continue;
+            case Attempt::TryNextBackend:
+                break;
+            case Attempt::Completed:
+                logAccess(route);
+                co_return m_clientKeepAlive;
+            case Attempt::Aborted:
+                logAccess(route);
+                co_return false;
+            case Attempt::GiveUp: {
+                const std::string app = route.name.toStdString();
+                const http::status status =
+                    m_timedOut ? http::status::gateway_timeout : http::status::bad_gateway;
+                std::string page = m_timedOut ? ErrorPages::gatewayTimeout(app)
+                                              : ErrorPages::badGateway(app, m_failure);
+                co_return co_await respond(status, std::move(page), &route, false);
+            }
+            }
+            break;
+        }
+    }
+    if (m_closed)
+        co_return false;
+    m_servedBy = nullptr;
+    std::string page = ErrorPages::badGateway(route.name.toStdString(), m_failure);
+    co_return co_await respond(http::status::bad_gateway, std::move(page), &route, false);
+}
+
+Io::Task<std::shared_ptr<UpstreamConnection>> ProxySession::connect(const RouteBackend &backend)
+{
+    if (m_closed || m_worker.stopping())
+        co_return nullptr;
+    auto upstream = std::make_shared<UpstreamConnection>(m_client.get_executor(), backend.slot);
+    boost::system::error_code openError;
+    upstream->socket.open(backend.endpoint.protocol(), openError);
+    if (openError) {
+        m_failure = "cannot open a socket: " + openError.message();
+        co_return nullptr;
+    }
+    setCloseOnExec(upstream->socket.native_handle());
+    m_upstream = upstream.get();
+    m_phase = Phase::Connecting;
+    setDeadline(m_worker.now() + m_worker.state().timeouts().connect);
+    const auto [error] = co_await upstream->socket.async_connect(backend.endpoint, Io::Nothrow);
+    m_upstream = nullptr;
+    if (error) {
+        const std::string reason =
+            error == asio::error::operation_aborted
+                ? "no connection within " +
+                      std::to_string(m_worker.state().timeouts().connect.count()) + " ms"
+                : error.message();
+        m_failure = backend.container + " at " + backend.endpoint.address().to_string() + ":" +
+                    std::to_string(backend.endpoint.port()) + ": " + reason;
+        co_return nullptr;
+    }
+    boost::system::error_code ignored;
+    upstream->socket.set_option(tcp::no_delay(true), ignored);
+    co_return upstream;
+}
+
+ProxySession::Attempt ProxySession::afterUpstreamFailure(bool reused) const
+{
+    if (m_closed)
+        return Attempt::Aborted;
+    // Sending again needs every body byte read so far still at hand.
+    if (!m_bodyReplayable)
+        return Attempt::GiveUp;
+    const bool safe = ProxyHeaders::isIdempotent(m_request->get().method()) || !m_bodySent;
+    if (reused && safe)
+        return Attempt::RetryFresh; // the backend had closed the idle connection meanwhile
+    if (!reused && m_upstreamWrites == 0)
+        return Attempt::TryNextBackend; // reset before the request went out
+    return Attempt::GiveUp;
+}
+
+Io::Task<ProxySession::Attempt> ProxySession::exchange(std::shared_ptr<UpstreamConnection> upstream,
+                                                       bool reused)
+{
+    m_upstream = upstream.get();
+    m_upstreamBuffer.clear();
+    m_upstreamBuffer.reserve(UpstreamBufferSize);
+    m_upstreamWrites = 0;
+    m_bodySent = false;
+
+    m_phase = Phase::SendingRequest;
+    setIdleLimit(m_worker.state().timeouts().streamIdle);
+    const Sent sent = co_await sendRequest(*upstream);
+    if (sent != Sent::Whole) {
+        closeUpstream();
+        m_upstream = nullptr;
+        if (sent == Sent::ClientFailed)
+            co_return Attempt::Aborted;
+        if (m_failure.empty())
+            m_failure = "the connection broke while the request was sent";
+        co_return afterUpstreamFailure(reused);
+    }
+
+    m_phase = Phase::AwaitingResponse;
+    setIdleLimit(m_worker.state().timeouts().streamIdle);
+    const bool head = m_request->get().method() == http::verb::head;
+    for (;;) {
+        m_response.emplace(std::piecewise_construct, std::make_tuple(),
+                           std::make_tuple(FieldsAllocator(&m_arena)));
+        m_response->header_limit(HeaderLimit);
+        m_response->body_limit(std::numeric_limits<std::uint64_t>::max());
+        if (head)
+            m_response->skip(true);
+        const boost::system::error_code error =
+            co_await readHeader(upstream->socket, m_upstreamBuffer, *m_response);
+        if (error) {
+            const bool nothingRead = !m_response->got_some() && m_upstreamBuffer.size() == 0;
+            closeUpstream();
+            m_upstream = nullptr;
+            if (m_closed)
+                co_return Attempt::Aborted;
+            if (m_timedOut)
+                co_return Attempt::GiveUp;
+            m_failure = "the connection broke before the response header: " + error.message();
+            co_return nothingRead ? afterUpstreamFailure(reused) : Attempt::GiveUp;
+        }
+        const unsigned status = m_response->get().result_int();
+        // Interim answers (102, 103, a backend's own 100) are not passed on.
+        if (status >= 100 && status < 200 && status != 101)
+            continue;
+        break;
+    }
+    co_return co_await relayResponse(std::move(upstream));
+}
+
+Io::Task<ProxySession::Sent> ProxySession::sendRequest(UpstreamConnection &upstream)
+{
+    auto &request = m_request->get();
+    auto &body = request.body();
+    http::request_serializer<http::buffer_body, ProxyFields> serializer{request};
+
+    // The header, with whatever body is already held (from an earlier try) behind it.
+    body.data = m_bodyHeld > 0 ? m_requestBody.get() : nullptr;
+    body.size = m_bodyHeld;
+    body.more = !m_request->is_done();
+    if (!m_gatherSpace)
+        m_gatherSpace.reset(new char[GatherSpace]);
+    {
+        const boost::system::error_code error =
+            co_await writeGathered(upstream.socket, serializer, m_gatherSpace.get());
+        if (error && error != http::error::need_buffer) {
+            m_failure = "sending the request failed: " + error.message();
+            co_return Sent::UpstreamFailed;
+        }
+        ++m_upstreamWrites;
+        m_bodySent = m_bodyHeld > 0;
+    }
+
+    while (!m_request->is_done()) {
+        if (!m_requestBody)
+            m_requestBody.reset(new char[BodyPieceSize]);
+        char *target = m_requestBody.get();
+        std::size_t room = BodyPieceSize;
+        if (m_bodyReplayable && m_bodyHeld < BodyPieceSize) {
+            target += m_bodyHeld;
+            room -= m_bodyHeld;
+        } else {
+            // Too big to keep: from now on the body streams through, and can't be sent twice.
+            m_bodyReplayable = false;
+        }
+        body.data = target;
+        body.size = room;
+        setIdleLimit(m_worker.state().timeouts().streamIdle);
+        const boost::system::error_code readError =
+            co_await readBody(m_client, m_clientBuffer, *m_request);
+        if (readError)
+            co_return Sent::ClientFailed;
+        const std::size_t got = room - body.size;
+        if (m_bodyReplayable)
+            m_bodyHeld += got;
+        if (got == 0 && !m_request->is_done())
+            continue;
+        body.data = got > 0 ? target : nullptr;
+        body.size = got;
+        body.more = !m_request->is_done();
+        const boost::system::error_code writeError =
+            co_await writeGathered(upstream.socket, serializer, m_gatherSpace.get());
+        if (writeError && writeError != http::error::need_buffer) {
+            m_failure = "sending the request body failed: " + writeError.message();
+            co_return Sent::UpstreamFailed;
+        }
+        ++m_upstreamWrites;
+        m_bodySent = true;
+    }
+    co_return Sent::Whole;
+}
+
+Io::Task<ProxySession::Attempt>
+ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
+{
+    auto &response = m_response->get();
+    auto &body = response.body();
+    m_phase = Phase::Relaying;
+    m_status = response.result_int();
+    const bool upgraded =
+        m_upgradeRequested && response.result() == http::status::switching_protocols;
+    const bool upstreamKeepAlive = m_response->keep_alive();
+
+    ProxyHeaders::stripHopByHop(response, upgraded);
+    response.set("X-Request-Id", m_requestId);
+    response.version(11);
+    bool keepClient = m_clientKeepAlive && m_request->is_done();
+    if (upgraded) {
+        response.set(http::field::connection, std::string_view("Upgrade"));
+    } else {
+        const bool delimitedByClose = m_response->need_eof() && !m_response->is_done();
+        if (m_clientVersion < 11) {
+            // An HTTP/1.0 client knows no chunks: the body runs until we close.
+            if (m_response->chunked() || delimitedByClose) {
+                response.chunked(false);
+                keepClient = false;
+            }
+        } else if (delimitedByClose) {
+            // Re-framed as chunks, so the client connection can stay open.
+            response.chunked(true);
+        }
+        if (!keepClient)
+            response.set(http::field::connection, std::string_view("close"));
+        else if (m_clientVersion < 11)
+            response.set(http::field::connection, std::string_view("keep-alive"));
+    }
+    m_clientKeepAlive = keepClient;
+
+    http::response_serializer<http::buffer_body, ProxyFields> serializer{response};
+    if (m_response->is_done()) {
+        // HEAD, 1xx, 204, 304 or an empty body: the header is the whole answer.
+        body.data = nullptr;
+        body.size = 0;
+        body.more = false;
+        const auto [error, written] =
+            co_await http::async_write_header(m_client, serializer, Io::Nothrow);
+        if (error) {
+            closeUpstream();
+            m_upstream = nullptr;
+            co_return Attempt::Aborted;
+        }
+    } else {
+        if (!m_responseBody)
+            m_responseBody.reset(new char[BodyPieceSize]);
+        if (!m_gatherSpace)
+            m_gatherSpace.reset(new char[GatherSpace]);
+        bool headerSent = false;
+        for (;;) {
+            std::size_t got = 0;
+            if (m_response->is_done()) {
+                body.data = nullptr;
+                body.size = 0;
+                body.more = false;
+            } else if (!headerSent && m_upstreamBuffer.size() == 0) {
+                // None of the body has arrived yet: the header goes now, so a slow or
+                // streaming answer shows up at once.
+                body.data = nullptr;
+                body.size = 0;
+                body.more = true;
+            } else {
+                body.data = m_responseBody.get();
+                body.size = BodyPieceSize;
+                const boost::system::error_code readError =
+                    co_await readBody(upstream->socket, m_upstreamBuffer, *m_response);
+                if (readError) {
+                    // The answer has started: only a closed connection tells the client
+                    // it is incomplete.
+                    closeUpstream();
+                    m_upstream = nullptr;
+                    closeClient();
+                    co_return Attempt::Aborted;
+                }
+                got = BodyPieceSize - body.size;
+                if (got == 0 && !m_response->is_done() && headerSent)
+                    continue;
+                body.data = got > 0 ? m_responseBody.get() : nullptr;
+                body.size = got;
+                body.more = !m_response->is_done();
+            }
+            setIdleLimit(m_worker.state().timeouts().streamIdle);
+            const boost::system::error_code writeError =
+                co_await writeGathered(m_client, serializer, m_gatherSpace.get());
+            if (writeError && writeError != http::error::need_buffer) {
+                closeUpstream();
+                m_upstream = nullptr;
+                co_return Attempt::Aborted;
+            }
+            headerSent = true;
+            m_bytes += got;
+            if (serializer.is_done())
+                break;
+        }
+    }
+
+    if (upgraded) {
+        m_phase = Phase::Tunnelling;
+        m_clientKeepAlive = false;
+        ByteTunnel tunnel(m_worker, *this, m_worker.state().timeouts().streamIdle);
+        const ByteTunnel::Totals totals = co_await tunnel.run(
+            m_client, m_clientBuffer.data(), upstream->socket, m_upstreamBuffer.data());
+        m_bytes += totals.fromSecond;
+        m_upstream = nullptr;
+        co_return Attempt::Completed;
+    }
+
+    m_upstream = nullptr;
+    const bool reusable = upstreamKeepAlive && m_response->is_done() && m_request->is_done() &&
+                          m_upstreamBuffer.size() == 0 && !m_closed;
+    if (reusable) {
+        m_worker.pool().put(std::move(upstream), *m_worker.table(), m_worker.now());
+    } else {
+        boost::system::error_code ignored;
+        upstream->socket.close(ignored);
+    }
+    co_return Attempt::Completed;
+}
+
+Io::Task<bool> ProxySession::respond(http::status status, std::string text, const AppRoute *route,
+                                     bool retryLater)
+{
+    if (m_closed)
+        co_return false;
+    http::response<http::string_body> response{status, 11};
+    response.set(http::field::content_type, std::string_view("text/plain; charset=utf-8"));
+    response.set(http::field::cache_control, std::string_view("no-store"));
+    response.set("X-Content-Type-Options", std::string_view("nosniff"));
+    response.set("X-Request-Id", m_requestId);
+    if (retryLater) {
+        response.set(http::field::retry_after, std::string_view("2"));
+        // Browsers reload by themselves; curl and scripts go by Retry-After.
+        response.set("Refresh", std::string_view("2"));
+    }
+    // A body the client is still sending would be read as the next request: close instead.
+    const bool keepAlive = m_clientKeepAlive && m_request->is_done();
+    if (!keepAlive)
+        response.set(http::field::connection, std::string_view("close"));
+    else if (m_clientVersion < 11)
+        response.set(http::field::connection, std::string_view("keep-alive"));
+    response.content_length(text.size());
+    m_status = unsigned(status);
+    if (m_request->get().method() != http::verb::head) {
+        m_bytes = text.size();
+        response.body() = std::move(text);
+    }
+    const auto [error, written] = co_await http::async_write(m_client, response, Io::Nothrow);
+    if (route)
+        logAccess(*route);
+    co_return !error && keepAlive;
+}
+
+Io::Task<void> ProxySession::rejectMalformed(std::string reason)
+{
+    http::response<http::string_body> response{http::status::bad_request, 11};
+    response.set(http::field::content_type, std::string_view("text/plain; charset=utf-8"));
+    response.set(http::field::connection, std::string_view("close"));
+    response.body() = ErrorPages::badRequest(reason);
+    response.prepare_payload();
+    co_await http::async_write(m_client, response, Io::Nothrow);
+}
+
+void ProxySession::logAccess(const AppRoute &route)
+{
+    if (!m_logging)
+        return;
+    RouterState &state = m_worker.state();
+    const auto elapsed =
+        std::chrono::duration<double, std::milli>(Clock::now() - m_started).count();
+    const auto wallClock = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(wallClock);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(wallClock.time_since_epoch())
+            .count() %
+        1000;
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char stamp[32];
+    const std::size_t stampLength = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(stamp + stampLength, sizeof stamp - stampLength, ".%03dZ", int(millis));
+
+    const auto &request = m_request->get();
+    const std::string_view method = request.method_string();
+    const std::string_view target = request.target();
+    char figures[96];
+    std::snprintf(figures, sizeof figures, " %s %llu %.1fms ",
+                  m_status ? std::to_string(m_status).c_str() : "-",
+                  static_cast<unsigned long long>(m_bytes), elapsed);
+
+    std::string line;
+    line.reserve(128 + target.size());
+    line.append(stamp).append(" ").append(m_clientAddress).append(" ");
+    line.append(method).append(" ").append(target).append(figures);
+    line.append(m_servedBy && !m_servedBy->container.empty()
+                    ? std::string_view(m_servedBy->container)
+                    : std::string_view("-"));
+    line.append(" ").append(m_requestId);
+    state.appendAccessLog({route.name, QString::fromStdString(line)});
+}
+
+} // namespace Slipway

@@ -1,0 +1,121 @@
+#pragma once
+
+#include "router/Backend.h"
+#include "util/Result.h"
+
+#include <QHash>
+#include <QList>
+#include <QMutex>
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace Slipway {
+
+class AccessLogWriter;
+class HttpListener;
+class RouterState;
+class RouterWorker;
+class TcpProxy;
+struct RouteBackend;
+
+// The HTTP/1.1 reverse proxy in front of the apps: routes by host name (<app>.localhost),
+// balances round-robin over the app's ready web containers, keeps connections alive on both
+// sides, streams bodies both ways, passes upgrades (WebSocket) through, and writes an access
+// log per app. Also carries the per-app TCP ports of `tcp` process types.
+//
+// The I/O runs on its own threads (Boost.Asio, one io_context per thread); every public
+// method here is thread-safe, and routing changes apply at once to new requests while
+// requests in flight finish where they started.
+class Router : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        QString address = QStringLiteral("127.0.0.1");
+        quint16 port = 0; // 0: any free port
+        int threads = 2;
+        QString accessLogDirectory;                         // one <app>.log per app when set
+        std::chrono::milliseconds connectTimeout{5000};     // to a backend, then the next one
+        std::chrono::milliseconds clientIdleTimeout{60000}; // keep-alive between requests
+        // Without a byte either way for this long, a body, a slow answer or a tunnel is cut.
+        std::chrono::milliseconds streamIdleTimeout{600000};
+    };
+
+    explicit Router(Options options, QObject *parent = nullptr);
+    ~Router() override; // stops and joins the threads
+
+    // Binds and starts serving; the error names the address and why.
+    Result<void> start();
+    // Closes the listening socket and every open connection, then joins the threads.
+    void stop();
+    bool isRunning() const;
+    quint16 port() const;
+
+    // An app known to the router. An empty list answers 503 ("no container ready"); a
+    // non-empty list also ends the "deploying" state.
+    void setBackends(const QString &app, const QList<Backend> &web);
+    // While an app has no backends yet: 503 "deploying" with Retry-After instead.
+    void setDeploying(const QString &app, bool deploying);
+    // Forgets the app (its host answers 404) and closes its TCP port.
+    void removeApp(const QString &app);
+    QList<Backend> backends(const QString &app) const;
+    QStringList apps() const;
+
+    // `tcp` process types: a per-app port whose connections go round-robin to the app's tcp
+    // containers, bytes passed through untouched. Needs a running router.
+    Result<quint16> openTcpPort(const QString &app, quint16 port = 0);
+    void setTcpBackends(const QString &app, const QList<Backend> &tcp);
+    void closeTcpPort(const QString &app);
+    quint16 tcpPort(const QString &app) const;
+
+    QString accessLogPath(const QString &app) const;
+
+Q_SIGNALS:
+    // One per request, on the router's thread. Lines are only produced while something
+    // listens or an access log directory is set.
+    void accessLogged(const QString &app, const QString &line);
+
+protected:
+    void connectNotify(const QMetaMethod &signal) override;
+    void disconnectNotify(const QMetaMethod &signal) override;
+
+private:
+    struct AppEntry
+    {
+        QList<Backend> web;
+        std::vector<std::uint64_t> slots; // parallel to `web`
+        // `web` resolved once, when set, so publishing a table never waits on a resolver.
+        std::shared_ptr<const std::vector<RouteBackend>> routes;
+        bool deploying = false;
+        std::shared_ptr<std::atomic<std::uint64_t>> nextBackend =
+            std::make_shared<std::atomic<std::uint64_t>>(0);
+    };
+
+    void publishLocked();
+    void drainAccessLog();
+    void updateAccessLogEnabled();
+
+    const Options m_options;
+    std::unique_ptr<RouterState> m_state;
+    std::unique_ptr<AccessLogWriter> m_accessLog;
+    std::atomic<bool> m_signalListened{false};
+
+    mutable QMutex m_mutex;
+    QHash<QString, AppEntry> m_apps;
+    QHash<QString, QList<Backend>> m_tcpBackends;
+    QHash<QString, std::shared_ptr<TcpProxy>> m_tcpProxies;
+    std::uint64_t m_nextSlot = 1;
+    std::vector<std::unique_ptr<RouterWorker>> m_workers;
+    std::shared_ptr<HttpListener> m_listener;
+    quint16 m_port = 0;
+};
+
+} // namespace Slipway

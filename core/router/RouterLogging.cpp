@@ -1,0 +1,3 @@
+#include "router/RouterLogging.h"
+
+Q_LOGGING_CATEGORY(lcRouter, "slipway.router")

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "router/RoutingTable.h"
+
+#include <QString>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace Slipway {
+
+struct RouterTimeouts
+{
+    std::chrono::milliseconds connect{5000};
+    std::chrono::milliseconds clientIdle{60000};
+    std::chrono::milliseconds streamIdle{600000};
+};
+
+struct AccessLogEntry
+{
+    QString app;
+    QString line;
+};
+
+// What the Qt side and the I/O threads share. The routing table is published as an
+// immutable snapshot behind an atomic pointer plus a generation counter, so the request
+// path reads it without a lock; access log lines go the other way through a small queue
+// that wakes the Qt thread once per batch.
+class RouterState
+{
+public:
+    RouterState(RouterTimeouts timeouts, std::function<void()> wakeLogReader);
+
+    const RouterTimeouts &timeouts() const { return m_timeouts; }
+
+    void publish(std::shared_ptr<const RoutingTable> table);
+    std::shared_ptr<const RoutingTable> table() const
+    {
+        return m_table.load(std::memory_order_acquire);
+    }
+    std::uint64_t generation() const { return m_generation.load(std::memory_order_acquire); }
+
+    quint16 port() const { return m_port.load(std::memory_order_relaxed); }
+    void setPort(quint16 port) { m_port.store(port, std::memory_order_relaxed); }
+
+    bool accessLogEnabled() const { return m_accessLogEnabled.load(std::memory_order_relaxed); }
+    void setAccessLogEnabled(bool enabled)
+    {
+        m_accessLogEnabled.store(enabled, std::memory_order_relaxed);
+    }
+    void appendAccessLog(AccessLogEntry entry);
+    std::vector<AccessLogEntry> takeAccessLog();
+
+private:
+    const RouterTimeouts m_timeouts;
+    std::atomic<std::shared_ptr<const RoutingTable>> m_table;
+    std::atomic<std::uint64_t> m_generation{0};
+    std::atomic<quint16> m_port{0};
+    std::atomic<bool> m_accessLogEnabled{false};
+
+    std::function<void()> m_wakeLogReader;
+    std::mutex m_logMutex;
+    std::vector<AccessLogEntry> m_pendingLog;
+};
+
+} // namespace Slipway

@@ -1,0 +1,423 @@
+// Slipway's router against nginx as a reverse proxy, on this machine, with the same load:
+// wrk -t2 -c50 for 10 s (each proxy twice, alternating, the better run counts), both in
+// front of the same small backend that lives in this process. Also measures the backend
+// alone, for reference. Prints figures; asserts nothing about time. Exits non-zero only when
+// something could not run (no nginx, no wrk, a proxy that would not start).
+//
+// Usage: bench_router [seconds per run, default 10]
+
+#include "router/Router.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <thread>
+
+#include <csignal>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr int Runs = 2;
+constexpr std::string_view Reply =
+    "HTTP/1.1 200 OK\r\nServer: bench\r\nContent-Type: text/plain\r\n"
+    "Content-Length: 13\r\n\r\nHello, world\n";
+
+// The load target: answers every request with the same small 200, keeping connections
+// alive, on one thread of its own. It only needs to find where each GET ends (wrk sends no
+// bodies), so it looks for the blank line instead of parsing: it has to be much faster than
+// the proxies in front of it, or they would all measure the same.
+class FixedReplyServer
+{
+public:
+    FixedReplyServer()
+        : m_acceptor(m_context, tcp::endpoint(asio::ip::address_v4::loopback(), 0))
+    {
+        accept();
+        m_thread = std::thread([this] { m_context.run(); });
+    }
+
+    ~FixedReplyServer()
+    {
+        m_context.stop();
+        m_thread.join();
+    }
+
+    quint16 port() const { return m_acceptor.local_endpoint().port(); }
+
+private:
+    class Connection : public std::enable_shared_from_this<Connection>
+    {
+    public:
+        explicit Connection(tcp::socket socket)
+            : m_socket(std::move(socket))
+        {
+            m_socket.set_option(tcp::no_delay(true));
+        }
+
+        void read()
+        {
+            m_socket.async_read_some(
+                asio::buffer(m_input.data() + m_used, m_input.size() - m_used),
+                [self = shared_from_this()](const boost::system::error_code &error,
+                                            std::size_t received) {
+                    if (!error)
+                        self->answer(received);
+                });
+        }
+
+    private:
+        void answer(std::size_t received)
+        {
+            m_used += received;
+            std::string_view pending(m_input.data(), m_used);
+            m_output.clear();
+            for (std::size_t end; (end = pending.find("\r\n\r\n")) != std::string_view::npos;) {
+                m_output.append(Reply);
+                pending.remove_prefix(end + 4);
+            }
+            if (pending.size() == m_input.size())
+                return; // a request bigger than the buffer: not from wrk; drop it
+            std::memmove(m_input.data(), pending.data(), pending.size());
+            m_used = pending.size();
+            if (m_output.empty()) {
+                read();
+                return;
+            }
+            asio::async_write(
+                m_socket, asio::buffer(m_output),
+                [self = shared_from_this()](const boost::system::error_code &error, std::size_t) {
+                    if (!error)
+                        self->read();
+                });
+        }
+
+        tcp::socket m_socket;
+        std::array<char, 16384> m_input{};
+        std::size_t m_used = 0;
+        std::string m_output;
+    };
+
+    void accept()
+    {
+        m_acceptor.async_accept([this](const boost::system::error_code &error, tcp::socket socket) {
+            if (!error)
+                std::make_shared<Connection>(std::move(socket))->read();
+            accept();
+        });
+    }
+
+    asio::io_context m_context{1};
+    tcp::acceptor m_acceptor;
+    std::thread m_thread;
+};
+
+struct Figures
+{
+    double requestsPerSecond = 0;
+    double p99Ms = 0;
+    QString problem; // why the run did not count
+};
+
+// Children get none of this process's descriptors: Asio's sockets (the backend's here) are
+// not close-on-exec, and wrk fails connections whose descriptor numbers run past what it
+// sized its event loop for. They also go when this process goes, however it ends.
+void prepareChild(QProcess &process)
+{
+    process.setChildProcessModifier([] {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+            for (int descriptor = 3; descriptor < 4096; ++descriptor)
+                ::fcntl(descriptor, F_SETFD, FD_CLOEXEC);
+        }
+    });
+}
+
+quint16 freePort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost, 0);
+    return server.serverPort();
+}
+
+bool waitForPort(quint16 port, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < timeoutMs) {
+        QTcpSocket probe;
+        probe.connectToHost(QHostAddress::LocalHost, port);
+        if (probe.waitForConnected(200))
+            return true;
+        QThread::msleep(50);
+    }
+    return false;
+}
+
+double toMilliseconds(double value, const QString &unit)
+{
+    if (unit == u"us"_s)
+        return value / 1000.0;
+    if (unit == u"s"_s)
+        return value * 1000.0;
+    return value;
+}
+
+Figures runWrk(const QString &wrk, quint16 port, int seconds)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    prepareChild(process);
+    process.start(wrk, {u"-t2"_s, u"-c50"_s, u"-d%1s"_s.arg(seconds), u"--latency"_s, u"-H"_s,
+                        u"Host: bench.localhost"_s, u"http://127.0.0.1:%1/"_s.arg(port)});
+    Figures figures;
+    if (!process.waitForFinished((seconds + 30) * 1000) || process.exitCode() != 0) {
+        figures.problem = u"wrk failed: "_s + QString::fromUtf8(process.readAll());
+        return figures;
+    }
+    const QString output = QString::fromUtf8(process.readAll());
+    const auto rate = QRegularExpression(u"Requests/sec:\\s+([\\d.]+)"_s).match(output);
+    const auto p99 = QRegularExpression(u"^\\s+99%\\s+([\\d.]+)(us|ms|s)\\s*$"_s,
+                                        QRegularExpression::MultilineOption)
+                         .match(output);
+    if (!rate.hasMatch() || !p99.hasMatch()) {
+        figures.problem = u"unexpected wrk output: "_s + output;
+        return figures;
+    }
+    figures.requestsPerSecond = rate.captured(1).toDouble();
+    figures.p99Ms = toMilliseconds(p99.captured(1).toDouble(), p99.captured(2));
+    // Errors make a fast run meaningless: a proxy answering 502 quickly is not fast.
+    const auto bad = QRegularExpression(u"Non-2xx or 3xx responses:\\s+(\\d+)"_s).match(output);
+    const auto socketErrors = QRegularExpression(u"Socket errors:([^\\n]*)"_s).match(output);
+    if (bad.hasMatch())
+        figures.problem = u"%1 non-2xx answers"_s.arg(bad.captured(1));
+    else if (socketErrors.hasMatch())
+        figures.problem = u"socket errors:"_s + socketErrors.captured(1);
+    if (qEnvironmentVariableIsSet("BENCH_ROUTER_VERBOSE"))
+        std::printf("%s\n", qPrintable(output));
+    return figures;
+}
+
+// nginx from Debian (nginx-light), configured the way one puts it in front of an app:
+// upstream keep-alive, HTTP/1.1 to the backend, the same forwarded headers the router adds.
+class Nginx
+{
+public:
+    Nginx(const QString &binary, const QString &directory, quint16 backendPort)
+        : m_directory(directory)
+        , m_port(freePort())
+    {
+        QDir().mkpath(directory + u"/logs"_s);
+        QFile config(directory + u"/nginx.conf"_s);
+        if (!config.open(QIODevice::WriteOnly))
+            return;
+        const QByteArray user = ::geteuid() == 0 ? "user root;\n" : "";
+        const QByteArray dir = directory.toUtf8();
+        config.write(user +
+                     "worker_processes auto;\n"
+                     "daemon off;\n"
+                     "pid " +
+                     dir +
+                     "/nginx.pid;\n"
+                     "error_log " +
+                     dir +
+                     "/logs/error.log warn;\n"
+                     "events { worker_connections 4096; }\n"
+                     "http {\n"
+                     "  access_log off;\n"
+                     "  client_body_temp_path " +
+                     dir +
+                     "/body;\n"
+                     "  proxy_temp_path " +
+                     dir +
+                     "/proxy;\n"
+                     "  fastcgi_temp_path " +
+                     dir +
+                     "/fastcgi;\n"
+                     "  uwsgi_temp_path " +
+                     dir +
+                     "/uwsgi;\n"
+                     "  scgi_temp_path " +
+                     dir +
+                     "/scgi;\n"
+                     "  upstream backend { server 127.0.0.1:" +
+                     QByteArray::number(backendPort) +
+                     "; keepalive 32; }\n"
+                     "  server {\n"
+                     "    listen 127.0.0.1:" +
+                     QByteArray::number(m_port) +
+                     ";\n"
+                     "    location / {\n"
+                     "      proxy_pass http://backend;\n"
+                     "      proxy_http_version 1.1;\n"
+                     "      proxy_set_header Connection \"\";\n"
+                     "      proxy_set_header Host $http_host;\n"
+                     "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                     "      proxy_set_header X-Forwarded-Proto $scheme;\n"
+                     "      proxy_set_header X-Forwarded-Host $http_host;\n"
+                     "      proxy_set_header X-Request-Id $request_id;\n"
+                     "      add_header X-Request-Id $request_id;\n"
+                     "    }\n"
+                     "  }\n"
+                     "}\n");
+        config.close();
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        prepareChild(m_process);
+        m_process.start(binary, {u"-p"_s, directory, u"-e"_s, directory + u"/logs/error.log"_s,
+                                 u"-c"_s, directory + u"/nginx.conf"_s});
+        m_started = m_process.waitForStarted(5000) && waitForPort(m_port, 10000);
+    }
+
+    ~Nginx()
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        m_process.terminate(); // SIGTERM: nginx's fast shutdown, workers included
+        if (!m_process.waitForFinished(5000)) {
+            m_process.kill();
+            m_process.waitForFinished(2000);
+        }
+    }
+
+    bool isRunning() const { return m_started && m_process.state() == QProcess::Running; }
+    quint16 port() const { return m_port; }
+    QString diagnostics()
+    {
+        QFile log(m_directory + u"/logs/error.log"_s);
+        log.open(QIODevice::ReadOnly);
+        return QString::fromUtf8(m_process.readAll() + log.readAll());
+    }
+
+private:
+    QString m_directory;
+    quint16 m_port = 0;
+    QProcess m_process;
+    bool m_started = false;
+};
+
+void better(Figures &best, const Figures &run)
+{
+    if (!run.problem.isEmpty())
+        return;
+    if (best.requestsPerSecond == 0 || run.requestsPerSecond > best.requestsPerSecond)
+        best.requestsPerSecond = run.requestsPerSecond;
+    if (best.p99Ms == 0 || run.p99Ms < best.p99Ms)
+        best.p99Ms = run.p99Ms;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication application(argc, argv);
+    const int seconds = argc > 1 ? std::max(1, QString::fromLocal8Bit(argv[1]).toInt()) : 10;
+
+    const QStringList sbin = {u"/usr/sbin"_s, u"/usr/local/sbin"_s, u"/sbin"_s};
+    const QString wrk = QStandardPaths::findExecutable(u"wrk"_s);
+    QString nginxBinary = QStandardPaths::findExecutable(u"nginx"_s);
+    if (nginxBinary.isEmpty())
+        nginxBinary = QStandardPaths::findExecutable(u"nginx"_s, sbin);
+    if (wrk.isEmpty() || nginxBinary.isEmpty()) {
+        std::fprintf(
+            stderr,
+            "bench_router: needs wrk and nginx (packaging/setup-debian.sh installs them)\n");
+        return 2;
+    }
+    QTemporaryDir work;
+    if (!work.isValid())
+        return 2;
+
+    FixedReplyServer backend;
+    std::printf("router_setup: %d s per run, wrk -t2 -c50, %d runs per proxy, %d CPUs\n", seconds,
+                Runs, QThread::idealThreadCount());
+
+    Slipway::Router::Options options;
+    if (qEnvironmentVariableIsSet("BENCH_ROUTER_THREADS"))
+        options.threads = qEnvironmentVariableIntValue("BENCH_ROUTER_THREADS");
+    Slipway::Router router(options);
+    if (const Slipway::Result<void> started = router.start(); !started) {
+        std::fprintf(stderr, "bench_router: %s\n", qPrintable(started.error().message));
+        return 2;
+    }
+    router.setBackends(u"bench"_s, {Slipway::Backend{u"web-1"_s, u"127.0.0.1"_s, backend.port()}});
+
+    Nginx nginx(nginxBinary, work.filePath(u"nginx"_s), backend.port());
+    if (!nginx.isRunning()) {
+        std::fprintf(stderr, "bench_router: nginx did not start: %s\n",
+                     qPrintable(nginx.diagnostics()));
+        return 2;
+    }
+
+    if (qEnvironmentVariableIsSet("BENCH_ROUTER_HOLD")) {
+        std::printf("HOLD backend %d router %d nginx %d\n", backend.port(), router.port(),
+                    nginx.port());
+        std::fflush(stdout);
+        QThread::sleep(qEnvironmentVariableIntValue("BENCH_ROUTER_HOLD"));
+        return 0;
+    }
+    const Figures direct = runWrk(wrk, backend.port(), std::max(1, seconds / 2));
+    if (!direct.problem.isEmpty()) {
+        std::fprintf(stderr, "bench_router: backend alone: %s\n", qPrintable(direct.problem));
+        return 2;
+    }
+    std::printf("router_direct: backend alone %.0f req/s, p99 %.2f ms (reference)\n",
+                direct.requestsPerSecond, direct.p99Ms);
+
+    // Warm both up (pools filled, caches hot) before anything counts.
+    runWrk(wrk, router.port(), 1);
+    runWrk(wrk, nginx.port(), 1);
+
+    Figures slipway;
+    Figures reference;
+    for (int run = 1; run <= Runs; ++run) {
+        const Figures ours = runWrk(wrk, router.port(), seconds);
+        const Figures theirs = runWrk(wrk, nginx.port(), seconds);
+        std::printf(
+            "router_run %d: slipway %.0f req/s p99 %.2f ms%s | nginx %.0f req/s p99 %.2f ms%s\n",
+            run, ours.requestsPerSecond, ours.p99Ms,
+            ours.problem.isEmpty() ? "" : qPrintable(u" ("_s + ours.problem + u")"_s),
+            theirs.requestsPerSecond, theirs.p99Ms,
+            theirs.problem.isEmpty() ? "" : qPrintable(u" ("_s + theirs.problem + u")"_s));
+        std::fflush(stdout);
+        better(slipway, ours);
+        better(reference, theirs);
+    }
+    if (slipway.requestsPerSecond == 0 || reference.requestsPerSecond == 0) {
+        std::fprintf(stderr, "bench_router: no clean run for %s\n",
+                     slipway.requestsPerSecond == 0 ? "slipway" : "nginx");
+        return 1;
+    }
+    std::printf(
+        "router_throughput: slipway %.0f req/s, nginx %.0f req/s, ratio %.2f (goal >= 1.0)\n",
+        slipway.requestsPerSecond, reference.requestsPerSecond,
+        slipway.requestsPerSecond / reference.requestsPerSecond);
+    std::printf("router_p99: slipway %.2f ms, nginx %.2f ms, ratio %.2f (goal <= 1.10)\n",
+                slipway.p99Ms, reference.p99Ms, slipway.p99Ms / reference.p99Ms);
+    return 0;
+}
