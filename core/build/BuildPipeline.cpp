@@ -184,7 +184,7 @@ void BuildPipeline::fetchSource()
                     return;
                 }
                 m_outcome.sourceSize = fetched->sizeBytes;
-                m_sourceVersion = fetched->version;
+                m_sourceVersion = fetched->version.isEmpty() ? m_request.sourceVersion : fetched->version;
                 m_appDirectory = fetched->directory;
                 const QString projectDir = m_request.config.value(QStringLiteral("PROJECT_DIR")).trimmed();
                 if (!projectDir.isEmpty()) {
@@ -419,6 +419,7 @@ void BuildPipeline::compileBuildpacks()
     m_outcome.buildpacks.clear();
     for (int i = 0; i < m_buildpacks.size(); ++i)
         m_outcome.buildpacks.append({m_buildpacks.at(i).ref.text(), m_detectNames.value(i)});
+    Q_EMIT buildpacksDetected(m_outcome.buildpacks, m_outcome.selectionRule);
     compileNext(0);
 }
 

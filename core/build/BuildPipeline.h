@@ -41,6 +41,8 @@ Q_SIGNALS:
     // A buildpack's part of the log begins (the console folds the log by these).
     void sectionStarted(const QString &title);
     void phaseStarted(const QString &phase);
+    // Detection is over: these buildpacks compile, in this order, chosen by that rule.
+    void buildpacksDetected(const QList<Slipway::UsedBuildpack> &buildpacks, const QString &rule);
     void downloadProgress(qint64 received, qint64 total);
     void finished(const Slipway::BuildOutcome &outcome);
 

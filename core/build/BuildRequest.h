@@ -30,6 +30,7 @@ struct BuildRequest
     std::chrono::milliseconds timeout{DefaultTimeout};
     qint64 sourceSizeLimit = DefaultSourceSizeLimit;
     int releaseVersion = 1;
+    QString sourceVersion; // known by the caller (a git push of an archive); else from git
 };
 
 } // namespace Slipway

@@ -1,0 +1,498 @@
+#include "rollout/AppInstance.h"
+
+#include "release/ConfigVars.h"
+#include "release/ProcessTypes.h"
+#include "rollout/Deployment.h"
+#include "rollout/ReadinessProbe.h"
+#include "rollout/Rollout.h"
+#include "rollout/RuntimeContext.h"
+#include "router/Router.h"
+#include "runtime/Container.h"
+
+#include <QUuid>
+
+namespace Slipway {
+
+namespace {
+
+constexpr std::chrono::milliseconds FirstBackoff{1000};
+constexpr std::chrono::milliseconds LongestBackoff{std::chrono::minutes(1)};
+// A container that ran this long before crashing starts its back-off from the beginning.
+constexpr qint64 StableMilliseconds = 60000;
+
+} // namespace
+
+AppInstance::AppInstance(QString name, AppSettings settings, RuntimeContext *context, QObject *parent)
+    : QObject(parent)
+    , m_name(std::move(name))
+    , m_settings(std::move(settings))
+    , m_context(context)
+{}
+
+AppInstance::~AppInstance()
+{
+    for (Slot *slot : std::as_const(m_slots)) {
+        if (slot->container)
+            slot->container->kill();
+        delete slot;
+    }
+}
+
+void AppInstance::setSettings(const AppSettings &settings)
+{
+    const QString before = routerName();
+    m_settings = settings;
+    Router *router = m_context->router;
+    if (router && before != routerName()) {
+        // Served under its new name at once, and no longer under the old one.
+        router->removeApp(before);
+        router->closeTcpPort(before);
+        updateRouter();
+    }
+}
+
+QString AppInstance::routerName() const
+{
+    return m_settings.routerName.isEmpty() ? m_name : m_settings.routerName;
+}
+
+QList<Container *> AppInstance::containers() const
+{
+    QList<Container *> result;
+    for (Slot *slot : m_slots) {
+        if (slot->container)
+            result.append(slot->container);
+    }
+    return result;
+}
+
+QList<ContainerStatus> AppInstance::containerStatuses() const
+{
+    QList<ContainerStatus> result;
+    for (Slot *slot : m_slots) {
+        ContainerStatus status;
+        status.type = slot->type;
+        status.name = slot->type + QLatin1Char('-') + QString::number(slot->index);
+        status.restarts = slot->restarts;
+        status.ready = slot->ready;
+        if (slot->container) {
+            const Container *container = slot->container;
+            status.releaseVersion = container->spec().releaseVersion;
+            status.port = container->spec().port;
+            status.pid = container->processId();
+            status.isolated = container->isIsolated();
+            status.state = slot->ready ? QStringLiteral("ready") : Container::stateName(container->state());
+        } else {
+            status.releaseVersion = m_current.version();
+            status.state = QStringLiteral("restarting");
+        }
+        if (slot->probe)
+            status.probes = slot->probe->probes();
+        result.append(status);
+    }
+    return result;
+}
+
+// ---- queue ---------------------------------------------------------------------------
+
+void AppInstance::enqueue(Deployment *deployment, Job job)
+{
+    m_queue.append({deployment, std::move(job)});
+    connect(deployment, &Deployment::cancelRequested, this, [this, deployment] {
+        // A queued deployment is simply dropped; a running one is stopped by its runner.
+        for (int i = 0; i < m_queue.size(); ++i) {
+            if (m_queue.at(i).first == deployment) {
+                m_queue.removeAt(i);
+                deployment->setStatus(DeploymentStatus::Aborted,
+                                      QStringLiteral("the deployment was cancelled before it started"));
+                Q_EMIT queueChanged();
+                return;
+            }
+        }
+    });
+    Q_EMIT queueChanged();
+    if (!m_running)
+        QMetaObject::invokeMethod(this, &AppInstance::runNext, Qt::QueuedConnection);
+}
+
+void AppInstance::runNext()
+{
+    if (m_running || m_queue.isEmpty() || m_shuttingDown)
+        return;
+    auto [deployment, job] = m_queue.takeFirst();
+    Q_EMIT queueChanged();
+    if (!deployment) {
+        runNext();
+        return;
+    }
+    m_running = deployment;
+    job(deployment, [this] {
+        m_running = nullptr;
+        QMetaObject::invokeMethod(this, &AppInstance::runNext, Qt::QueuedConnection);
+    });
+}
+
+// ---- rollout -------------------------------------------------------------------------
+
+Container *AppInstance::createContainer(const LiveRelease &release, const QString &type, int index,
+                                        QObject *parent)
+{
+    ContainerSpec spec;
+    spec.app = m_name;
+    spec.releaseVersion = release.version();
+    spec.processType = type;
+    spec.index = index;
+    spec.command = type == QLatin1String("run") ? QString() : release.release.processTypes().value(type);
+    spec.releaseDirectory = release.directory;
+    spec.config = ConfigVar::merge(release.release.configDefaults(), release.release.config());
+    spec.stack = m_context->stack;
+    spec.gracePeriod = m_settings.gracePeriod;
+    if (isProbedType(type))
+        spec.port = m_context->ports.allocate();
+    const QString work = QStringLiteral("%1/%2/%3-%4")
+                             .arg(m_context->containersDirectory, m_name, spec.name(),
+                                  QUuid::createUuid().toString(QUuid::Id128).left(12));
+    auto *container = new Container(spec, work, parent);
+    connect(container, &Container::logLine, this, &AppInstance::containerLog);
+    const quint16 port = spec.port;
+    connect(container, &Container::exited, this, [this, port] {
+        if (port)
+            m_context->ports.release(port);
+    });
+    return container;
+}
+
+void AppInstance::retire(Container *container, Deployment *deployment, TimelineEvent::Kind kind)
+{
+    container->setParent(this);
+    const QPointer<Deployment> watcher = deployment;
+    auto report = [this, container, watcher, kind] {
+        if (watcher) {
+            const QString which = kind == TimelineEvent::Kind::OldContainerStopped
+                                      ? QStringLiteral("old %1 (v%2)")
+                                      : QStringLiteral("new %1 (v%2)");
+            watcher->addEvent(kind,
+                              which.arg(container->name()).arg(container->spec().releaseVersion)
+                                  + QStringLiteral(" stopped: ") + container->exit().describe(),
+                              container->name());
+        }
+        container->deleteLater();
+        Q_EMIT containersChanged();
+    };
+    if (container->state() == Container::State::Exited) {
+        report();
+        return;
+    }
+    connect(container, &Container::exited, this, report);
+    container->stop(m_settings.gracePeriod);
+}
+
+void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool runHook,
+                          std::function<void(bool)> done)
+{
+    deployment->setStatus(DeploymentStatus::Starting);
+    deployment->setReleaseVersion(next.version());
+    Rollout::Options options;
+    options.runHook = runHook;
+    options.firstDeploy = m_current.isNull();
+    auto *rollout = new Rollout(this, deployment, next, options, this);
+    m_rollout = rollout;
+    const QPointer<Deployment> watcher = deployment;
+    connect(rollout, &Rollout::succeeded, this,
+            [this, rollout, watcher, next, done](const QList<Container *> &containers) {
+                rollout->deleteLater();
+                const QList<Slot *> previous = m_slots;
+                m_slots.clear();
+                m_current = next;
+                adopt(containers);
+                // Step 4: one switch of the router to the new containers, then the old ones
+                // get SIGTERM and their grace period while requests in flight finish.
+                updateRouter();
+                if (m_context->router)
+                    m_context->router->setDeploying(routerName(), false);
+                QStringList names;
+                for (Slot *slot : std::as_const(m_slots)) {
+                    if (isProbedType(slot->type) && slot->container)
+                        names.append(QStringLiteral("%1 (port %2)").arg(slot->container->name()).arg(slot->container->spec().port));
+                }
+                if (watcher) {
+                    watcher->addEvent(TimelineEvent::Kind::TrafficRouted,
+                                      names.isEmpty() ? QStringLiteral("release v%1 is live (no web container)").arg(next.version())
+                                                      : QStringLiteral("traffic routed to %1").arg(names.join(QStringLiteral(", "))));
+                    watcher->setStatus(DeploymentStatus::Success);
+                }
+                for (Slot *slot : previous) {
+                    if (slot->backoff)
+                        slot->backoff->stop();
+                    if (slot->probe)
+                        slot->probe->stop();
+                    if (slot->container) {
+                        slot->container->disconnect(this);
+                        retire(slot->container, watcher, TimelineEvent::Kind::OldContainerStopped);
+                    }
+                    delete slot->backoff;
+                    delete slot;
+                }
+                Q_EMIT currentReleaseChanged(next.version());
+                Q_EMIT containersChanged();
+                done(true);
+            });
+    connect(rollout, &Rollout::failed, this,
+            [rollout, watcher, done](DeploymentStatus status, const QString &reason) {
+                rollout->deleteLater();
+                if (watcher)
+                    watcher->setStatus(status, reason);
+                done(false);
+            });
+    rollout->start();
+}
+
+// ---- supervision ---------------------------------------------------------------------
+
+AppInstance::Slot *AppInstance::addSlot(const QString &type, int index)
+{
+    auto *slot = new Slot;
+    slot->type = type;
+    slot->index = index;
+    m_slots.append(slot);
+    return slot;
+}
+
+void AppInstance::adopt(const QList<Container *> &containers)
+{
+    for (Container *container : containers) {
+        container->setParent(this);
+        container->disconnect(); // the rollout's handlers are done
+        connect(container, &Container::logLine, this, &AppInstance::containerLog);
+        const quint16 port = container->spec().port;
+        connect(container, &Container::exited, this, [this, port] {
+            if (port)
+                m_context->ports.release(port);
+        });
+        Slot *slot = addSlot(container->spec().processType, container->spec().index);
+        slot->container = container;
+        // The rollout only hands over containers that passed their probe.
+        slot->ready = isProbedType(slot->type);
+        watch(slot);
+    }
+}
+
+void AppInstance::watch(Slot *slot)
+{
+    Container *container = slot->container;
+    connect(container, &Container::exited, this,
+            [this, slot](const ContainerExit &exit) { onSlotExited(slot, exit); });
+}
+
+void AppInstance::onSlotExited(Slot *slot, const ContainerExit &exit)
+{
+    if (!m_slots.contains(slot) || exit.requested || m_shuttingDown)
+        return;
+    Container *crashed = slot->container;
+    const qint64 ranFor = crashed && crashed->startedAt().isValid()
+                              ? crashed->startedAt().msecsTo(QDateTime::currentDateTimeUtc())
+                              : 0;
+    slot->ready = false;
+    updateRouter();
+    if (crashed) {
+        Q_EMIT containerLog({QDateTime::currentDateTimeUtc(), crashed->name(), true,
+                             QStringLiteral("[slipway] %1 %2; restarting").arg(crashed->name(), exit.describe())});
+        crashed->deleteLater();
+    }
+    slot->container = nullptr;
+    slot->consecutiveCrashes = ranFor >= StableMilliseconds ? 1 : slot->consecutiveCrashes + 1;
+    ++slot->restarts;
+    // 1 s, 2 s, 4 s, ... up to a minute between attempts.
+    qint64 delay = FirstBackoff.count();
+    for (int i = 1; i < slot->consecutiveCrashes && delay < LongestBackoff.count(); ++i)
+        delay *= 2;
+    delay = qMin<qint64>(delay, LongestBackoff.count());
+    if (!slot->backoff) {
+        slot->backoff = new QTimer(this);
+        slot->backoff->setSingleShot(true);
+        connect(slot->backoff, &QTimer::timeout, this, [this, slot] { restartSlot(slot); });
+    }
+    slot->backoff->start(int(delay));
+    Q_EMIT containersChanged();
+}
+
+void AppInstance::restartSlot(Slot *slot)
+{
+    if (!m_slots.contains(slot) || m_current.isNull() || m_shuttingDown)
+        return;
+    startSlot(slot);
+}
+
+void AppInstance::startSlot(Slot *slot)
+{
+    Container *container = createContainer(m_current, slot->type, slot->index, this);
+    slot->container = container;
+    slot->ready = false;
+    watch(slot);
+    connect(container, &Container::started, this, [this, slot] { probeSlot(slot); });
+    container->start();
+    Q_EMIT containersChanged();
+}
+
+void AppInstance::probeSlot(Slot *slot)
+{
+    if (!slot->container || !isProbedType(slot->type)) {
+        Q_EMIT containersChanged();
+        return;
+    }
+    delete slot->probe;
+    auto *probe = new ReadinessProbe(slot->container->spec().port, m_settings.probeInterval, this);
+    slot->probe = probe;
+    connect(probe, &ReadinessProbe::ready, this, [this, slot] {
+        slot->ready = true;
+        updateRouter();
+        Q_EMIT containersChanged();
+    });
+    probe->start();
+}
+
+void AppInstance::updateRouter()
+{
+    Router *router = m_context->router;
+    if (!router)
+        return;
+    QList<Backend> web;
+    QList<Backend> tcp;
+    for (Slot *slot : std::as_const(m_slots)) {
+        if (!slot->ready || !slot->container)
+            continue;
+        Backend backend;
+        backend.container = slot->container->name();
+        backend.port = slot->container->spec().port;
+        if (slot->type == QLatin1String("web"))
+            web.append(backend);
+        else if (slot->type == QLatin1String("tcp"))
+            tcp.append(backend);
+    }
+    const QString host = routerName();
+    router->setBackends(host, web);
+    if (!tcp.isEmpty() || router->tcpPort(host) != 0) {
+        if (router->tcpPort(host) == 0)
+            router->openTcpPort(host);
+        router->setTcpBackends(host, tcp);
+    }
+}
+
+// ---- scale ---------------------------------------------------------------------------
+
+Result<void> AppInstance::scale(const QMap<QString, int> &counts)
+{
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        if (it.value() < 0 || it.value() > 100)
+            return failure(QStringLiteral("%1=%2: a process type scales from 0 to 100 containers")
+                               .arg(it.key())
+                               .arg(it.value()));
+        if (isHookType(it.key()))
+            return failure(QStringLiteral("postdeploy is a hook that runs once per deployment; it "
+                                          "cannot be scaled"));
+        if (!m_current.isNull() && !m_current.release.processTypes().contains(it.key()))
+            return failure(QStringLiteral("release v%1 has no process type '%2'; its types are: %3")
+                               .arg(m_current.version())
+                               .arg(it.key(), m_current.release.processTypes().keys().join(QStringLiteral(", "))));
+    }
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        m_settings.formation.insert(it.key(), it.value());
+    if (m_current.isNull())
+        return {};
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        QList<Slot *> ofType;
+        int highest = 0;
+        for (Slot *slot : std::as_const(m_slots)) {
+            if (slot->type == it.key()) {
+                ofType.append(slot);
+                highest = qMax(highest, slot->index);
+            }
+        }
+        std::sort(ofType.begin(), ofType.end(), [](Slot *a, Slot *b) { return a->index < b->index; });
+        // Up: only the missing ones start. Down: the highest numbers leave, router first.
+        for (int n = int(ofType.size()); n < it.value(); ++n)
+            startSlot(addSlot(it.key(), ++highest));
+        for (int n = int(ofType.size()); n > it.value(); --n)
+            removeSlot(ofType.at(n - 1), nullptr);
+    }
+    updateRouter();
+    Q_EMIT containersChanged();
+    return {};
+}
+
+void AppInstance::removeSlot(Slot *slot, Deployment *deployment)
+{
+    m_slots.removeOne(slot);
+    updateRouter();
+    if (slot->backoff)
+        slot->backoff->stop();
+    if (slot->container) {
+        slot->container->disconnect(this);
+        retire(slot->container, deployment, TimelineEvent::Kind::OldContainerStopped);
+    }
+    delete slot->probe;
+    delete slot->backoff;
+    delete slot;
+}
+
+// ---- one-off and shutdown ------------------------------------------------------------
+
+Result<Container *> AppInstance::createOneOff(const QString &command, QObject *parent)
+{
+    if (m_current.isNull())
+        return failure(QStringLiteral("%1 has no release yet: deploy it before running commands").arg(m_name));
+    if (command.trimmed().isEmpty())
+        return failure(QStringLiteral("give the command to run"));
+    ContainerSpec spec;
+    Container *container = createContainer(m_current, QStringLiteral("run"), ++m_oneOffs, parent);
+    Q_UNUSED(spec)
+    // The command is the user's, not a process type's.
+    ContainerSpec adjusted = container->spec();
+    adjusted.command = command;
+    const QString work = QStringLiteral("%1/%2/run-%3-%4")
+                             .arg(m_context->containersDirectory, m_name)
+                             .arg(m_oneOffs)
+                             .arg(QUuid::createUuid().toString(QUuid::Id128).left(12));
+    delete container;
+    // A one-off's output goes to whoever ran it, not to the app's log: it may well print
+    // what the user asked to see once (a secret, a dump).
+    return new Container(adjusted, work, parent);
+}
+
+void AppInstance::shutdown(std::function<void()> done)
+{
+    m_shuttingDown = true;
+    if (m_rollout)
+        m_rollout->cancel();
+    for (auto &[deployment, job] : m_queue) {
+        if (deployment)
+            deployment->setStatus(DeploymentStatus::Aborted, QStringLiteral("the engine is shutting down"));
+    }
+    m_queue.clear();
+    auto remaining = std::make_shared<int>(0);
+    auto finishOne = [remaining, done] {
+        if (--*remaining == 0)
+            done();
+    };
+    const QList<Slot *> slots = m_slots;
+    m_slots.clear();
+    updateRouter();
+    for (Slot *slot : slots) {
+        if (slot->backoff)
+            slot->backoff->stop();
+        if (slot->container && slot->container->state() != Container::State::Exited) {
+            ++*remaining;
+            Container *container = slot->container;
+            container->disconnect(this);
+            connect(container, &Container::exited, this, finishOne);
+            container->stop(m_settings.gracePeriod);
+        }
+        delete slot->probe;
+        delete slot->backoff;
+        delete slot;
+    }
+    if (*remaining == 0)
+        done();
+}
+
+} // namespace Slipway

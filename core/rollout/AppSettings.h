@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QMap>
+#include <QString>
+
+#include <chrono>
+
+namespace Slipway {
+
+// Per-app settings of the rollout, visible and changeable: nothing hidden decides whether
+// a deployment succeeds.
+struct AppSettings
+{
+    static constexpr std::chrono::milliseconds DefaultGracePeriod{std::chrono::seconds(30)};
+    static constexpr std::chrono::milliseconds DefaultBootTimeout{std::chrono::seconds(60)};
+    static constexpr std::chrono::milliseconds DefaultProbeInterval{100};
+    static constexpr std::chrono::milliseconds DefaultHookTimeout{std::chrono::minutes(20)};
+
+    QMap<QString, int> formation; // process type → containers; web is 1 unless set
+    std::chrono::milliseconds gracePeriod = DefaultGracePeriod;
+    std::chrono::milliseconds bootTimeout = DefaultBootTimeout;
+    std::chrono::milliseconds probeInterval = DefaultProbeInterval;
+    std::chrono::milliseconds hookTimeout = DefaultHookTimeout;
+    QString routerName; // the router serves the app on <routerName>.localhost; empty: the app's name
+
+    int scaleOf(const QString &type) const
+    {
+        return formation.value(type, type == QLatin1String("web") ? 1 : 0);
+    }
+};
+
+} // namespace Slipway

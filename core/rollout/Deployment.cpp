@@ -1,0 +1,83 @@
+#include "rollout/Deployment.h"
+
+namespace Slipway {
+
+Deployment::Deployment(QString id, QString app, Trigger trigger, QObject *parent)
+    : QObject(parent)
+    , m_id(std::move(id))
+    , m_app(std::move(app))
+    , m_trigger(trigger)
+    , m_createdAt(QDateTime::currentDateTimeUtc())
+{
+    m_clock.start();
+}
+
+QString Deployment::triggerName(Trigger trigger)
+{
+    switch (trigger) {
+    case Trigger::Source:
+        return QStringLiteral("source");
+    case Trigger::Release:
+        return QStringLiteral("release");
+    case Trigger::Rollback:
+        return QStringLiteral("rollback");
+    case Trigger::ConfigChange:
+        return QStringLiteral("config-change");
+    case Trigger::Restart:
+        return QStringLiteral("restart");
+    case Trigger::Boot:
+        return QStringLiteral("boot");
+    }
+    return {};
+}
+
+qint64 Deployment::elapsedMilliseconds() const
+{
+    return m_clock.elapsed();
+}
+
+void Deployment::cancel()
+{
+    if (isFinished() || m_cancelRequested)
+        return;
+    m_cancelRequested = true;
+    Q_EMIT cancelRequested();
+}
+
+void Deployment::setStatus(DeploymentStatus status, const QString &error)
+{
+    if (isFinished() || status == m_status)
+        return;
+    m_status = status;
+    if (!error.isEmpty()) {
+        m_error = error;
+        appendLog(QStringLiteral(" !     ") + error);
+        addEvent(TimelineEvent::Kind::Failed, error);
+    }
+    if (isFinal(status))
+        m_finishedAt = QDateTime::currentDateTimeUtc();
+    appendLog(QStringLiteral("-----> Deployment %1").arg(deploymentStatusName(status)));
+    Q_EMIT statusChanged(status);
+    if (isFinal(status))
+        Q_EMIT finished(status);
+}
+
+void Deployment::addEvent(TimelineEvent::Kind kind, const QString &text, const QString &container)
+{
+    TimelineEvent event;
+    event.time = QDateTime::currentDateTimeUtc();
+    event.offsetMilliseconds = m_clock.elapsed();
+    event.kind = kind;
+    event.container = container;
+    event.text = text;
+    m_timeline.append(event);
+    Q_EMIT eventAdded(event);
+}
+
+void Deployment::appendLog(const QString &line)
+{
+    m_log.append(line);
+    Q_EMIT logAppended(line);
+}
+
+} // namespace Slipway

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "rollout/DeploymentStatus.h"
+#include "rollout/TimelineEvent.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QStringList>
+
+namespace Slipway {
+
+// One deployment of an app, as the console, the CLI and the log follow it: its status, the
+// timed timeline of what happened and its full log. Owned by the engine.
+class Deployment : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class Trigger { Source, Release, Rollback, ConfigChange, Restart, Boot };
+
+    Deployment(QString id, QString app, Trigger trigger, QObject *parent = nullptr);
+
+    const QString &id() const { return m_id; }
+    const QString &app() const { return m_app; }
+    Trigger trigger() const { return m_trigger; }
+    static QString triggerName(Trigger trigger);
+    DeploymentStatus status() const { return m_status; }
+    QString statusName() const { return deploymentStatusName(m_status); }
+    bool isFinished() const { return isFinal(m_status); }
+    const QString &error() const { return m_error; }
+    const QList<TimelineEvent> &timeline() const { return m_timeline; }
+    const QStringList &log() const { return m_log; }
+    int releaseVersion() const { return m_releaseVersion; }
+    QDateTime createdAt() const { return m_createdAt; }
+    QDateTime finishedAt() const { return m_finishedAt; }
+    qint64 elapsedMilliseconds() const;
+
+    // Asks whoever runs the deployment to stop it; it ends as `aborted`.
+    void cancel();
+    bool isCancelRequested() const { return m_cancelRequested; }
+
+    // For the engine.
+    void setStatus(DeploymentStatus status, const QString &error = {});
+    void setReleaseVersion(int version) { m_releaseVersion = version; }
+    void addEvent(TimelineEvent::Kind kind, const QString &text, const QString &container = {});
+    void appendLog(const QString &line);
+
+Q_SIGNALS:
+    void statusChanged(Slipway::DeploymentStatus status);
+    void eventAdded(const Slipway::TimelineEvent &event);
+    void logAppended(const QString &line);
+    void finished(Slipway::DeploymentStatus status);
+    void cancelRequested();
+
+private:
+    QString m_id;
+    QString m_app;
+    Trigger m_trigger;
+    DeploymentStatus m_status = DeploymentStatus::Queued;
+    QString m_error;
+    QList<TimelineEvent> m_timeline;
+    QStringList m_log;
+    int m_releaseVersion = 0;
+    QDateTime m_createdAt;
+    QDateTime m_finishedAt;
+    QElapsedTimer m_clock;
+    bool m_cancelRequested = false;
+};
+
+} // namespace Slipway

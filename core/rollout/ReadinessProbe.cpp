@@ -1,0 +1,61 @@
+#include "rollout/ReadinessProbe.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace Slipway {
+
+ReadinessProbe::ReadinessProbe(quint16 port, std::chrono::milliseconds interval, QObject *parent)
+    : QObject(parent)
+    , m_port(port)
+{
+    m_timer.setInterval(interval);
+    m_timer.setTimerType(Qt::PreciseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &ReadinessProbe::probe);
+}
+
+bool ReadinessProbe::accepts(quint16 port)
+{
+    // On loopback a connect is answered at once (accepted or refused), so a plain blocking
+    // connect costs microseconds and never stalls the event loop.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool accepted = ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
+    ::close(fd);
+    return accepted;
+}
+
+void ReadinessProbe::start()
+{
+    m_clock.start();
+    m_timer.start();
+    probe();
+}
+
+void ReadinessProbe::stop()
+{
+    m_timer.stop();
+}
+
+void ReadinessProbe::probe()
+{
+    if (m_ready)
+        return;
+    ++m_probes;
+    const bool accepted = accepts(m_port);
+    Q_EMIT probed(m_probes);
+    if (!accepted)
+        return;
+    m_ready = true;
+    m_timer.stop();
+    Q_EMIT ready(m_probes, m_clock.elapsed());
+}
+
+} // namespace Slipway

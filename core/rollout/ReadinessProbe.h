@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <chrono>
+
+namespace Slipway {
+
+// The documented check, and only it: a TCP connect to the container's PORT on loopback,
+// repeated every interval until one is accepted (the SYN check). No hidden HTTP check.
+class ReadinessProbe : public QObject
+{
+    Q_OBJECT
+
+public:
+    ReadinessProbe(quint16 port, std::chrono::milliseconds interval, QObject *parent = nullptr);
+
+    void start();
+    void stop();
+    int probes() const { return m_probes; }
+    quint16 port() const { return m_port; }
+    bool isReady() const { return m_ready; }
+
+    // One connect attempt, right now.
+    static bool accepts(quint16 port);
+
+Q_SIGNALS:
+    void probed(int probes);
+    void ready(int probes, qint64 elapsedMilliseconds);
+
+private:
+    void probe();
+
+    quint16 m_port;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    int m_probes = 0;
+    bool m_ready = false;
+};
+
+} // namespace Slipway

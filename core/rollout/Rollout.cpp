@@ -1,0 +1,298 @@
+#include "rollout/Rollout.h"
+
+#include "release/ProcessTypes.h"
+#include "rollout/AppInstance.h"
+#include "rollout/Deployment.h"
+#include "rollout/ReadinessProbe.h"
+#include "rollout/RuntimeContext.h"
+#include "router/Router.h"
+#include "runtime/Container.h"
+
+namespace Slipway {
+
+namespace {
+
+constexpr int CrashLogLines = 20;
+
+QString seconds(std::chrono::milliseconds duration)
+{
+    if (duration.count() % 60000 == 0 && duration.count() >= 60000)
+        return QStringLiteral("%1 min").arg(duration.count() / 60000);
+    if (duration.count() % 1000 == 0)
+        return QStringLiteral("%1 s").arg(duration.count() / 1000);
+    return QStringLiteral("%1 ms").arg(duration.count());
+}
+
+} // namespace
+
+Rollout::Rollout(AppInstance *app, Deployment *deployment, LiveRelease next, Options options,
+                 QObject *parent)
+    : QObject(parent)
+    , m_app(app)
+    , m_deployment(deployment)
+    , m_next(std::move(next))
+    , m_options(options)
+{
+    m_bootTimer.setSingleShot(true);
+    m_hookTimer.setSingleShot(true);
+}
+
+Rollout::~Rollout() = default;
+
+const QList<QPair<const char *, Rollout::StepFunction>> &Rollout::recipe()
+{
+    static const QList<QPair<const char *, StepFunction>> steps = {
+        {"start", &Rollout::startContainers},
+        {"wait-ready", &Rollout::waitReady},
+        {"postdeploy", &Rollout::runHook},
+        {"route", &Rollout::switchTraffic},
+    };
+    return steps;
+}
+
+void Rollout::start()
+{
+    if (m_deployment)
+        connect(m_deployment, &Deployment::cancelRequested, this, &Rollout::cancel);
+    runStep(0);
+}
+
+void Rollout::cancel()
+{
+    fail(DeploymentStatus::Aborted, QStringLiteral("the deployment was cancelled; the running "
+                                                   "version keeps serving"));
+}
+
+void Rollout::log(const QString &line)
+{
+    if (m_deployment)
+        m_deployment->appendLog(line);
+}
+
+void Rollout::runStep(int index)
+{
+    if (m_finished)
+        return;
+    if (index >= recipe().size())
+        return;
+    m_step = index;
+    (this->*recipe().at(index).second)();
+}
+
+void Rollout::stepDone()
+{
+    runStep(m_step + 1);
+}
+
+// ---- 1. start ------------------------------------------------------------------------
+
+void Rollout::startContainers()
+{
+    log(QStringLiteral("-----> Starting release v%1").arg(m_next.version()));
+    const AppSettings &settings = m_app->settings();
+    const ProcessTypes &types = m_next.release.processTypes();
+    for (auto it = types.cbegin(); it != types.cend(); ++it) {
+        if (isHookType(it.key()))
+            continue;
+        const int count = settings.scaleOf(it.key());
+        for (int index = 1; index <= count; ++index) {
+            Container *container = m_app->createContainer(m_next, it.key(), index, this);
+            m_containers.append(container);
+            connect(container, &Container::exited, this,
+                    [this, container] { onContainerExited(container); });
+            connect(container, &Container::logLine, this, [this](const LogLine &line) {
+                log(QStringLiteral("       %1: %2").arg(line.container, line.text));
+            });
+            connect(container, &Container::started, this, [this, container] {
+                const ContainerSpec &spec = container->spec();
+                const QString where = spec.port ? QStringLiteral(" on port %1").arg(spec.port) : QString();
+                m_deployment->addEvent(TimelineEvent::Kind::ContainerStarted,
+                                       QStringLiteral("%1 started%2 (pid %3%4)")
+                                           .arg(container->name(), where)
+                                           .arg(container->processId())
+                                           .arg(container->isIsolated() ? QString()
+                                                                        : QStringLiteral(", not isolated")),
+                                       container->name());
+            });
+        }
+    }
+    if (m_containers.isEmpty())
+        log(QStringLiteral("       No container to start: the formation runs none of this release's types"));
+    for (Container *container : std::as_const(m_containers))
+        container->start();
+    stepDone();
+}
+
+// ---- 2. wait ready -------------------------------------------------------------------
+
+void Rollout::waitReady()
+{
+    const AppSettings &settings = m_app->settings();
+    for (Container *container : std::as_const(m_containers)) {
+        if (!isProbedType(container->spec().processType))
+            continue;
+        auto *probe = new ReadinessProbe(container->spec().port, settings.probeInterval, this);
+        m_probes.append(probe);
+        ++m_waitingFor;
+        connect(probe, &ReadinessProbe::probed, this, [this, container](int probes) {
+            if (m_deployment)
+                m_deployment->addEvent(TimelineEvent::Kind::ContainerProbed,
+                                       QStringLiteral("%1 probe %2 on port %3")
+                                           .arg(container->name())
+                                           .arg(probes)
+                                           .arg(container->spec().port),
+                                       container->name());
+        });
+        connect(probe, &ReadinessProbe::ready, this,
+                [this, container](int probes, qint64 elapsed) {
+                    m_deployment->addEvent(TimelineEvent::Kind::ContainerReady,
+                                           QStringLiteral("%1 ready after %2 probe%3 (%4 ms) on port %5")
+                                               .arg(container->name())
+                                               .arg(probes)
+                                               .arg(probes == 1 ? QString() : QStringLiteral("s"))
+                                               .arg(elapsed)
+                                               .arg(container->spec().port),
+                                           container->name());
+                    if (--m_waitingFor == 0 && !m_finished) {
+                        m_bootTimer.stop();
+                        stepDone();
+                    }
+                });
+        // Probing starts once the process exists.
+        if (container->state() == Container::State::Running)
+            probe->start();
+        else
+            connect(container, &Container::started, probe, &ReadinessProbe::start);
+    }
+    if (m_waitingFor == 0) {
+        stepDone();
+        return;
+    }
+    log(QStringLiteral("-----> Waiting for %1 container%2 to accept connections (boot timeout %3)")
+            .arg(m_waitingFor)
+            .arg(m_waitingFor == 1 ? QString() : QStringLiteral("s"))
+            .arg(seconds(settings.bootTimeout)));
+    connect(&m_bootTimer, &QTimer::timeout, this, [this] {
+        QStringList late;
+        for (ReadinessProbe *probe : std::as_const(m_probes)) {
+            if (!probe->isReady())
+                late.append(QStringLiteral("port %1 after %2 probes").arg(probe->port()).arg(probe->probes()));
+        }
+        QStringList names;
+        for (Container *container : std::as_const(m_containers)) {
+            for (ReadinessProbe *probe : std::as_const(m_probes)) {
+                if (!probe->isReady() && probe->port() == container->spec().port)
+                    names.append(container->name());
+            }
+        }
+        fail(DeploymentStatus::TimeoutError,
+             QStringLiteral("%1 did not accept connections on its PORT within the boot timeout of "
+                            "%2 (%3); make the app listen on $PORT, or raise the boot timeout")
+                 .arg(names.join(QStringLiteral(", ")), seconds(m_app->settings().bootTimeout),
+                      late.join(QStringLiteral(", "))));
+    });
+    m_bootTimer.start(settings.bootTimeout);
+}
+
+void Rollout::onContainerExited(Container *container)
+{
+    if (m_finished)
+        return;
+    const ContainerExit &exit = container->exit();
+    if (exit.requested)
+        return;
+    m_deployment->addEvent(TimelineEvent::Kind::ContainerCrashed,
+                           QStringLiteral("%1 %2 before the traffic switch")
+                               .arg(container->name(), exit.describe()),
+                           container->name());
+    const QList<LogLine> lines = container->recentLines(CrashLogLines);
+    log(QStringLiteral("-----> Last lines of %1:").arg(container->name()));
+    for (const LogLine &line : lines)
+        log(QStringLiteral("       %1: %2").arg(line.container, line.text));
+    fail(DeploymentStatus::CrashedError,
+         QStringLiteral("%1 %2 while booting; its last lines are in the deployment log")
+             .arg(container->name(), exit.describe()));
+}
+
+// ---- 3. postdeploy -------------------------------------------------------------------
+
+void Rollout::runHook()
+{
+    const QString command = m_next.release.processTypes().value(QStringLiteral("postdeploy"));
+    if (command.isEmpty() || !m_options.runHook) {
+        stepDone();
+        return;
+    }
+    if (m_options.firstDeploy && m_app->context()->router)
+        m_app->context()->router->setDeploying(m_app->routerName(), true);
+    log(QStringLiteral("-----> Running the postdeploy hook: %1").arg(command));
+    m_deployment->addEvent(TimelineEvent::Kind::HookStarted,
+                           QStringLiteral("postdeploy started: %1").arg(command), QStringLiteral("postdeploy-1"));
+    Container *hook = m_app->createContainer(m_next, QStringLiteral("postdeploy"), 1, this);
+    m_hook = hook;
+    connect(hook, &Container::logLine, this, [this](const LogLine &line) {
+        log(QStringLiteral("       %1: %2").arg(line.container, line.text));
+    });
+    connect(hook, &Container::exited, this, [this, hook](const ContainerExit &exit) {
+        m_hookTimer.stop();
+        m_hook = nullptr;
+        hook->deleteLater();
+        if (m_finished)
+            return;
+        if (m_hookTimedOut) {
+            m_deployment->addEvent(TimelineEvent::Kind::HookFinished,
+                                   QStringLiteral("postdeploy stopped at its time limit"), hook->name());
+            fail(DeploymentStatus::HookError,
+                 QStringLiteral("the postdeploy hook ran past its time limit of %1 and was stopped")
+                     .arg(seconds(m_app->settings().hookTimeout)));
+            return;
+        }
+        m_deployment->addEvent(TimelineEvent::Kind::HookFinished,
+                               QStringLiteral("postdeploy %1").arg(exit.describe()), hook->name());
+        if (!(exit.outcome.kind == ProcessOutcome::Kind::Exited && exit.outcome.exitCode == 0)) {
+            fail(DeploymentStatus::HookError,
+                 QStringLiteral("the postdeploy hook %1; the release was not put in service")
+                     .arg(exit.describe()));
+            return;
+        }
+        stepDone();
+    });
+    connect(&m_hookTimer, &QTimer::timeout, this, [this] {
+        m_hookTimedOut = true;
+        if (m_hook)
+            m_hook->kill();
+    });
+    m_hookTimer.start(m_app->settings().hookTimeout);
+    hook->start();
+}
+
+// ---- 4. route ------------------------------------------------------------------------
+
+void Rollout::switchTraffic()
+{
+    m_finished = true;
+    m_bootTimer.stop();
+    Q_EMIT succeeded(m_containers);
+}
+
+void Rollout::fail(DeploymentStatus status, const QString &reason)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_bootTimer.stop();
+    m_hookTimer.stop();
+    for (ReadinessProbe *probe : std::as_const(m_probes))
+        probe->stop();
+    if (m_options.firstDeploy && m_app->context()->router)
+        m_app->context()->router->setDeploying(m_app->routerName(), false);
+    if (m_hook)
+        m_app->retire(m_hook, m_deployment, TimelineEvent::Kind::NewContainerStopped);
+    // The new containers go; the old ones were never touched.
+    for (Container *container : std::as_const(m_containers))
+        m_app->retire(container, m_deployment, TimelineEvent::Kind::NewContainerStopped);
+    m_containers.clear();
+    Q_EMIT failed(status, reason);
+}
+
+} // namespace Slipway
