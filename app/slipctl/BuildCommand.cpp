@@ -1,6 +1,6 @@
 #include "BuildCommand.h"
 
-#include "SignalWatcher.h"
+#include "util/SignalWatcher.h"
 
 #include "build/BuildPipeline.h"
 #include "release/ConfigVars.h"

@@ -1,10 +1,12 @@
-#include "SignalWatcher.h"
+#include "util/SignalWatcher.h"
 
 #include <QSocketNotifier>
 
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
+
+namespace Slipway {
 
 namespace {
 
@@ -42,3 +44,5 @@ SignalWatcher::~SignalWatcher()
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
 }
+
+} // namespace Slipway

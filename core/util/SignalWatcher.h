@@ -4,6 +4,8 @@
 
 class QSocketNotifier;
 
+namespace Slipway {
+
 // Turns SIGINT and SIGTERM into a Qt signal (self-pipe), so a build can be cancelled
 // cleanly from the terminal: its process tree is stopped before slipctl exits.
 class SignalWatcher : public QObject
@@ -20,3 +22,5 @@ Q_SIGNALS:
 private:
     QSocketNotifier *m_notifier = nullptr;
 };
+
+} // namespace Slipway
