@@ -111,7 +111,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption listenOption(QStringLiteral("listen"), QStringLiteral("also serve the API over TLS on TCP (needs --tls-cert and --tls-key)"), QStringLiteral("HOST:PORT"));
     const QCommandLineOption certOption(QStringLiteral("tls-cert"), QStringLiteral("PEM certificate for --listen"), QStringLiteral("FILE"));
     const QCommandLineOption keyOption(QStringLiteral("tls-key"), QStringLiteral("PEM private key for --listen"), QStringLiteral("FILE"));
-    parser.addOptions({dataOption, socketOption, routerOption, listenOption, certOption, keyOption});
+    const QCommandLineOption uploadOption(QStringLiteral("max-upload"), QStringLiteral("largest uploaded archive in MB (default 512)"), QStringLiteral("MB"));
+    parser.addOptions({dataOption, socketOption, routerOption, listenOption, certOption, keyOption, uploadOption});
     parser.addPositionalArgument(QStringLiteral("token"), QStringLiteral("token create NAME | token revoke NAME | token list"));
     parser.addHelpOption();
     parser.addVersionOption();
@@ -139,6 +140,15 @@ int main(int argc, char *argv[])
         }
         options.tlsCertificate = parser.value(certOption);
         options.tlsKey = parser.value(keyOption);
+    }
+    if (parser.isSet(uploadOption)) {
+        bool ok = false;
+        const qint64 megabytes = parser.value(uploadOption).toLongLong(&ok);
+        if (!ok || megabytes <= 0) {
+            err() << "slipwayd: --max-upload takes a positive number of MB\n";
+            return 2;
+        }
+        options.maxUploadBytes = megabytes * 1024 * 1024;
     }
     options.slipctlProgram = slipctlBeside();
     options.builtinBuildpacksDirectory = Paths::builtinBuildpacksDirectory();

@@ -85,11 +85,26 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
     routerOptions.address = m_options.routerAddress;
     routerOptions.port = m_options.routerPort;
     routerOptions.accessLogDirectory = data + QStringLiteral("/logs/router");
+    // Without --router the port of the last run is tried first, so app URLs stay the same.
+    QFile savedPort(data + QStringLiteral("/router-port"));
+    const bool reuse = m_options.routerPort == 0 && savedPort.open(QIODevice::ReadOnly);
+    if (reuse)
+        routerOptions.port = quint16(savedPort.readAll().trimmed().toUInt());
+    savedPort.close();
     m_router = std::make_unique<Router>(routerOptions);
-    if (Result<void> started = m_router->start(); !started) {
+    Result<void> started = m_router->start();
+    if (!started && reuse) {
+        routerOptions.port = 0;
+        m_router = std::make_unique<Router>(routerOptions);
+        started = m_router->start();
+    }
+    if (!started) {
         done(std::unexpected(started.error()));
         return;
     }
+    if (savedPort.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        savedPort.write(QByteArray::number(m_router->port()));
+    savedPort.close();
 
     Engine::Options engineOptions;
     engineOptions.dataDirectory = data;
@@ -125,6 +140,7 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
         ApiServer::Options apiOptions;
         apiOptions.socketPath = m_options.socketPath;
         apiOptions.spoolDirectory = data + QStringLiteral("/uploads");
+        apiOptions.maxBodyBytes = m_options.maxUploadBytes;
         apiOptions.tcpAddress = m_options.listenAddress;
         apiOptions.tcpPort = m_options.listenPort;
         apiOptions.certificateFile = m_options.tlsCertificate;

@@ -42,6 +42,7 @@ public:
         QString slipctlProgram; // for git hooks
         QString builtinBuildpacksDirectory;
         QString version;
+        qint64 maxUploadBytes = 512LL * 1024 * 1024;
     };
 
     explicit Daemon(Options options, QObject *parent = nullptr);

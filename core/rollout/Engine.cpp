@@ -99,7 +99,12 @@ Result<void> Engine::deleteApp(const QString &name)
     }
     const QString directory = appDirectory(name);
     AppInstance *instance = record.instance;
-    instance->shutdown([instance, directory] {
+    Router *router = m_options.router;
+    const QString host = instance->routerName();
+    instance->shutdown([instance, directory, router, host] {
+        // Stopping the containers emptied the app's backends; it is gone, not unavailable.
+        if (router)
+            router->removeApp(host);
         instance->deleteLater();
         QDir(directory).removeRecursively();
     });
