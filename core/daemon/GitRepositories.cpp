@@ -51,10 +51,10 @@ void GitRepositories::remove(const QString &app) const
 Result<void> GitRepositories::installHook(const QString &app) const
 {
     const QString hook = path(app) + QStringLiteral("/hooks/pre-receive");
-    const QString script = QStringLiteral(R"(#!/usr/bin/env bash
+    const QString script = QStringLiteral(R"HOOK(#!/usr/bin/env bash
 # Deploys a push to main or master; refuses other branches. Written by slipwayd.
 set -uo pipefail
-slipctl=%1
+# slipctl (%1) does the same from a terminal: slipctl --app %3 deploy
 socket=%2
 app=%3
 status=0
@@ -76,11 +76,26 @@ while read -r old new ref; do
   # The pushed objects are still in quarantine: only this hook sees them.
   git archive --format=tar.gz -o "$work/source.tar.gz" "$new" || { status=1; continue; }
   echo "-----> Deploying $app at ${new:0:12}"
-  SLIPWAY_NO_AUTOSTART=1 "$slipctl" --socket "$socket" --app "$app" deploy "$work/source.tar.gz" \
-      --source-version "$new" 2>&1 || status=1
+  api="http://slipwayd/v1/apps/$app/deployments"
+  answer=$(curl -sS --unix-socket "$socket" -X POST -H 'Content-Type: application/octet-stream' \
+      --data-binary @"$work/source.tar.gz" "$api?filename=source.tar.gz&source_version=$new") \
+      || { echo " !     slipwayd does not answer on $socket" >&2; status=1; continue; }
+  id=$(printf '%s' "$answer" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+  if [[ -z "$id" ]]; then
+    echo " !     $answer" >&2
+    status=1
+    continue
+  fi
+  # The build and rollout log, live, to the pushing terminal.
+  curl -sSN --unix-socket "$socket" "$api/$id/output?follow=true"
+  final=$(curl -sS --unix-socket "$socket" "$api/$id" | sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p')
+  if [[ "$final" != success ]]; then
+    echo " !     Deployment $id ended as $final: the push is refused." >&2
+    status=1
+  fi
 done
 exit $status
-)")
+)HOOK")
                                .arg(shellQuoted(m_slipctl), shellQuoted(m_socket), shellQuoted(app));
     QFile file(hook);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(script.toUtf8()) < 0)

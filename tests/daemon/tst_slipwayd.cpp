@@ -250,6 +250,46 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker(app)).isEmpty(), 20000);
     }
 
+    void gitPushDeploys()
+    {
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        const QString app = QStringLiteral("pushed");
+        const QJsonObject created = daemon.call("POST", QStringLiteral("/v1/apps"), {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), app}}}});
+        const QString remote = created.value(QStringLiteral("app")).toObject().value(QStringLiteral("git_remote")).toString();
+        QVERIFY(QFileInfo(remote + QStringLiteral("/hooks/pre-receive")).isExecutable());
+        const QString work = m_temp.filePath(QStringLiteral("push-work"));
+        QVERIFY(copyTree(fixture(), work));
+        QVERIFY(gitInitCommit(work));
+        const QString head = gitHead(work);
+
+        QByteArray output;
+        QCOMPARE(run(QStringLiteral("git"), {QStringLiteral("-C"), work, QStringLiteral("push"), remote, QStringLiteral("main")}, {}, &output), 0);
+        // The build and rollout log came back to the pushing terminal.
+        QVERIFY2(output.contains("remote: -----> Deployment success"), output.constData());
+        QVERIFY(answer(daemon, app).startsWith(QStringLiteral("version=v1")));
+        const QJsonArray releases = daemon.call("GET", QStringLiteral("/v1/apps/%1/releases").arg(app)).value(QStringLiteral("releases")).toArray();
+        QCOMPARE(releases.last().toObject().value(QStringLiteral("source_version")).toString(), head);
+
+        // Another branch is refused with the way to push it.
+        QCOMPARE(run(QStringLiteral("git"), {QStringLiteral("-C"), work, QStringLiteral("checkout"), QStringLiteral("-qb"), QStringLiteral("feature")}), 0);
+        QVERIFY(run(QStringLiteral("git"), {QStringLiteral("-C"), work, QStringLiteral("push"), remote, QStringLiteral("feature")}, {}, &output) != 0);
+        QVERIFY2(output.contains("git push slipway feature:main"), output.constData());
+
+        // A push whose deployment fails is refused, and the running version stays.
+        QFile procfile(work + QStringLiteral("/Procfile"));
+        QVERIFY(procfile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        procfile.write("web: python3 behave.py web --tag \"slipway-fixture-$APP\"\nthis line is not a process type\n");
+        procfile.close();
+        QCOMPARE(run(QStringLiteral("git"), {QStringLiteral("-C"), work, QStringLiteral("-c"), QStringLiteral("user.name=t"), QStringLiteral("-c"),
+                                             QStringLiteral("user.email=t@t.invalid"), QStringLiteral("commit"), QStringLiteral("-qam"), QStringLiteral("break")}),
+                 0);
+        QVERIFY(run(QStringLiteral("git"), {QStringLiteral("-C"), work, QStringLiteral("push"), remote, QStringLiteral("feature:main")}, {}, &output) != 0);
+        QVERIFY2(output.contains("build-error"), output.constData());
+        QVERIFY(answer(daemon, app).startsWith(QStringLiteral("version=v1")));
+        daemon.terminate();
+    }
+
     void refusesASecondDaemonOnTheSameData()
     {
         const QString data = m_temp.filePath(QStringLiteral("single-data"));
