@@ -1,19 +1,12 @@
 #include "BuildCommand.h"
+#include "ClientCommands.h"
+#include "CommandLine.h"
+#include "Output.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
 
-namespace {
-
-void printUsage(QTextStream &stream)
-{
-    stream << "Usage: slipctl COMMAND [OPTIONS]\n\n"
-              "Commands:\n"
-              "  build SOURCE --slug OUT.tgz   build an app into a slug, in this process\n\n"
-              "Run 'slipctl COMMAND --help' for a command's options.\n";
-}
-
-} // namespace
+using namespace Slipctl;
 
 int main(int argc, char *argv[])
 {
@@ -22,23 +15,25 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("slipway"));
 
     const QStringList arguments = QCoreApplication::arguments();
-    const QString command = arguments.value(1);
-    if (command == QLatin1String("build"))
-        return runBuildCommand(arguments);
-    if (command == QLatin1String("--help") || command == QLatin1String("-h") ||
-        command == QLatin1String("help")) {
-        QTextStream out(stdout);
-        printUsage(out);
-        return 0;
-    }
-    QTextStream err(stderr);
-    if (command.isEmpty()) {
-        // A usage error: the usage goes where errors go, so stdout stays clean for scripts.
-        err << "slipctl: give a command\n";
-        printUsage(err);
+    Slipway::Result<GlobalOptions> options = GlobalOptions::parse(arguments);
+    if (!options) {
+        standardError() << "slipctl: " << options.error().message << "\n"
+                        << "Run 'slipctl help' for the commands and their options.\n";
         return 2;
     }
-    err << "slipctl: unknown command '" << command << "'\n";
-    printUsage(err);
-    return 2;
+
+    // `build` runs in this process and keeps its own options; global ones given before it
+    // are handed on.
+    if (options->command == QLatin1String("build")) {
+        QStringList buildArguments{arguments.first(), options->command};
+        buildArguments += options->arguments;
+        if (!options->app.isEmpty())
+            buildArguments << QStringLiteral("--app") << options->app;
+        if (options->json)
+            buildArguments << QStringLiteral("--json");
+        if (options->help)
+            buildArguments << QStringLiteral("--help");
+        return runBuildCommand(buildArguments);
+    }
+    return runClientCommand(*options);
 }

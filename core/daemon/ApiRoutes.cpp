@@ -800,7 +800,9 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
         auto work = std::make_shared<QTemporaryDir>(m_context.dataDirectory + QStringLiteral("/work/detect-XXXXXX"));
         auto *fetcher = new SourceFetcher(*source, work->path(), {}, this);
         const QString builtin = engine->options().builtinBuildpacksDirectory;
-        connect(fetcher, &SourceFetcher::finished, this, [fetcher, work, builtin, responder](const Result<FetchedSource> &fetched) {
+        const ConfigVars config = engine->config(app);
+        const bool appList = !engine->buildpacks(app).isEmpty();
+        connect(fetcher, &SourceFetcher::finished, this, [fetcher, work, builtin, responder, config, appList](const Result<FetchedSource> &fetched) {
             fetcher->deleteLater();
             if (!fetched) {
                 responder->sendError(422, fetched.error().message);
@@ -817,7 +819,17 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
                                            {QStringLiteral("detected"), detected},
                                            {QStringLiteral("name"), detected ? QString::fromUtf8(detect.readAllStandardOutput()).section(QLatin1Char('\n'), 0, 0).trimmed() : QString()}});
             }
-            responder->send(200, QJsonObject{{QStringLiteral("results"), results}});
+            // Which rule a build of this source would follow (the first that applies).
+            QString rule = QStringLiteral("auto-detection");
+            if (!config.value(QStringLiteral("BUILDPACK_URL")).isEmpty())
+                rule = QStringLiteral("the BUILDPACK_URL config var");
+            else if (appList)
+                rule = QStringLiteral("the buildpack list set for the app");
+            else if (QFileInfo::exists(fetched->directory + QStringLiteral("/.buildpacks")))
+                rule = QStringLiteral("the .buildpacks file");
+            else if (!config.value(QStringLiteral("BUILDPACK_NAME")).isEmpty())
+                rule = QStringLiteral("the BUILDPACK_NAME config var");
+            responder->send(200, QJsonObject{{QStringLiteral("results"), results}, {QStringLiteral("rule"), rule}});
         });
         fetcher->start();
         return;

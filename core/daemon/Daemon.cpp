@@ -28,9 +28,10 @@ Daemon::~Daemon() = default;
 
 QString Daemon::defaultSocketPath()
 {
-    QString runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+    // The same rule as slipctl's, so both find each other without being told.
+    const QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR");
     if (runtime.isEmpty())
-        runtime = QStringLiteral("/tmp/slipway-%1").arg(::getuid());
+        return QStringLiteral("/tmp/slipway-%1/slipwayd.sock").arg(::getuid());
     return runtime + QStringLiteral("/slipway/slipwayd.sock");
 }
 
