@@ -5,6 +5,7 @@
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,7 +26,10 @@ using Timer = boost::asio::basic_waitable_timer<
 template<typename T>
 using Task = boost::asio::awaitable<T, Executor>;
 
-// Completion token for coroutines: errors come back as values (a tuple), never as exceptions.
-inline constexpr auto Nothrow = boost::asio::as_tuple(boost::asio::use_awaitable_t<Executor>{});
+// Completion token for co_await: errors come back as values (a tuple), never as exceptions.
+// Deferred rather than use_awaitable: an awaitable co_awaits a deferred operation directly,
+// while use_awaitable wraps each operation in a coroutine frame of its own (a malloc per
+// read or write).
+inline constexpr auto Nothrow = boost::asio::as_tuple(boost::asio::deferred);
 
 } // namespace Slipway::Io

@@ -14,11 +14,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -38,6 +38,7 @@ constexpr std::size_t ClientBufferSize = 16 * 1024;
 constexpr std::size_t UpstreamBufferSize = 16 * 1024;
 constexpr std::size_t BodyPieceSize = 64 * 1024;
 constexpr std::uint32_t HeaderLimit = 64 * 1024;
+constexpr std::size_t ReadSize = 64 * 1024; // at most, per read from a socket
 
 constexpr std::size_t GatherSpace = 8 * 1024;
 constexpr std::size_t SmallPiece = 1024;
@@ -47,54 +48,96 @@ bool isHttpError(const boost::system::error_code &error)
     return error.category() == http::make_error_code(http::error::end_of_stream).category();
 }
 
-// Writes what the serializer has ready: up to the next body piece it needs (need_buffer) or to
-// the end of the message. Beast hands out a header as a dozen small buffers (one per field);
-// they are copied together into `space` so the kernel gets one piece, while large body pieces
-// are passed on as they are, uncopied.
+// The buffers the serializer has ready (up to the next body piece it needs, or the end of
+// the message), as at most MaxPieces pieces. Beast hands out a header as a dozen small
+// buffers (one per field); they are copied together into `space` so the kernel gets one
+// piece, while large body pieces are passed on as they are, uncopied.
+struct Gathered
+{
+    static constexpr std::size_t MaxPieces = 8;
+    std::array<asio::const_buffer, MaxPieces> pieces;
+    std::size_t count = 0;
+    std::size_t total = 0;
+    std::span<const asio::const_buffer> buffers() const { return {pieces.data(), count}; }
+};
+
+template<class Serializer>
+Gathered gather(Serializer &serializer, char *space, boost::system::error_code &error)
+{
+    Gathered gathered;
+    serializer.next(error, [&](boost::system::error_code &, const auto &buffers) {
+        std::size_t used = 0;
+        std::size_t segment = 0; // start of the copied run not yet a piece
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers); ++it) {
+            const asio::const_buffer buffer = *it;
+            if (buffer.size() <= SmallPiece && used + buffer.size() <= GatherSpace) {
+                std::memcpy(space + used, buffer.data(), buffer.size());
+                used += buffer.size();
+                continue;
+            }
+            // Room for the copied run and this buffer, or stop: the rest goes next round.
+            if (gathered.count + 2 > Gathered::MaxPieces)
+                break;
+            if (used > segment) {
+                gathered.pieces[gathered.count++] =
+                    asio::const_buffer(space + segment, used - segment);
+                gathered.total += used - segment;
+                segment = used;
+            }
+            gathered.pieces[gathered.count++] = buffer;
+            gathered.total += buffer.size();
+        }
+        if (used > segment && gathered.count < Gathered::MaxPieces) {
+            gathered.pieces[gathered.count++] = asio::const_buffer(space + segment, used - segment);
+            gathered.total += used - segment;
+        }
+    });
+    return gathered;
+}
+
+// Writes what the serializer has ready right away, when the socket (non-blocking) takes it:
+// the usual case for a message that fits the socket buffer, with no event loop round trip.
+// True when done (or failed: see `error`, need_buffer meaning "give me the next piece");
+// false when the socket was full and writeGathered() has to finish the job.
+template<class Serializer>
+bool writeNow(Io::Socket &socket, Serializer &serializer, char *space,
+              boost::system::error_code &error)
+{
+    while (!serializer.is_done()) {
+        const Gathered gathered = gather(serializer, space, error);
+        if (error)
+            return true;
+        const std::size_t written = socket.write_some(gathered.buffers(), error);
+        if (error == asio::error::would_block || error == asio::error::try_again) {
+            error = {};
+            return false;
+        }
+        if (error)
+            return true;
+        serializer.consume(written);
+        if (written < gathered.total)
+            return false;
+    }
+    error = {};
+    return true;
+}
+
+// The same, waiting for the socket as long as it takes.
 template<class Serializer>
 Io::Task<boost::system::error_code> writeGathered(Io::Socket &socket, Serializer &serializer,
                                                   char *space)
 {
-    constexpr std::size_t MaxPieces = 8;
     while (!serializer.is_done()) {
-        std::array<asio::const_buffer, MaxPieces> pieces;
-        std::size_t count = 0;
-        std::size_t total = 0;
         boost::system::error_code error;
-        serializer.next(error, [&](boost::system::error_code &, const auto &buffers) {
-            std::size_t used = 0;
-            std::size_t segment = 0; // start of the copied run not yet in `pieces`
-            for (auto it = asio::buffer_sequence_begin(buffers);
-                 it != asio::buffer_sequence_end(buffers); ++it) {
-                const asio::const_buffer buffer = *it;
-                if (buffer.size() <= SmallPiece && used + buffer.size() <= GatherSpace) {
-                    std::memcpy(space + used, buffer.data(), buffer.size());
-                    used += buffer.size();
-                    continue;
-                }
-                // Room for the copied run and this buffer, or stop here: the rest goes next round.
-                if (count + 2 > MaxPieces)
-                    break;
-                if (used > segment) {
-                    pieces[count++] = asio::const_buffer(space + segment, used - segment);
-                    total += used - segment;
-                    segment = used;
-                }
-                pieces[count++] = buffer;
-                total += buffer.size();
-            }
-            if (used > segment && count < MaxPieces) {
-                pieces[count++] = asio::const_buffer(space + segment, used - segment);
-                total += used - segment;
-            }
-        });
+        const Gathered gathered = gather(serializer, space, error);
         if (error)
-            co_return error; // need_buffer: the caller supplies the next body piece
-        const auto [writeError, written] = co_await asio::async_write(
-            socket, std::span<const asio::const_buffer>(pieces.data(), count), Io::Nothrow);
+            co_return error;
+        const auto [writeError, written] =
+            co_await asio::async_write(socket, gathered.buffers(), Io::Nothrow);
         if (writeError)
             co_return writeError;
-        serializer.consume(total);
+        serializer.consume(gathered.total);
     }
     co_return boost::system::error_code{};
 }
@@ -124,16 +167,6 @@ bool parseBuffered(Parser &parser, beast::flat_buffer &buffer, boost::system::er
 // do the same through two layers of composed operations each, which cost more than the
 // parsing itself on a small request.
 
-Io::Task<boost::system::error_code> readMore(Io::Socket &socket, beast::flat_buffer &buffer)
-{
-    const std::size_t room = beast::read_size(buffer, 64 * 1024);
-    if (room == 0)
-        co_return http::error::buffer_overflow;
-    const auto [error, read] = co_await socket.async_read_some(buffer.prepare(room), Io::Nothrow);
-    buffer.commit(read);
-    co_return error;
-}
-
 // Until the parser has the whole header. A peer that closes before sending anything gives
 // end_of_stream (the normal end of a keep-alive connection), one that stops halfway
 // partial_message, as with Beast's own reads.
@@ -151,7 +184,12 @@ Io::Task<boost::system::error_code> readHeader(Io::Socket &socket, beast::flat_b
             if (error && error != http::error::need_more)
                 co_return error;
         }
-        const boost::system::error_code error = co_await readMore(socket, buffer);
+        const std::size_t room = beast::read_size(buffer, ReadSize);
+        if (room == 0)
+            co_return http::error::buffer_overflow;
+        const auto [error, read] =
+            co_await socket.async_read_some(buffer.prepare(room), Io::Nothrow);
+        buffer.commit(read);
         if (error == asio::error::eof) {
             const http::error ending =
                 parser.got_some() ? http::error::partial_message : http::error::end_of_stream;
@@ -163,15 +201,18 @@ Io::Task<boost::system::error_code> readHeader(Io::Socket &socket, beast::flat_b
 }
 
 // Until some body bytes (or the end of the body) went into the parser's buffer_body target.
+// Callers try parseBuffered() first, so that bytes already at hand cost no coroutine frame.
 template<class Parser>
 Io::Task<boost::system::error_code> readBody(Io::Socket &socket, beast::flat_buffer &buffer,
                                              Parser &parser)
 {
     for (;;) {
-        boost::system::error_code error;
-        if (parseBuffered(parser, buffer, error) || error)
-            co_return error;
-        const boost::system::error_code readError = co_await readMore(socket, buffer);
+        const std::size_t room = beast::read_size(buffer, ReadSize);
+        if (room == 0)
+            co_return http::error::buffer_overflow;
+        const auto [readError, read] =
+            co_await socket.async_read_some(buffer.prepare(room), Io::Nothrow);
+        buffer.commit(read);
         if (readError == asio::error::eof) {
             // The end of a body delimited by the close, or one cut short.
             boost::system::error_code ending;
@@ -180,6 +221,9 @@ Io::Task<boost::system::error_code> readBody(Io::Socket &socket, beast::flat_buf
         }
         if (readError)
             co_return readError;
+        boost::system::error_code error;
+        if (parseBuffered(parser, buffer, error) || error)
+            co_return error;
     }
 }
 
@@ -252,6 +296,8 @@ Io::Task<void> ProxySession::run()
 {
     boost::system::error_code error;
     m_client.set_option(tcp::no_delay(true), error);
+    // Writes are tried synchronously first (writeNow); they must never block the thread.
+    m_client.non_blocking(true, error);
     const tcp::endpoint peer = m_client.remote_endpoint(error);
     m_clientAddress = error ? std::string("-") : peer.address().to_string();
     m_clientBuffer.reserve(ClientBufferSize);
@@ -260,6 +306,8 @@ Io::Task<void> ProxySession::run()
         m_phase = Phase::ReadingRequest;
         setIdleLimit(m_worker.state().timeouts().clientIdle);
         // Last request's messages go, then their arena.
+        m_responseSerializer.reset();
+        m_requestSerializer.reset();
         m_response.reset();
         m_request.reset();
         m_arena.release();
@@ -465,6 +513,7 @@ Io::Task<std::shared_ptr<UpstreamConnection>> ProxySession::connect(const RouteB
     }
     boost::system::error_code ignored;
     upstream->socket.set_option(tcp::no_delay(true), ignored);
+    upstream->socket.non_blocking(true, ignored);
     co_return upstream;
 }
 
@@ -541,7 +590,10 @@ Io::Task<ProxySession::Sent> ProxySession::sendRequest(UpstreamConnection &upstr
 {
     auto &request = m_request->get();
     auto &body = request.body();
-    http::request_serializer<http::buffer_body, ProxyFields> serializer{request};
+    // Kept in the session, not on this coroutine's frame: Asio recycles small frames only,
+    // and a serializer alone would push this one over the limit (a malloc per request).
+    m_requestSerializer.emplace(request);
+    RequestSerializer &serializer = *m_requestSerializer;
 
     // The header, with whatever body is already held (from an earlier try) behind it.
     body.data = m_bodyHeld > 0 ? m_requestBody.get() : nullptr;
@@ -550,8 +602,9 @@ Io::Task<ProxySession::Sent> ProxySession::sendRequest(UpstreamConnection &upstr
     if (!m_gatherSpace)
         m_gatherSpace.reset(new char[GatherSpace]);
     {
-        const boost::system::error_code error =
-            co_await writeGathered(upstream.socket, serializer, m_gatherSpace.get());
+        boost::system::error_code error;
+        if (!writeNow(upstream.socket, serializer, m_gatherSpace.get(), error))
+            error = co_await writeGathered(upstream.socket, serializer, m_gatherSpace.get());
         if (error && error != http::error::need_buffer) {
             m_failure = "sending the request failed: " + error.message();
             co_return Sent::UpstreamFailed;
@@ -575,8 +628,9 @@ Io::Task<ProxySession::Sent> ProxySession::sendRequest(UpstreamConnection &upstr
         body.data = target;
         body.size = room;
         setIdleLimit(m_worker.state().timeouts().streamIdle);
-        const boost::system::error_code readError =
-            co_await readBody(m_client, m_clientBuffer, *m_request);
+        boost::system::error_code readError;
+        if (!parseBuffered(*m_request, m_clientBuffer, readError) && !readError)
+            readError = co_await readBody(m_client, m_clientBuffer, *m_request);
         if (readError)
             co_return Sent::ClientFailed;
         const std::size_t got = room - body.size;
@@ -587,8 +641,9 @@ Io::Task<ProxySession::Sent> ProxySession::sendRequest(UpstreamConnection &upstr
         body.data = got > 0 ? target : nullptr;
         body.size = got;
         body.more = !m_request->is_done();
-        const boost::system::error_code writeError =
-            co_await writeGathered(upstream.socket, serializer, m_gatherSpace.get());
+        boost::system::error_code writeError;
+        if (!writeNow(upstream.socket, serializer, m_gatherSpace.get(), writeError))
+            writeError = co_await writeGathered(upstream.socket, serializer, m_gatherSpace.get());
         if (writeError && writeError != http::error::need_buffer) {
             m_failure = "sending the request body failed: " + writeError.message();
             co_return Sent::UpstreamFailed;
@@ -635,7 +690,8 @@ ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
     }
     m_clientKeepAlive = keepClient;
 
-    http::response_serializer<http::buffer_body, ProxyFields> serializer{response};
+    m_responseSerializer.emplace(response);
+    ResponseSerializer &serializer = *m_responseSerializer;
     if (m_response->is_done()) {
         // HEAD, 1xx, 204, 304 or an empty body: the header is the whole answer.
         body.data = nullptr;
@@ -669,8 +725,9 @@ ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
             } else {
                 body.data = m_responseBody.get();
                 body.size = BodyPieceSize;
-                const boost::system::error_code readError =
-                    co_await readBody(upstream->socket, m_upstreamBuffer, *m_response);
+                boost::system::error_code readError;
+                if (!parseBuffered(*m_response, m_upstreamBuffer, readError) && !readError)
+                    readError = co_await readBody(upstream->socket, m_upstreamBuffer, *m_response);
                 if (readError) {
                     // The answer has started: only a closed connection tells the client
                     // it is incomplete.
@@ -687,8 +744,9 @@ ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
                 body.more = !m_response->is_done();
             }
             setIdleLimit(m_worker.state().timeouts().streamIdle);
-            const boost::system::error_code writeError =
-                co_await writeGathered(m_client, serializer, m_gatherSpace.get());
+            boost::system::error_code writeError;
+            if (!writeNow(m_client, serializer, m_gatherSpace.get(), writeError))
+                writeError = co_await writeGathered(m_client, serializer, m_gatherSpace.get());
             if (writeError && writeError != http::error::need_buffer) {
                 closeUpstream();
                 m_upstream = nullptr;

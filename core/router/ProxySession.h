@@ -8,6 +8,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/status.hpp>
 
 #include <array>
@@ -65,6 +66,10 @@ private:
         boost::beast::http::request_parser<boost::beast::http::buffer_body, FieldsAllocator>;
     using ResponseParser =
         boost::beast::http::response_parser<boost::beast::http::buffer_body, FieldsAllocator>;
+    using RequestSerializer =
+        boost::beast::http::request_serializer<boost::beast::http::buffer_body, ProxyFields>;
+    using ResponseSerializer =
+        boost::beast::http::response_serializer<boost::beast::http::buffer_body, ProxyFields>;
 
     Io::Task<void> run();
     Io::Task<bool> handleRequest();
@@ -94,6 +99,8 @@ private:
     std::pmr::monotonic_buffer_resource m_arena{m_arenaSpace.data(), m_arenaSpace.size()};
     std::optional<RequestParser> m_request;
     std::optional<ResponseParser> m_response;
+    std::optional<RequestSerializer> m_requestSerializer;
+    std::optional<ResponseSerializer> m_responseSerializer;
     // Request body pieces. While the whole body read so far fits, it stays here, so the
     // request can be sent again on another connection.
     std::unique_ptr<char[]> m_requestBody;

@@ -6,7 +6,6 @@
 #include "router/RouterWorker.h"
 #include "router/TcpProxy.h"
 
-
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 

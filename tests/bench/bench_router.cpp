@@ -4,7 +4,14 @@
 // alone, for reference. Prints figures; asserts nothing about time. Exits non-zero only when
 // something could not run (no nginx, no wrk, a proxy that would not start).
 //
+// On a shared machine the request rates swing with whatever else runs, so the CPU time
+// each proxy spent per request (its threads or worker processes, from /proc) is printed as
+// well: that figure hardly depends on the neighbours.
+//
 // Usage: bench_router [seconds per run, default 10]
+// BENCH_ROUTER_THREADS=N runs the router with N I/O threads (default: the router's default).
+// BENCH_ROUTER_VERBOSE=1 prints wrk's full output. BENCH_ROUTER_HOLD=S sets everything up,
+// prints the ports, and waits S seconds instead of measuring (for profiling by hand).
 
 #include "router/Router.h"
 
@@ -27,6 +34,8 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -60,7 +69,12 @@ public:
         : m_acceptor(m_context, tcp::endpoint(asio::ip::address_v4::loopback(), 0))
     {
         accept();
-        m_thread = std::thread([this] { m_context.run(); });
+        std::promise<pid_t> started;
+        m_thread = std::thread([this, &started] {
+            started.set_value(::gettid());
+            m_context.run();
+        });
+        m_threadId = started.get_future().get();
     }
 
     ~FixedReplyServer()
@@ -70,6 +84,7 @@ public:
     }
 
     quint16 port() const { return m_acceptor.local_endpoint().port(); }
+    pid_t threadId() const { return m_threadId; }
 
 private:
     class Connection : public std::enable_shared_from_this<Connection>
@@ -136,14 +151,52 @@ private:
     asio::io_context m_context{1};
     tcp::acceptor m_acceptor;
     std::thread m_thread;
+    pid_t m_threadId = 0;
 };
 
 struct Figures
 {
     double requestsPerSecond = 0;
     double p99Ms = 0;
+    qint64 requests = 0;
+    double cpuMicrosecondsPerRequest = 0;
     QString problem; // why the run did not count
 };
+
+// utime + stime of a process or thread, in clock ticks, from its /proc stat line.
+qint64 cpuTicks(const QString &statPath)
+{
+    QFile stat(statPath);
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = stat.readAll();
+    // The command name may contain spaces; the fields after it don't.
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 12 ? fields[11].toLongLong() + fields[12].toLongLong() : 0;
+}
+
+QList<qint64> childProcesses(qint64 parent)
+{
+    QList<qint64> children;
+    const QStringList entries = QDir(u"/proc"_s).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        if (!isPid)
+            continue;
+        QFile stat(u"/proc/%1/stat"_s.arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields[1].toLongLong() == parent)
+            children.append(pid);
+    }
+    return children;
+}
+
+// CPU time a proxy used, in ticks, measured around each run.
+using CpuMeter = std::function<qint64()>;
 
 // Children get none of this process's descriptors: Asio's sockets (the backend's here) are
 // not close-on-exec, and wrk fails connections whose descriptor numbers run past what it
@@ -189,8 +242,9 @@ double toMilliseconds(double value, const QString &unit)
     return value;
 }
 
-Figures runWrk(const QString &wrk, quint16 port, int seconds)
+Figures runWrk(const QString &wrk, quint16 port, int seconds, const CpuMeter &cpu = {})
 {
+    const qint64 ticksBefore = cpu ? cpu() : 0;
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
     prepareChild(process);
@@ -201,6 +255,7 @@ Figures runWrk(const QString &wrk, quint16 port, int seconds)
         figures.problem = u"wrk failed: "_s + QString::fromUtf8(process.readAll());
         return figures;
     }
+    const qint64 ticksUsed = cpu ? cpu() - ticksBefore : 0;
     const QString output = QString::fromUtf8(process.readAll());
     const auto rate = QRegularExpression(u"Requests/sec:\\s+([\\d.]+)"_s).match(output);
     const auto p99 = QRegularExpression(u"^\\s+99%\\s+([\\d.]+)(us|ms|s)\\s*$"_s,
@@ -211,7 +266,12 @@ Figures runWrk(const QString &wrk, quint16 port, int seconds)
         return figures;
     }
     figures.requestsPerSecond = rate.captured(1).toDouble();
+    figures.requests =
+        QRegularExpression(u"(\\d+) requests in"_s).match(output).captured(1).toLongLong();
     figures.p99Ms = toMilliseconds(p99.captured(1).toDouble(), p99.captured(2));
+    if (figures.requests > 0)
+        figures.cpuMicrosecondsPerRequest =
+            double(ticksUsed) * 1e6 / double(::sysconf(_SC_CLK_TCK)) / double(figures.requests);
     // Errors make a fast run meaningless: a proxy answering 502 quickly is not fast.
     const auto bad = QRegularExpression(u"Non-2xx or 3xx responses:\\s+(\\d+)"_s).match(output);
     const auto socketErrors = QRegularExpression(u"Socket errors:([^\\n]*)"_s).match(output);
@@ -306,6 +366,7 @@ public:
     }
 
     bool isRunning() const { return m_started && m_process.state() == QProcess::Running; }
+    qint64 processId() const { return m_process.processId(); }
     quint16 port() const { return m_port; }
     QString diagnostics()
     {
@@ -329,6 +390,9 @@ void better(Figures &best, const Figures &run)
         best.requestsPerSecond = run.requestsPerSecond;
     if (best.p99Ms == 0 || run.p99Ms < best.p99Ms)
         best.p99Ms = run.p99Ms;
+    if (best.cpuMicrosecondsPerRequest == 0 ||
+        run.cpuMicrosecondsPerRequest < best.cpuMicrosecondsPerRequest)
+        best.cpuMicrosecondsPerRequest = run.cpuMicrosecondsPerRequest;
 }
 
 } // namespace
@@ -393,16 +457,31 @@ int main(int argc, char *argv[])
     runWrk(wrk, router.port(), 1);
     runWrk(wrk, nginx.port(), 1);
 
+    // The router's share of this process: everything but the main thread and the backend's.
+    const pid_t self = ::getpid();
+    const CpuMeter routerCpu = [&] {
+        return cpuTicks(u"/proc/self/stat"_s) - cpuTicks(u"/proc/self/task/%1/stat"_s.arg(self)) -
+               cpuTicks(u"/proc/self/task/%1/stat"_s.arg(backend.threadId()));
+    };
+    const QList<qint64> nginxWorkers = childProcesses(nginx.processId());
+    const CpuMeter nginxCpu = [&] {
+        qint64 ticks = cpuTicks(u"/proc/%1/stat"_s.arg(nginx.processId()));
+        for (const qint64 worker : nginxWorkers)
+            ticks += cpuTicks(u"/proc/%1/stat"_s.arg(worker));
+        return ticks;
+    };
+
     Figures slipway;
     Figures reference;
     for (int run = 1; run <= Runs; ++run) {
-        const Figures ours = runWrk(wrk, router.port(), seconds);
-        const Figures theirs = runWrk(wrk, nginx.port(), seconds);
+        const Figures ours = runWrk(wrk, router.port(), seconds, routerCpu);
+        const Figures theirs = runWrk(wrk, nginx.port(), seconds, nginxCpu);
         std::printf(
-            "router_run %d: slipway %.0f req/s p99 %.2f ms%s | nginx %.0f req/s p99 %.2f ms%s\n",
-            run, ours.requestsPerSecond, ours.p99Ms,
+            "router_run %d: slipway %.0f req/s p99 %.2f ms cpu %.1f us/req%s | nginx %.0f req/s "
+            "p99 %.2f ms cpu %.1f us/req%s\n",
+            run, ours.requestsPerSecond, ours.p99Ms, ours.cpuMicrosecondsPerRequest,
             ours.problem.isEmpty() ? "" : qPrintable(u" ("_s + ours.problem + u")"_s),
-            theirs.requestsPerSecond, theirs.p99Ms,
+            theirs.requestsPerSecond, theirs.p99Ms, theirs.cpuMicrosecondsPerRequest,
             theirs.problem.isEmpty() ? "" : qPrintable(u" ("_s + theirs.problem + u")"_s));
         std::fflush(stdout);
         better(slipway, ours);
@@ -419,5 +498,9 @@ int main(int argc, char *argv[])
         slipway.requestsPerSecond / reference.requestsPerSecond);
     std::printf("router_p99: slipway %.2f ms, nginx %.2f ms, ratio %.2f (goal <= 1.10)\n",
                 slipway.p99Ms, reference.p99Ms, slipway.p99Ms / reference.p99Ms);
+    std::printf("router_cpu: slipway %.1f us/request, nginx %.1f us/request, ratio %.2f "
+                "(lower is better; CPU the proxy itself spent)\n",
+                slipway.cpuMicrosecondsPerRequest, reference.cpuMicrosecondsPerRequest,
+                slipway.cpuMicrosecondsPerRequest / reference.cpuMicrosecondsPerRequest);
     return 0;
 }

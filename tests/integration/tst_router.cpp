@@ -33,7 +33,10 @@
 #include <memory>
 #include <optional>
 
+#include <csignal>
+
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,6 +71,8 @@ public:
         // Into a file, never a pipe nobody reads: a full pipe would stall the fixture.
         m_process.setStandardOutputFile(logDirectory + u"/"_s + container + u".log"_s);
         m_process.setStandardErrorFile(logDirectory + u"/"_s + container + u".err"_s);
+        // Gone with the test, even when it crashes.
+        m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
         m_process.start(u"python3"_s, {TestSupport::dataPath(u"fixtures/behave/behave.py"_s), mode,
                                        u"--tag"_s, u"slipway-router-test"_s});
     }
