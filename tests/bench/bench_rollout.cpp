@@ -180,6 +180,8 @@ int main(int argc, char *argv[])
     const QRegularExpressionMatch non2xx = QRegularExpression(QStringLiteral("Non-2xx or 3xx responses: (\\d+)")).match(report);
     const QRegularExpressionMatch socketErrors =
         QRegularExpression(QStringLiteral("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")).match(report);
+    if (qEnvironmentVariableIsSet("BENCH_ROLLOUT_VERBOSE"))
+        out << report << '\n';
     int errors = non2xx.hasMatch() ? non2xx.captured(1).toInt() : 0;
     if (socketErrors.hasMatch()) {
         for (int group = 1; group <= 4; ++group)
