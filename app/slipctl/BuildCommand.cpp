@@ -95,13 +95,15 @@ QJsonObject toJson(const BuildOutcome &outcome, const SourceSpec &source, const 
         processTypes.insert(it.key(), it.value());
     result.insert(QStringLiteral("process_types"), processTypes);
     result.insert(QStringLiteral("source_version"), release.sourceVersion());
-    result.insert(QStringLiteral("slug"),
-                  QJsonObject{{QStringLiteral("path"), release.slugPath()},
-                              {QStringLiteral("size"), double(release.slugSize())},
-                              {QStringLiteral("uncompressed_size"), double(outcome.uncompressedSlugSize)},
-                              {QStringLiteral("sha256"), QString::fromLatin1(release.slugSha256())}});
-    result.insert(QStringLiteral("release"), QJsonObject{{QStringLiteral("path"), recordPath},
-                                                         {QStringLiteral("version"), release.version()}});
+    result.insert(
+        QStringLiteral("slug"),
+        QJsonObject{{QStringLiteral("path"), release.slugPath()},
+                    {QStringLiteral("size"), double(release.slugSize())},
+                    {QStringLiteral("uncompressed_size"), double(outcome.uncompressedSlugSize)},
+                    {QStringLiteral("sha256"), QString::fromLatin1(release.slugSha256())}});
+    result.insert(QStringLiteral("release"),
+                  QJsonObject{{QStringLiteral("path"), recordPath},
+                              {QStringLiteral("version"), release.version()}});
     return result;
 }
 
@@ -110,30 +112,35 @@ QJsonObject toJson(const BuildOutcome &outcome, const SourceSpec &source, const 
 int runBuildCommand(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Build an app into a slug with buildpacks, in this process."));
+    parser.setApplicationDescription(
+        QStringLiteral("Build an app into a slug with buildpacks, in this process."));
     parser.addPositionalArgument(QStringLiteral("build"), QStringLiteral("the command"));
-    parser.addPositionalArgument(QStringLiteral("SOURCE"),
-                                 QStringLiteral("folder, git URL or path, archive (path or URL), .jar/.war"));
-    const QCommandLineOption slugOption(QStringLiteral("slug"), QStringLiteral("where to write the slug (.tgz)"),
+    parser.addPositionalArgument(
+        QStringLiteral("SOURCE"),
+        QStringLiteral("folder, git URL or path, archive (path or URL), .jar/.war"));
+    const QCommandLineOption slugOption(QStringLiteral("slug"),
+                                        QStringLiteral("where to write the slug (.tgz)"),
                                         QStringLiteral("OUT.tgz"));
-    const QCommandLineOption appOption(QStringLiteral("app"), QStringLiteral("app name (APP)"), QStringLiteral("NAME"));
-    const QCommandLineOption buildpackOption(QStringLiteral("buildpack"),
-                                             QStringLiteral("buildpack to run, in order (repeatable)"),
-                                             QStringLiteral("REF"));
-    const QCommandLineOption envOption(QStringLiteral("env"), QStringLiteral("config var (repeatable)"),
-                                       QStringLiteral("K=V"));
-    const QCommandLineOption cacheOption(QStringLiteral("cache"), QStringLiteral("CACHE_DIR kept between builds"),
+    const QCommandLineOption appOption(QStringLiteral("app"), QStringLiteral("app name (APP)"),
+                                       QStringLiteral("NAME"));
+    const QCommandLineOption buildpackOption(
+        QStringLiteral("buildpack"), QStringLiteral("buildpack to run, in order (repeatable)"),
+        QStringLiteral("REF"));
+    const QCommandLineOption envOption(
+        QStringLiteral("env"), QStringLiteral("config var (repeatable)"), QStringLiteral("K=V"));
+    const QCommandLineOption cacheOption(QStringLiteral("cache"),
+                                         QStringLiteral("CACHE_DIR kept between builds"),
                                          QStringLiteral("DIR"));
-    const QCommandLineOption refOption(QStringLiteral("ref"), QStringLiteral("git branch, tag or commit"),
-                                       QStringLiteral("REF"));
-    const QCommandLineOption timeoutOption(QStringLiteral("timeout"),
-                                           QStringLiteral("build time limit in seconds (default 1800)"),
-                                           QStringLiteral("SECONDS"));
-    const QCommandLineOption sizeOption(QStringLiteral("max-source-size"),
-                                        QStringLiteral("largest uncompressed source in MB (default 300)"),
-                                        QStringLiteral("MB"));
-    const QCommandLineOption jsonOption(QStringLiteral("json"),
-                                        QStringLiteral("print one JSON document (the log goes to stderr)"));
+    const QCommandLineOption refOption(
+        QStringLiteral("ref"), QStringLiteral("git branch, tag or commit"), QStringLiteral("REF"));
+    const QCommandLineOption timeoutOption(
+        QStringLiteral("timeout"), QStringLiteral("build time limit in seconds (default 1800)"),
+        QStringLiteral("SECONDS"));
+    const QCommandLineOption sizeOption(
+        QStringLiteral("max-source-size"),
+        QStringLiteral("largest uncompressed source in MB (default 300)"), QStringLiteral("MB"));
+    const QCommandLineOption jsonOption(
+        QStringLiteral("json"), QStringLiteral("print one JSON document (the log goes to stderr)"));
     parser.addOptions({slugOption, appOption, buildpackOption, envOption, cacheOption, refOption,
                        timeoutOption, sizeOption, jsonOption});
     parser.addHelpOption();
@@ -188,7 +195,8 @@ int runBuildCommand(const QStringList &arguments)
 
     QTemporaryDir work(QDir::tempPath() + QStringLiteral("/slipway-build-XXXXXX"));
     if (!work.isValid())
-        return usageError(QStringLiteral("cannot create a work folder in %1").arg(QDir::tempPath()));
+        return usageError(
+            QStringLiteral("cannot create a work folder in %1").arg(QDir::tempPath()));
     request.workDirectory = work.path();
 
     const bool json = parser.isSet(jsonOption);
@@ -212,49 +220,46 @@ int runBuildCommand(const QStringList &arguments)
         log.flush();
     });
     int exitCode = 1;
-    QObject::connect(&pipeline, &BuildPipeline::finished, &pipeline,
-                     [&](const BuildOutcome &finished) {
-                         BuildOutcome outcome = finished;
-                         QString recordPath;
-                         if (outcome.succeeded()) {
-                             recordPath = releaseRecordPath(request.slugPath);
-                             if (Result<void> saved = outcome.release.save(recordPath); !saved) {
-                                 // A slug without its release record is not a release: fail
-                                 // the build rather than report a success nobody can deploy.
-                                 log << " !     " << saved.error().message << '\n';
-                                 QFile::remove(request.slugPath);
-                                 outcome.status = BuildOutcome::Status::BuildError;
-                                 outcome.error = saved.error().message;
-                                 recordPath.clear();
-                             } else {
-                                 log << "-----> Slug " << outcome.release.slugPath() << " ("
-                                     << FileTree::humanSize(outcome.release.slugSize()) << ")\n"
-                                     << "       Process types: "
-                                     << outcome.release.processTypes().keys().join(
-                                            QStringLiteral(", "))
-                                     << '\n';
-                             }
-                         }
-                         const QString seconds =
-                             QString::number(double(outcome.totalMilliseconds()) / 1000.0, 'f', 1);
-                         if (outcome.succeeded())
-                             log << "-----> Build succeeded in " << seconds << " s\n";
-                         else
-                             log << "-----> Build failed (" << BuildOutcome::statusName(outcome.status)
-                                 << ") after " << seconds << " s\n";
-                         log.flush();
-                         if (json) {
-                             out() << QJsonDocument(toJson(outcome, request.source, request.app,
-                                                           recordPath))
-                                          .toJson(QJsonDocument::Indented);
-                             out().flush();
-                         }
-                         exitCode = outcome.succeeded() ? 0
-                                    : outcome.status == BuildOutcome::Status::Aborted
-                                        ? 128 + (interruptedBy ? interruptedBy : SIGINT)
-                                        : 1;
-                         QCoreApplication::exit(exitCode);
-                     });
+    QObject::connect(
+        &pipeline, &BuildPipeline::finished, &pipeline, [&](const BuildOutcome &finished) {
+            BuildOutcome outcome = finished;
+            QString recordPath;
+            if (outcome.succeeded()) {
+                recordPath = releaseRecordPath(request.slugPath);
+                if (Result<void> saved = outcome.release.save(recordPath); !saved) {
+                    // A slug without its release record is not a release: fail
+                    // the build rather than report a success nobody can deploy.
+                    log << " !     " << saved.error().message << '\n';
+                    QFile::remove(request.slugPath);
+                    outcome.status = BuildOutcome::Status::BuildError;
+                    outcome.error = saved.error().message;
+                    recordPath.clear();
+                } else {
+                    log << "-----> Slug " << outcome.release.slugPath() << " ("
+                        << FileTree::humanSize(outcome.release.slugSize()) << ")\n"
+                        << "       Process types: "
+                        << outcome.release.processTypes().keys().join(QStringLiteral(", ")) << '\n';
+                }
+            }
+            const QString seconds =
+                QString::number(double(outcome.totalMilliseconds()) / 1000.0, 'f', 1);
+            if (outcome.succeeded())
+                log << "-----> Build succeeded in " << seconds << " s\n";
+            else
+                log << "-----> Build failed (" << BuildOutcome::statusName(outcome.status)
+                    << ") after " << seconds << " s\n";
+            log.flush();
+            if (json) {
+                out() << QJsonDocument(toJson(outcome, request.source, request.app, recordPath))
+                             .toJson(QJsonDocument::Indented);
+                out().flush();
+            }
+            exitCode = outcome.succeeded() ? 0
+                       : outcome.status == BuildOutcome::Status::Aborted
+                           ? 128 + (interruptedBy ? interruptedBy : SIGINT)
+                           : 1;
+            QCoreApplication::exit(exitCode);
+        });
     pipeline.start();
     QCoreApplication::exec();
     return exitCode;

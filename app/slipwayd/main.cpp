@@ -45,7 +45,8 @@ bool parseHostPort(const QString &text, QString *host, quint16 *port)
 QString slipctlBeside()
 {
     const QDir here(QCoreApplication::applicationDirPath());
-    for (const QString &candidate : {here.filePath(QStringLiteral("slipctl")), here.filePath(QStringLiteral("../slipctl/slipctl"))}) {
+    for (const QString &candidate : {here.filePath(QStringLiteral("slipctl")),
+                                     here.filePath(QStringLiteral("../slipctl/slipctl"))}) {
         if (QFileInfo(candidate).isExecutable())
             return QFileInfo(candidate).canonicalFilePath();
     }
@@ -55,7 +56,8 @@ QString slipctlBeside()
 // `slipwayd token create|revoke|list`: works on the store directly, daemon running or not.
 int tokenCommand(const QString &dataDirectory, const QStringList &arguments)
 {
-    Result<std::unique_ptr<Store>> store = Store::open(dataDirectory + QStringLiteral("/slipway.db"));
+    Result<std::unique_ptr<Store>> store =
+        Store::open(dataDirectory + QStringLiteral("/slipway.db"));
     if (!store) {
         err() << "slipwayd: " << store.error().message << '\n';
         return 1;
@@ -63,9 +65,11 @@ int tokenCommand(const QString &dataDirectory, const QStringList &arguments)
     const QString action = arguments.value(0);
     if (action == QLatin1String("create") && arguments.size() == 2) {
         QByteArray token(32, Qt::Uninitialized);
-        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(token.data()), token.size() / 4);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(token.data()),
+                                              token.size() / 4);
         const QByteArray text = "slp_" + token.toHex();
-        const Result<TokenRecord> added = (*store)->addToken(arguments.at(1), Store::hashToken(text));
+        const Result<TokenRecord> added =
+            (*store)->addToken(arguments.at(1), Store::hashToken(text));
         if (!added) {
             err() << "slipwayd: " << added.error().message << '\n';
             return 1;
@@ -86,11 +90,13 @@ int tokenCommand(const QString &dataDirectory, const QStringList &arguments)
         const Result<QList<TokenRecord>> tokens = (*store)->tokens();
         for (const TokenRecord &token : tokens.value_or(QList<TokenRecord>())) {
             out() << token.name << '\t' << token.createdAt.toString(Qt::ISODate) << '\t'
-                  << (token.isRevoked() ? QStringLiteral("revoked") : QStringLiteral("valid")) << '\n';
+                  << (token.isRevoked() ? QStringLiteral("revoked") : QStringLiteral("valid"))
+                  << '\n';
         }
         return 0;
     }
-    err() << "Usage: slipwayd [--data-dir DIR] token create NAME | token revoke NAME | token list\n";
+    err()
+        << "Usage: slipwayd [--data-dir DIR] token create NAME | token revoke NAME | token list\n";
     return 2;
 }
 
@@ -104,37 +110,60 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(SLIPWAY_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Slipway's engine: apps, containers, router and API for one user."));
-    const QCommandLineOption dataOption(QStringLiteral("data-dir"), QStringLiteral("where apps, releases and logs are kept"), QStringLiteral("DIR"));
-    const QCommandLineOption socketOption(QStringLiteral("socket"), QStringLiteral("the API's Unix socket"), QStringLiteral("PATH"));
-    const QCommandLineOption routerOption(QStringLiteral("router"), QStringLiteral("the router's address (default 127.0.0.1:0, any free port)"), QStringLiteral("HOST:PORT"));
-    const QCommandLineOption listenOption(QStringLiteral("listen"), QStringLiteral("also serve the API over TLS on TCP (needs --tls-cert and --tls-key)"), QStringLiteral("HOST:PORT"));
-    const QCommandLineOption certOption(QStringLiteral("tls-cert"), QStringLiteral("PEM certificate for --listen"), QStringLiteral("FILE"));
-    const QCommandLineOption keyOption(QStringLiteral("tls-key"), QStringLiteral("PEM private key for --listen"), QStringLiteral("FILE"));
-    const QCommandLineOption uploadOption(QStringLiteral("max-upload"), QStringLiteral("largest uploaded archive in MB (default 512)"), QStringLiteral("MB"));
-    parser.addOptions({dataOption, socketOption, routerOption, listenOption, certOption, keyOption, uploadOption});
-    parser.addPositionalArgument(QStringLiteral("token"), QStringLiteral("token create NAME | token revoke NAME | token list"));
+    parser.setApplicationDescription(
+        QStringLiteral("Slipway's engine: apps, containers, router and API for one user."));
+    const QCommandLineOption dataOption(QStringLiteral("data-dir"),
+                                        QStringLiteral("where apps, releases and logs are kept"),
+                                        QStringLiteral("DIR"));
+    const QCommandLineOption socketOption(
+        QStringLiteral("socket"), QStringLiteral("the API's Unix socket"), QStringLiteral("PATH"));
+    const QCommandLineOption routerOption(
+        QStringLiteral("router"),
+        QStringLiteral("the router's address (default 127.0.0.1:0, any free port)"),
+        QStringLiteral("HOST:PORT"));
+    const QCommandLineOption listenOption(
+        QStringLiteral("listen"),
+        QStringLiteral("also serve the API over TLS on TCP (needs --tls-cert and --tls-key)"),
+        QStringLiteral("HOST:PORT"));
+    const QCommandLineOption certOption(QStringLiteral("tls-cert"),
+                                        QStringLiteral("PEM certificate for --listen"),
+                                        QStringLiteral("FILE"));
+    const QCommandLineOption keyOption(QStringLiteral("tls-key"),
+                                       QStringLiteral("PEM private key for --listen"),
+                                       QStringLiteral("FILE"));
+    const QCommandLineOption uploadOption(
+        QStringLiteral("max-upload"),
+        QStringLiteral("largest uploaded archive in MB (default 512)"), QStringLiteral("MB"));
+    parser.addOptions({dataOption, socketOption, routerOption, listenOption, certOption, keyOption,
+                       uploadOption});
+    parser.addPositionalArgument(
+        QStringLiteral("token"),
+        QStringLiteral("token create NAME | token revoke NAME | token list"));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.process(app);
 
     Daemon::Options options;
-    options.dataDirectory = parser.isSet(dataOption) ? QFileInfo(parser.value(dataOption)).absoluteFilePath()
-                                                     : Daemon::defaultDataDirectory();
+    options.dataDirectory = parser.isSet(dataOption)
+                                ? QFileInfo(parser.value(dataOption)).absoluteFilePath()
+                                : Daemon::defaultDataDirectory();
     if (parser.positionalArguments().value(0) == QLatin1String("token"))
         return tokenCommand(options.dataDirectory, parser.positionalArguments().mid(1));
     if (!parser.positionalArguments().isEmpty()) {
         err() << "slipwayd: unknown command '" << parser.positionalArguments().first() << "'\n";
         return 2;
     }
-    options.socketPath = parser.isSet(socketOption) ? QFileInfo(parser.value(socketOption)).absoluteFilePath()
-                                                    : Daemon::defaultSocketPath();
-    if (parser.isSet(routerOption) && !parseHostPort(parser.value(routerOption), &options.routerAddress, &options.routerPort)) {
+    options.socketPath = parser.isSet(socketOption)
+                             ? QFileInfo(parser.value(socketOption)).absoluteFilePath()
+                             : Daemon::defaultSocketPath();
+    if (parser.isSet(routerOption) &&
+        !parseHostPort(parser.value(routerOption), &options.routerAddress, &options.routerPort)) {
         err() << "slipwayd: --router takes HOST:PORT, such as 127.0.0.1:8080\n";
         return 2;
     }
     if (parser.isSet(listenOption)) {
-        if (!parseHostPort(parser.value(listenOption), &options.listenAddress, &options.listenPort)) {
+        if (!parseHostPort(parser.value(listenOption), &options.listenAddress,
+                           &options.listenPort)) {
             err() << "slipwayd: --listen takes HOST:PORT, such as 0.0.0.0:7443\n";
             return 2;
         }

@@ -19,7 +19,8 @@ namespace {
 
 constexpr std::chrono::milliseconds DetectTimeout{std::chrono::minutes(2)};
 constexpr std::chrono::milliseconds ReleaseTimeout{std::chrono::minutes(2)};
-const QString DefaultPath = QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+const QString DefaultPath =
+    QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
 QString firstLine(const QByteArray &output)
 {
@@ -62,7 +63,8 @@ const QList<BuildPipeline::Step> &BuildPipeline::recipe()
 void BuildPipeline::start()
 {
     m_deadline = QDeadlineTimer(m_request.timeout);
-    QMetaObject::invokeMethod(this, [this] { runStep(0); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this] { runStep(0); }, Qt::QueuedConnection);
 }
 
 void BuildPipeline::cancel()
@@ -77,8 +79,8 @@ void BuildPipeline::cancel()
     if (m_script)
         m_script->cancel();
     // Steps running on the thread pool notice the flag and end with "cancelled".
-    if (!m_sourceFetcher && !m_buildpackFetcher && !m_script && m_step >= 0
-        && QByteArray(recipe().at(m_step).phase) != "slug")
+    if (!m_sourceFetcher && !m_buildpackFetcher && !m_script && m_step >= 0 &&
+        QByteArray(recipe().at(m_step).phase) != "slug")
         fail(QStringLiteral("cancelled"));
 }
 
@@ -105,7 +107,8 @@ void BuildPipeline::stepDone()
 {
     if (m_finished)
         return;
-    m_outcome.phases.append({QString::fromLatin1(recipe().at(m_step).phase), m_phaseTimer.elapsed()});
+    m_outcome.phases.append(
+        {QString::fromLatin1(recipe().at(m_step).phase), m_phaseTimer.elapsed()});
     runStep(m_step + 1);
 }
 
@@ -114,7 +117,8 @@ void BuildPipeline::fail(const QString &message)
     if (m_finished)
         return;
     if (m_step >= 0)
-        m_outcome.phases.append({QString::fromLatin1(recipe().at(m_step).phase), m_phaseTimer.elapsed()});
+        m_outcome.phases.append(
+            {QString::fromLatin1(recipe().at(m_step).phase), m_phaseTimer.elapsed()});
     if (m_cancelled) {
         m_outcome.status = BuildOutcome::Status::Aborted;
         m_outcome.error = QStringLiteral("the build was cancelled");
@@ -138,8 +142,9 @@ Result<void> BuildPipeline::prepareBuildFolders()
 {
     const QString work = m_request.workDirectory;
     m_envDirectory = work + QStringLiteral("/env");
-    for (const QString &folder : QStringList{m_envDirectory, work + QStringLiteral("/home"),
-                                  work + QStringLiteral("/tmp"), m_request.cacheDirectory}) {
+    for (const QString &folder :
+         QStringList{m_envDirectory, work + QStringLiteral("/home"), work + QStringLiteral("/tmp"),
+                     m_request.cacheDirectory}) {
         if (!QDir().mkpath(folder))
             return failure(QStringLiteral("cannot create the build folder '%1'").arg(folder));
     }
@@ -149,7 +154,8 @@ Result<void> BuildPipeline::prepareBuildFolders()
             return valid;
         QFile file(m_envDirectory + QLatin1Char('/') + it.key());
         if (!file.open(QIODevice::WriteOnly) || file.write(it.value().toUtf8()) < 0)
-            return failure(QStringLiteral("cannot write the config var %1 to ENV_DIR").arg(it.key()));
+            return failure(
+                QStringLiteral("cannot write the config var %1 to ENV_DIR").arg(it.key()));
     }
     m_environment = QProcessEnvironment();
     m_environment.insert(QStringLiteral("PATH"), DefaultPath);
@@ -176,39 +182,42 @@ void BuildPipeline::fetchSource()
     m_sourceFetcher = fetcher;
     connect(fetcher, &SourceFetcher::logLine, this, &BuildPipeline::logLine);
     connect(fetcher, &SourceFetcher::downloadProgress, this, &BuildPipeline::downloadProgress);
-    connect(fetcher, &SourceFetcher::finished, this,
-            [this, fetcher](const Result<FetchedSource> &fetched) {
-                fetcher->deleteLater();
-                if (!fetched) {
-                    fail(fetched.error().message);
+    connect(
+        fetcher, &SourceFetcher::finished, this,
+        [this, fetcher](const Result<FetchedSource> &fetched) {
+            fetcher->deleteLater();
+            if (!fetched) {
+                fail(fetched.error().message);
+                return;
+            }
+            m_outcome.sourceSize = fetched->sizeBytes;
+            m_sourceVersion =
+                fetched->version.isEmpty() ? m_request.sourceVersion : fetched->version;
+            m_appDirectory = fetched->directory;
+            const QString projectDir =
+                m_request.config.value(QStringLiteral("PROJECT_DIR")).trimmed();
+            if (!projectDir.isEmpty()) {
+                const QString root = QFileInfo(m_appDirectory).canonicalFilePath();
+                const QString candidate =
+                    QFileInfo(m_appDirectory + QLatin1Char('/') + projectDir).canonicalFilePath();
+                if (QDir::isAbsolutePath(projectDir) || candidate.isEmpty() ||
+                    !QFileInfo(candidate).isDir() ||
+                    !QString(candidate + QLatin1Char('/')).startsWith(root + QLatin1Char('/'))) {
+                    fail(QStringLiteral("PROJECT_DIR is '%1', which is not a folder inside the "
+                                        "source; set it to a relative path such as 'server'")
+                             .arg(projectDir));
                     return;
                 }
-                m_outcome.sourceSize = fetched->sizeBytes;
-                m_sourceVersion = fetched->version.isEmpty() ? m_request.sourceVersion : fetched->version;
-                m_appDirectory = fetched->directory;
-                const QString projectDir = m_request.config.value(QStringLiteral("PROJECT_DIR")).trimmed();
-                if (!projectDir.isEmpty()) {
-                    const QString root = QFileInfo(m_appDirectory).canonicalFilePath();
-                    const QString candidate =
-                        QFileInfo(m_appDirectory + QLatin1Char('/') + projectDir).canonicalFilePath();
-                    if (QDir::isAbsolutePath(projectDir) || candidate.isEmpty()
-                        || !QFileInfo(candidate).isDir()
-                        || !QString(candidate + QLatin1Char('/')).startsWith(root + QLatin1Char('/'))) {
-                        fail(QStringLiteral("PROJECT_DIR is '%1', which is not a folder inside the "
-                                            "source; set it to a relative path such as 'server'")
-                                 .arg(projectDir));
-                        return;
-                    }
-                    m_appDirectory = candidate;
-                    Q_EMIT logLine(QStringLiteral("-----> Building the subfolder %1 (PROJECT_DIR)")
-                                       .arg(projectDir));
-                }
-                if (Result<void> prepared = prepareBuildFolders(); !prepared) {
-                    fail(prepared.error().message);
-                    return;
-                }
-                stepDone();
-            });
+                m_appDirectory = candidate;
+                Q_EMIT logLine(QStringLiteral("-----> Building the subfolder %1 (PROJECT_DIR)")
+                                   .arg(projectDir));
+            }
+            if (Result<void> prepared = prepareBuildFolders(); !prepared) {
+                fail(prepared.error().message);
+                return;
+            }
+            stepDone();
+        });
     fetcher->start();
 }
 
@@ -278,15 +287,16 @@ void BuildPipeline::chooseBuildpacks()
             return;
         }
     }
-    const QString buildpackName = m_request.config.value(QStringLiteral("BUILDPACK_NAME")).trimmed();
+    const QString buildpackName =
+        m_request.config.value(QStringLiteral("BUILDPACK_NAME")).trimmed();
     if (!buildpackName.isEmpty()) {
         Result<BuildpackRef> ref = BuildpackRef::parse(buildpackName);
         if (!ref || ref->kind() != BuildpackRef::Kind::BuiltIn) {
             fail(QStringLiteral("BUILDPACK_NAME is '%1', which is not a built-in buildpack; the "
                                 "built-in ones are: %2")
-                     .arg(buildpackName, BuildpackFetcher::builtinNames(
-                                             m_request.builtinBuildpacksDirectory)
-                                             .join(QStringLiteral(", "))));
+                     .arg(buildpackName,
+                          BuildpackFetcher::builtinNames(m_request.builtinBuildpacksDirectory)
+                              .join(QStringLiteral(", "))));
             return;
         }
         useBuildpacks({*ref}, QStringLiteral("the BUILDPACK_NAME config var"));
@@ -430,9 +440,10 @@ void BuildPipeline::compileNext(int index)
         return;
     }
     const Buildpack buildpack = m_buildpacks.at(index);
-    const QString title = m_detectNames.value(index).isEmpty()
-                              ? buildpack.name()
-                              : QStringLiteral("%1 (%2)").arg(m_detectNames.value(index), buildpack.name());
+    const QString title =
+        m_detectNames.value(index).isEmpty()
+            ? buildpack.name()
+            : QStringLiteral("%1 (%2)").arg(m_detectNames.value(index), buildpack.name());
     Q_EMIT sectionStarted(title);
     if (m_buildpacks.size() > 1) {
         Q_EMIT logLine(QStringLiteral("-----> Running buildpack %1 of %2: %3")
@@ -506,8 +517,8 @@ void BuildPipeline::sourceExportFile(int index)
                         continue;
                     const QString name = QString::fromUtf8(entry.left(equals));
                     // bash's own bookkeeping is not part of what the buildpack exported.
-                    if (name == QLatin1String("_") || name == QLatin1String("SHLVL")
-                        || name == QLatin1String("PWD") || name == QLatin1String("OLDPWD"))
+                    if (name == QLatin1String("_") || name == QLatin1String("SHLVL") ||
+                        name == QLatin1String("PWD") || name == QLatin1String("OLDPWD"))
                         continue;
                     environment.insert(name, QString::fromUtf8(entry.mid(equals + 1)));
                 }
@@ -539,8 +550,9 @@ void BuildPipeline::releaseNext(int index)
                                .arg(procfile->keys().join(QStringLiteral(", "))));
         }
         if (!m_release.defaultProcessTypes.isEmpty()) {
-            Q_EMIT logLine(QStringLiteral("       Default types for buildpack -> %1")
-                               .arg(m_release.defaultProcessTypes.keys().join(QStringLiteral(", "))));
+            Q_EMIT logLine(
+                QStringLiteral("       Default types for buildpack -> %1")
+                    .arg(m_release.defaultProcessTypes.keys().join(QStringLiteral(", "))));
         }
         m_processTypes = m_release.defaultProcessTypes;
         for (auto it = procfile->cbegin(); it != procfile->cend(); ++it)
@@ -594,7 +606,8 @@ void BuildPipeline::writeSlug()
     const QString slugPath = m_request.slugPath;
     QDir().mkpath(QFileInfo(slugPath).absolutePath());
     auto log = [this](const QString &line) {
-        QMetaObject::invokeMethod(this, [this, line] { Q_EMIT logLine(line); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, line] { Q_EMIT logLine(line); }, Qt::QueuedConnection);
     };
     runInBackground(
         this,

@@ -19,11 +19,11 @@ struct BuildRequest
 
     QString app;
     SourceSpec source;
-    QStringList appBuildpacks; // the buildpack list set for the app, in order
-    ConfigVars config;         // the app's config vars (BUILDPACK_URL, PROJECT_DIR, ...)
-    QString cacheDirectory;    // CACHE_DIR, kept per app between builds
-    QString workDirectory;     // scratch space, removed after the build
-    QString slugPath;          // where the .tar.gz slug goes
+    QStringList appBuildpacks;       // the buildpack list set for the app, in order
+    ConfigVars config;               // the app's config vars (BUILDPACK_URL, PROJECT_DIR, ...)
+    QString cacheDirectory;          // CACHE_DIR, kept per app between builds
+    QString workDirectory;           // scratch space, removed after the build
+    QString slugPath;                // where the .tar.gz slug goes
     QString buildpackCacheDirectory; // fetched custom buildpacks
     QString builtinBuildpacksDirectory;
     QString stack = DefaultStack;

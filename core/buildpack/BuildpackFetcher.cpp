@@ -44,10 +44,11 @@ BuildpackFetcher::BuildpackFetcher(QString builtinDirectory, QString cacheDirect
 QStringList BuildpackFetcher::builtinNames(const QString &builtinDirectory)
 {
     QStringList names;
-    const QStringList entries = QDir(builtinDirectory).entryList(QDir::Dirs | QDir::NoDotAndDotDot,
-                                                                 QDir::Name);
+    const QStringList entries =
+        QDir(builtinDirectory).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
     for (const QString &entry : entries) {
-        if (QFileInfo::exists(builtinDirectory + QLatin1Char('/') + entry + QStringLiteral("/bin/compile")))
+        if (QFileInfo::exists(builtinDirectory + QLatin1Char('/') + entry +
+                              QStringLiteral("/bin/compile")))
             names.append(entry);
     }
     return names;
@@ -120,7 +121,8 @@ void BuildpackFetcher::fetchNext()
         if (!QFileInfo(directory).isDir()) {
             fail(QStringLiteral("there is no built-in buildpack named '%1'; the built-in ones are: "
                                 "%2")
-                     .arg(ref.location(), builtinNames(m_builtinDirectory).join(QStringLiteral(", "))));
+                     .arg(ref.location(),
+                          builtinNames(m_builtinDirectory).join(QStringLiteral(", "))));
             return;
         }
         accept(ref, directory);
@@ -156,7 +158,8 @@ void BuildpackFetcher::runGit(const QStringList &arguments, const QString &worki
     spec.captureStandardOutput = true;
     spec.ownPidNamespace = false;
     spec.environment.insert(QStringLiteral("GIT_TERMINAL_PROMPT"), QStringLiteral("0"));
-    spec.environment.insert(QStringLiteral("GIT_SSH_COMMAND"), QStringLiteral("ssh -o BatchMode=yes"));
+    spec.environment.insert(QStringLiteral("GIT_SSH_COMMAND"),
+                            QStringLiteral("ssh -o BatchMode=yes"));
     spec.environment.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
     connect(runner, &ProcessRunner::outputLine, this,
             [lines](const QString &line, ProcessRunner::Channel) { lines->append(line); });
@@ -202,15 +205,18 @@ void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
         fail(QStringLiteral("cannot fetch the buildpack '%1': %2").arg(ref.text(), reason));
     };
 
-    QStringList clone = {QStringLiteral("clone"), QStringLiteral("--quiet"),
-                         QStringLiteral("--depth"), QStringLiteral("1"),
+    QStringList clone = {QStringLiteral("clone"),
+                         QStringLiteral("--quiet"),
+                         QStringLiteral("--depth"),
+                         QStringLiteral("1"),
                          QStringLiteral("--recurse-submodules"),
                          QStringLiteral("--shallow-submodules")};
     const bool byCommit = looksLikeCommit(ref.ref());
     if (!ref.ref().isEmpty() && !byCommit)
         clone << QStringLiteral("--branch") << ref.ref();
     if (byCommit)
-        clone = {QStringLiteral("clone"), QStringLiteral("--quiet"), QStringLiteral("--no-checkout")};
+        clone = {QStringLiteral("clone"), QStringLiteral("--quiet"),
+                 QStringLiteral("--no-checkout")};
     clone << QStringLiteral("--") << ref.location() << fresh;
     runGit(clone, m_cacheDirectory,
            [this, ref, byCommit, fresh, useFresh, fallBack](bool ok, const QString &reason) {
@@ -228,7 +234,8 @@ void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
                           if (ok)
                               useFresh();
                           else
-                              fallBack(QStringLiteral("the commit '%1' does not exist").arg(ref.ref()));
+                              fallBack(
+                                  QStringLiteral("the commit '%1' does not exist").arg(ref.ref()));
                       });
            });
 }

@@ -63,7 +63,8 @@ QJsonObject recordJson(const DeploymentRecord &record, const QList<TimelineEvent
             {QStringLiteral("trigger"), record.trigger},
             {QStringLiteral("status"), deploymentStatusName(record.status)},
             {QStringLiteral("error"), nullable(record.error)},
-            {QStringLiteral("release_version"), record.releaseVersion ? QJsonValue(*record.releaseVersion) : QJsonValue()},
+            {QStringLiteral("release_version"),
+             record.releaseVersion ? QJsonValue(*record.releaseVersion) : QJsonValue()},
             {QStringLiteral("created_at"), iso(record.createdAt)},
             {QStringLiteral("finished_at"), nullable(iso(record.finishedAt))},
             {QStringLiteral("timeline"), events}};
@@ -94,7 +95,8 @@ QJsonArray containersJson(AppInstance *instance)
 // "no app named" → 404, "already exists" → 409, the rest is the user's input → 422.
 int statusFor(const QString &message)
 {
-    if (message.startsWith(QLatin1String("there is no app named")) || message.contains(QLatin1String(" has no release v")))
+    if (message.startsWith(QLatin1String("there is no app named")) ||
+        message.contains(QLatin1String(" has no release v")))
         return 404;
     if (message.contains(QLatin1String("already exists")))
         return 409;
@@ -136,7 +138,8 @@ QJsonObject ApiRoutes::deploymentJson(const Deployment *deployment, bool withTim
                        {QStringLiteral("status"), deployment->statusName()},
                        {QStringLiteral("error"), nullable(deployment->error())},
                        {QStringLiteral("release_version"),
-                        deployment->releaseVersion() > 0 ? QJsonValue(deployment->releaseVersion()) : QJsonValue()},
+                        deployment->releaseVersion() > 0 ? QJsonValue(deployment->releaseVersion())
+                                                         : QJsonValue()},
                        {QStringLiteral("created_at"), iso(deployment->createdAt())},
                        {QStringLiteral("finished_at"), nullable(iso(deployment->finishedAt()))}};
     if (withTimeline) {
@@ -151,19 +154,21 @@ QJsonObject ApiRoutes::deploymentJson(const Deployment *deployment, bool withTim
 void ApiRoutes::watchDeployment(Deployment *deployment)
 {
     const QString app = deployment->app();
-    connect(deployment, &Deployment::statusChanged, this, [this, app, deployment](DeploymentStatus status) {
-        broadcast(app, {{QStringLiteral("type"), QStringLiteral("deployment")},
-                        {QStringLiteral("app"), app},
-                        {QStringLiteral("id"), deployment->id()},
-                        {QStringLiteral("status"), deploymentStatusName(status)},
-                        {QStringLiteral("error"), nullable(deployment->error())}});
-    });
-    connect(deployment, &Deployment::eventAdded, this, [this, app, deployment](const TimelineEvent &event) {
-        broadcast(app, {{QStringLiteral("type"), QStringLiteral("timeline")},
-                        {QStringLiteral("app"), app},
-                        {QStringLiteral("id"), deployment->id()},
-                        {QStringLiteral("event"), eventJson(event)}});
-    });
+    connect(deployment, &Deployment::statusChanged, this,
+            [this, app, deployment](DeploymentStatus status) {
+                broadcast(app, {{QStringLiteral("type"), QStringLiteral("deployment")},
+                                {QStringLiteral("app"), app},
+                                {QStringLiteral("id"), deployment->id()},
+                                {QStringLiteral("status"), deploymentStatusName(status)},
+                                {QStringLiteral("error"), nullable(deployment->error())}});
+            });
+    connect(deployment, &Deployment::eventAdded, this,
+            [this, app, deployment](const TimelineEvent &event) {
+                broadcast(app, {{QStringLiteral("type"), QStringLiteral("timeline")},
+                                {QStringLiteral("app"), app},
+                                {QStringLiteral("id"), deployment->id()},
+                                {QStringLiteral("event"), eventJson(event)}});
+            });
 }
 
 void ApiRoutes::broadcast(const QString &app, const QJsonObject &event)
@@ -195,14 +200,16 @@ QJsonObject ApiRoutes::appJson(const QString &name) const
     object.insert(QStringLiteral("url"), QStringLiteral("http://%1.localhost:%2/")
                                              .arg(instance->routerName())
                                              .arg(m_context.router ? m_context.router->port() : 0));
-    object.insert(QStringLiteral("git_remote"), QString(m_context.gitDirectory + QLatin1Char('/') + name + QStringLiteral(".git")));
+    object.insert(QStringLiteral("git_remote"), QString(m_context.gitDirectory + QLatin1Char('/') +
+                                                        name + QStringLiteral(".git")));
     QString state = QStringLiteral("new");
     if (instance->isBusy())
         state = QStringLiteral("deploying");
     else if (current) {
         state = QStringLiteral("running");
         for (const ContainerStatus &container : instance->containerStatuses()) {
-            if (container.restarts > 0 && !container.ready && container.type == QLatin1String("web"))
+            if (container.restarts > 0 && !container.ready &&
+                container.type == QLatin1String("web"))
                 state = QStringLiteral("crashed");
         }
     }
@@ -214,16 +221,19 @@ void ApiRoutes::handle(const ApiRequest &request, const std::shared_ptr<ApiRespo
 {
     QStringList parts = request.path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
     if (parts.size() < 2 || parts.at(0) != QLatin1String("v1")) {
-        responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md").arg(request.method, request.path));
+        responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md")
+                                      .arg(request.method, request.path));
         return;
     }
     parts.removeFirst();
     const QString top = parts.takeFirst();
-    if (top == QLatin1String("status") && parts.isEmpty() && request.method == QLatin1String("GET")) {
+    if (top == QLatin1String("status") && parts.isEmpty() &&
+        request.method == QLatin1String("GET")) {
         status(responder);
         return;
     }
-    if (top == QLatin1String("events") && parts.isEmpty() && request.method == QLatin1String("GET")) {
+    if (top == QLatin1String("events") && parts.isEmpty() &&
+        request.method == QLatin1String("GET")) {
         events(request, responder);
         return;
     }
@@ -236,23 +246,29 @@ void ApiRoutes::handle(const ApiRequest &request, const std::shared_ptr<ApiRespo
         app(name, parts, request, responder);
         return;
     }
-    responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md").arg(request.method, request.path));
+    responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md")
+                                  .arg(request.method, request.path));
 }
 
 void ApiRoutes::status(const Responder &responder)
 {
     SecretVault *vault = m_context.vault;
-    responder->send(200, QJsonObject{
-        {QStringLiteral("version"), m_context.version},
-        {QStringLiteral("data_dir"), m_context.dataDirectory},
-        {QStringLiteral("router"), QJsonObject{{QStringLiteral("address"), QStringLiteral("127.0.0.1")},
-                                               {QStringLiteral("port"), m_context.router ? m_context.router->port() : 0}}},
-        {QStringLiteral("isolation"), Sandbox::isAvailable()},
-        {QStringLiteral("isolation_note"), nullable(Sandbox::unavailableReason())},
-        {QStringLiteral("secrets_backend"),
-         vault->backend() == SecretVault::Backend::Keychain ? QStringLiteral("keychain") : QStringLiteral("private-file")},
-        {QStringLiteral("secrets_note"), nullable(vault->fallbackReason())},
-    });
+    responder->send(
+        200,
+        QJsonObject{
+            {QStringLiteral("version"), m_context.version},
+            {QStringLiteral("data_dir"), m_context.dataDirectory},
+            {QStringLiteral("router"),
+             QJsonObject{
+                 {QStringLiteral("address"), QStringLiteral("127.0.0.1")},
+                 {QStringLiteral("port"), m_context.router ? m_context.router->port() : 0}}},
+            {QStringLiteral("isolation"), Sandbox::isAvailable()},
+            {QStringLiteral("isolation_note"), nullable(Sandbox::unavailableReason())},
+            {QStringLiteral("secrets_backend"), vault->backend() == SecretVault::Backend::Keychain
+                                                    ? QStringLiteral("keychain")
+                                                    : QStringLiteral("private-file")},
+            {QStringLiteral("secrets_note"), nullable(vault->fallbackReason())},
+        });
 }
 
 void ApiRoutes::apps(const ApiRequest &request, const Responder &responder)
@@ -269,7 +285,8 @@ void ApiRoutes::apps(const ApiRequest &request, const Responder &responder)
         return;
     }
     const QJsonDocument body = request.json();
-    const QJsonValue name = body.object().value(QStringLiteral("app")).toObject().value(QStringLiteral("name"));
+    const QJsonValue name =
+        body.object().value(QStringLiteral("app")).toObject().value(QStringLiteral("name"));
     if (!body.isObject() || !name.isString()) {
         responder->sendError(400, QStringLiteral("send {\"app\": {\"name\": \"my-app\"}}"));
         return;
@@ -287,7 +304,8 @@ void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiReque
 {
     AppInstance *instance = m_context.engine->app(name);
     if (!instance) {
-        responder->sendError(404, QStringLiteral("there is no app named '%1'; `slipctl apps` lists them").arg(name));
+        responder->sendError(
+            404, QStringLiteral("there is no app named '%1'; `slipctl apps` lists them").arg(name));
         return;
     }
     const QString method = request.method;
@@ -315,22 +333,28 @@ void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiReque
         buildpacks(name, more, request, responder);
     } else if (what == QLatin1String("settings") && more.isEmpty()) {
         settings(name, request, responder);
-    } else if (what == QLatin1String("containers") && more.isEmpty() && method == QLatin1String("GET")) {
+    } else if (what == QLatin1String("containers") && more.isEmpty() &&
+               method == QLatin1String("GET")) {
         responder->send(200, QJsonObject{{QStringLiteral("containers"), containersJson(instance)}});
-    } else if (what == QLatin1String("scale") && more.isEmpty() && method == QLatin1String("POST")) {
+    } else if (what == QLatin1String("scale") && more.isEmpty() &&
+               method == QLatin1String("POST")) {
         const QJsonValue list = request.json().object().value(QStringLiteral("containers"));
         if (!list.isArray()) {
-            responder->sendError(400, QStringLiteral("send {\"containers\": [{\"name\": \"web\", \"amount\": 2}]}"));
+            responder->sendError(
+                400, QStringLiteral("send {\"containers\": [{\"name\": \"web\", \"amount\": 2}]}"));
             return;
         }
         QMap<QString, int> counts;
         for (const QJsonValue &entry : list.toArray()) {
             const QJsonObject object = entry.toObject();
-            if (!object.value(QStringLiteral("name")).isString() || !object.value(QStringLiteral("amount")).isDouble()) {
-                responder->sendError(400, QStringLiteral("each entry needs a \"name\" and a numeric \"amount\""));
+            if (!object.value(QStringLiteral("name")).isString() ||
+                !object.value(QStringLiteral("amount")).isDouble()) {
+                responder->sendError(
+                    400, QStringLiteral("each entry needs a \"name\" and a numeric \"amount\""));
                 return;
             }
-            counts.insert(object.value(QStringLiteral("name")).toString(), object.value(QStringLiteral("amount")).toInt());
+            counts.insert(object.value(QStringLiteral("name")).toString(),
+                          object.value(QStringLiteral("amount")).toInt());
         }
         const Result<void> scaled = m_context.engine->scale(name, counts);
         if (!scaled) {
@@ -340,17 +364,20 @@ void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiReque
         // The formation is a setting: it survives restarts.
         m_context.store->updateSettings(name, instance->settings());
         responder->send(200, QJsonObject{{QStringLiteral("containers"), containersJson(instance)}});
-    } else if (what == QLatin1String("restart") && more.isEmpty() && method == QLatin1String("POST")) {
+    } else if (what == QLatin1String("restart") && more.isEmpty() &&
+               method == QLatin1String("POST")) {
         const Result<Deployment *> restart = m_context.engine->restart(name);
         if (!restart)
             responder->sendError(422, restart.error().message);
         else
-            responder->send(202, QJsonObject{{QStringLiteral("deployment"), deploymentJson(*restart, false)}});
+            responder->send(
+                202, QJsonObject{{QStringLiteral("deployment"), deploymentJson(*restart, false)}});
     } else if (what == QLatin1String("run") && more.isEmpty() && method == QLatin1String("POST")) {
         run(name, request, responder);
     } else if (what == QLatin1String("logs") && more.isEmpty() && method == QLatin1String("GET")) {
         logs(name, request, responder);
-    } else if (what == QLatin1String("releases") && more.isEmpty() && method == QLatin1String("GET")) {
+    } else if (what == QLatin1String("releases") && more.isEmpty() &&
+               method == QLatin1String("GET")) {
         QJsonArray releases;
         const int current = instance->current().isNull() ? 0 : instance->current().version();
         const Result<QList<Release>> stored = m_context.store->releases(name);
@@ -361,7 +388,8 @@ void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiReque
             releases.append(object);
         }
         responder->send(200, QJsonObject{{QStringLiteral("releases"), releases}});
-    } else if (what == QLatin1String("rollback") && more.isEmpty() && method == QLatin1String("POST")) {
+    } else if (what == QLatin1String("rollback") && more.isEmpty() &&
+               method == QLatin1String("POST")) {
         const QJsonValue version = request.json().object().value(QStringLiteral("version"));
         if (!version.isDouble()) {
             responder->sendError(400, QStringLiteral("send {\"version\": 3}"));
@@ -371,12 +399,17 @@ void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiReque
         if (!rollback)
             responder->sendError(statusFor(rollback.error().message), rollback.error().message);
         else
-            responder->send(202, QJsonObject{{QStringLiteral("deployment"), deploymentJson(*rollback, false)}});
-    } else if (what == QLatin1String("cache") && more.isEmpty() && method == QLatin1String("DELETE")) {
-        QDir(m_context.dataDirectory + QStringLiteral("/apps/") + name + QStringLiteral("/cache")).removeRecursively();
+            responder->send(
+                202, QJsonObject{{QStringLiteral("deployment"), deploymentJson(*rollback, false)}});
+    } else if (what == QLatin1String("cache") && more.isEmpty() &&
+               method == QLatin1String("DELETE")) {
+        QDir(m_context.dataDirectory + QStringLiteral("/apps/") + name + QStringLiteral("/cache"))
+            .removeRecursively();
         responder->send(204, QByteArray(), "application/json");
     } else {
-        responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md").arg(method, request.path));
+        responder->sendError(
+            404,
+            QStringLiteral("no such endpoint: %1 %2; see docs/api.md").arg(method, request.path));
     }
 }
 
@@ -404,13 +437,19 @@ void ApiRoutes::deployments(const QString &app, const QStringList &rest, const A
     }
     if (rest.size() == 1 && request.method == QLatin1String("GET")) {
         if (live)
-            responder->send(200, QJsonObject{{QStringLiteral("deployment"), deploymentJson(live, true)}});
+            responder->send(
+                200, QJsonObject{{QStringLiteral("deployment"), deploymentJson(live, true)}});
         else
-            responder->send(200, QJsonObject{{QStringLiteral("deployment"), recordJson(*record, m_context.store->timeline(id).value_or(QList<TimelineEvent>()))}});
+            responder->send(200,
+                            QJsonObject{{QStringLiteral("deployment"),
+                                         recordJson(*record, m_context.store->timeline(id).value_or(
+                                                                 QList<TimelineEvent>()))}});
         return;
     }
-    if (rest.size() == 2 && rest.at(1) == QLatin1String("output") && request.method == QLatin1String("GET")) {
-        const bool follow = request.query.queryItemValue(QStringLiteral("follow")) == QLatin1String("true");
+    if (rest.size() == 2 && rest.at(1) == QLatin1String("output") &&
+        request.method == QLatin1String("GET")) {
+        const bool follow =
+            request.query.queryItemValue(QStringLiteral("follow")) == QLatin1String("true");
         if (live && follow) {
             followOutput(live, responder);
             return;
@@ -422,51 +461,66 @@ void ApiRoutes::deployments(const QString &app, const QStringList &rest, const A
         responder->send(200, text, "text/plain; charset=utf-8");
         return;
     }
-    if (rest.size() == 2 && rest.at(1) == QLatin1String("cancel") && request.method == QLatin1String("POST")) {
+    if (rest.size() == 2 && rest.at(1) == QLatin1String("cancel") &&
+        request.method == QLatin1String("POST")) {
         if (!live || live->isFinished()) {
             responder->sendError(409, QStringLiteral("deployment %1 has already ended").arg(id));
             return;
         }
         live->cancel();
-        responder->send(200, QJsonObject{{QStringLiteral("deployment"), deploymentJson(live, false)}});
+        responder->send(200,
+                        QJsonObject{{QStringLiteral("deployment"), deploymentJson(live, false)}});
         return;
     }
-    responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md").arg(request.method, request.path));
+    responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md")
+                                  .arg(request.method, request.path));
 }
 
-void ApiRoutes::createDeployment(const QString &app, const ApiRequest &request, const Responder &responder)
+void ApiRoutes::createDeployment(const QString &app, const ApiRequest &request,
+                                 const Responder &responder)
 {
     AppInstance *instance = m_context.engine->app(app);
-    if (request.query.queryItemValue(QStringLiteral("queue")) == QLatin1String("false") && instance->isBusy()) {
-        responder->sendError(409, QStringLiteral("a deployment of %1 is already running; wait for it, or "
-                                                 "leave out queue=false to queue this one").arg(app));
+    if (request.query.queryItemValue(QStringLiteral("queue")) == QLatin1String("false") &&
+        instance->isBusy()) {
+        responder->sendError(
+            409, QStringLiteral("a deployment of %1 is already running; wait for it, or "
+                                "leave out queue=false to queue this one")
+                     .arg(app));
         return;
     }
     const QByteArray contentType = request.headers.value("content-type").toLower();
     Result<SourceSpec> source = failure(QString());
     // An archive comes as the body with a binary type or a file name; anything else is the
     // JSON form (curl -d sends form-urlencoded, which is JSON all the same).
-    static const QList<QByteArray> archiveTypes = {"application/octet-stream", "application/gzip", "application/x-gzip",
-                                                   "application/x-tar", "application/zip", "application/x-bzip2",
-                                                   "application/x-xz", "application/java-archive"};
+    static const QList<QByteArray> archiveTypes = {
+        "application/octet-stream", "application/gzip",        "application/x-gzip",
+        "application/x-tar",        "application/zip",         "application/x-bzip2",
+        "application/x-xz",         "application/java-archive"};
     bool upload = request.query.hasQueryItem(QStringLiteral("filename"));
     for (const QByteArray &type : archiveTypes)
         upload = upload || contentType.startsWith(type);
     if (!upload) {
-        const QJsonObject deployment = request.json().object().value(QStringLiteral("deployment")).toObject();
+        const QJsonObject deployment =
+            request.json().object().value(QStringLiteral("deployment")).toObject();
         const QJsonValue url = deployment.value(QStringLiteral("source_url"));
         if (!url.isString()) {
-            responder->sendError(400, QStringLiteral("send {\"deployment\": {\"source_url\": \"…\", \"git_ref\": \"…\"}} "
-                                                     "or the archive itself as the body"));
+            responder->sendError(
+                400,
+                QStringLiteral("send {\"deployment\": {\"source_url\": \"…\", \"git_ref\": \"…\"}} "
+                               "or the archive itself as the body"));
             return;
         }
-        source = SourceSpec::parse(url.toString(), deployment.value(QStringLiteral("git_ref")).toString());
+        source = SourceSpec::parse(url.toString(),
+                                   deployment.value(QStringLiteral("git_ref")).toString());
     } else {
         // The archive itself is the body: keep it beside the app until the build read it.
-        QString filename = QFileInfo(request.query.queryItemValue(QStringLiteral("filename"))).fileName();
+        QString filename =
+            QFileInfo(request.query.queryItemValue(QStringLiteral("filename"))).fileName();
         if (filename.isEmpty())
-            filename = contentType.contains("zip") ? QStringLiteral("upload.zip") : QStringLiteral("upload.tar.gz");
-        const QString folder = m_context.dataDirectory + QStringLiteral("/uploads/") + QUuid::createUuid().toString(QUuid::Id128);
+            filename = contentType.contains("zip") ? QStringLiteral("upload.zip")
+                                                   : QStringLiteral("upload.tar.gz");
+        const QString folder = m_context.dataDirectory + QStringLiteral("/uploads/") +
+                               QUuid::createUuid().toString(QUuid::Id128);
         QDir().mkpath(folder);
         const QString path = folder + QLatin1Char('/') + filename;
         bool stored = false;
@@ -474,7 +528,8 @@ void ApiRoutes::createDeployment(const QString &app, const ApiRequest &request, 
             stored = QFile::copy(request.bodyFile, path);
         else {
             QFile file(path);
-            stored = file.open(QIODevice::WriteOnly) && file.write(request.body) == request.body.size();
+            stored =
+                file.open(QIODevice::WriteOnly) && file.write(request.body) == request.body.size();
         }
         if (!stored || QFileInfo(path).size() == 0) {
             QDir(folder).removeRecursively();
@@ -482,10 +537,13 @@ void ApiRoutes::createDeployment(const QString &app, const ApiRequest &request, 
             return;
         }
         source = SourceSpec::parse(path);
-        if (source && source->kind() != SourceSpec::Kind::Archive && source->kind() != SourceSpec::Kind::Artifact) {
+        if (source && source->kind() != SourceSpec::Kind::Archive &&
+            source->kind() != SourceSpec::Kind::Artifact) {
             QDir(folder).removeRecursively();
-            responder->sendError(422, QStringLiteral("'%1' is not an archive name: give ?filename= with a .tar.gz, "
-                                                     ".tgz, .tar, .tar.bz2, .tar.xz, .zip, .jar or .war name").arg(filename));
+            responder->sendError(
+                422, QStringLiteral("'%1' is not an archive name: give ?filename= with a .tar.gz, "
+                                    ".tgz, .tar, .tar.bz2, .tar.xz, .zip, .jar or .war name")
+                         .arg(filename));
             return;
         }
     }
@@ -501,9 +559,11 @@ void ApiRoutes::createDeployment(const QString &app, const ApiRequest &request, 
     }
     if (source->location().startsWith(m_context.dataDirectory + QStringLiteral("/uploads/"))) {
         const QString folder = QFileInfo(source->location()).absolutePath();
-        connect(*deployment, &Deployment::finished, this, [folder] { QDir(folder).removeRecursively(); });
+        connect(*deployment, &Deployment::finished, this,
+                [folder] { QDir(folder).removeRecursively(); });
     }
-    responder->send(201, QJsonObject{{QStringLiteral("deployment"), deploymentJson(*deployment, false)}});
+    responder->send(
+        201, QJsonObject{{QStringLiteral("deployment"), deploymentJson(*deployment, false)}});
 }
 
 void ApiRoutes::followOutput(Deployment *deployment, const Responder &responder)
@@ -564,7 +624,8 @@ void ApiRoutes::settings(const QString &app, const ApiRequest &request, const Re
         responder->sendError(405, QStringLiteral("use GET or PATCH on settings"));
         return;
     }
-    const QJsonObject changes = request.json().object().value(QStringLiteral("settings")).toObject();
+    const QJsonObject changes =
+        request.json().object().value(QStringLiteral("settings")).toObject();
     if (changes.isEmpty()) {
         responder->sendError(400, QStringLiteral("send {\"settings\": {\"boot_timeout\": 90}}"));
         return;
@@ -591,27 +652,36 @@ void ApiRoutes::settings(const QString &app, const ApiRequest &request, const Re
             if (it.key() != QLatin1String(duration.key))
                 continue;
             known = true;
-            if (!it.value().isDouble() || it.value().toDouble() < duration.minimum || it.value().toDouble() > duration.maximum) {
+            if (!it.value().isDouble() || it.value().toDouble() < duration.minimum ||
+                it.value().toDouble() > duration.maximum) {
                 responder->sendError(422, QStringLiteral("%1 must be a number from %2 to %3")
-                                              .arg(it.key()).arg(duration.minimum).arg(duration.maximum));
+                                              .arg(it.key())
+                                              .arg(duration.minimum)
+                                              .arg(duration.maximum));
                 return;
             }
-            *duration.target = std::chrono::milliseconds(qint64(it.value().toDouble() * duration.scale));
+            *duration.target =
+                std::chrono::milliseconds(qint64(it.value().toDouble() * duration.scale));
         }
         if (it.key() == QLatin1String("router_name")) {
             known = true;
             const QString routerName = it.value().toString();
             if (!Engine::validateAppName(routerName)) {
-                responder->sendError(422, QStringLiteral("router_name '%1' must follow the app name rule: 3 to 48 "
-                                                         "lowercase letters, digits and dashes, starting with a letter")
-                                              .arg(routerName));
+                responder->sendError(
+                    422,
+                    QStringLiteral("router_name '%1' must follow the app name rule: 3 to 48 "
+                                   "lowercase letters, digits and dashes, starting with a letter")
+                        .arg(routerName));
                 return;
             }
             settings.routerName = routerName == app ? QString() : routerName;
         }
         if (!known) {
-            responder->sendError(422, QStringLiteral("unknown setting '%1'; settings are boot_timeout, grace_period, "
-                                                     "probe_interval_ms, hook_timeout and router_name").arg(it.key()));
+            responder->sendError(
+                422,
+                QStringLiteral("unknown setting '%1'; settings are boot_timeout, grace_period, "
+                               "probe_interval_ms, hook_timeout and router_name")
+                    .arg(it.key()));
             return;
         }
     }
@@ -628,9 +698,11 @@ void ApiRoutes::variables(const QString &app, const QStringList &rest, const Api
         const ConfigVars config = engine->config(app);
         for (auto it = config.cbegin(); it != config.cend(); ++it) {
             const bool secret = m_context.journal->isSecret(app, it.key());
-            list.append(QJsonObject{{QStringLiteral("name"), it.key()},
-                                    {QStringLiteral("value"), secret && !reveal ? SecretVault::masked(it.value()) : it.value()},
-                                    {QStringLiteral("secret"), secret}});
+            list.append(
+                QJsonObject{{QStringLiteral("name"), it.key()},
+                            {QStringLiteral("value"),
+                             secret && !reveal ? SecretVault::masked(it.value()) : it.value()},
+                            {QStringLiteral("secret"), secret}});
         }
         return list;
     };
@@ -638,22 +710,27 @@ void ApiRoutes::variables(const QString &app, const QStringList &rest, const Api
         return *deployment ? QJsonValue(deploymentJson(*deployment, false)) : QJsonValue();
     };
     if (rest.isEmpty() && request.method == QLatin1String("GET")) {
-        const bool reveal = request.query.queryItemValue(QStringLiteral("reveal")) == QLatin1String("true");
+        const bool reveal =
+            request.query.queryItemValue(QStringLiteral("reveal")) == QLatin1String("true");
         responder->send(200, QJsonObject{{QStringLiteral("variables"), listJson(reveal)}});
         return;
     }
-    if (rest.isEmpty() && (request.method == QLatin1String("POST") || request.method == QLatin1String("PUT"))) {
+    if (rest.isEmpty() &&
+        (request.method == QLatin1String("POST") || request.method == QLatin1String("PUT"))) {
         const QJsonValue list = request.json().object().value(QStringLiteral("variables"));
         if (!list.isArray()) {
-            responder->sendError(400, QStringLiteral("send {\"variables\": [{\"name\": \"K\", \"value\": \"V\", \"secret\": false}]}"));
+            responder->sendError(400, QStringLiteral("send {\"variables\": [{\"name\": \"K\", "
+                                                     "\"value\": \"V\", \"secret\": false}]}"));
             return;
         }
         ConfigVars set;
         QMap<QString, bool> secrets;
         for (const QJsonValue &entry : list.toArray()) {
             const QJsonObject object = entry.toObject();
-            if (!object.value(QStringLiteral("name")).isString() || !object.value(QStringLiteral("value")).isString()) {
-                responder->sendError(400, QStringLiteral("each variable needs a string \"name\" and \"value\""));
+            if (!object.value(QStringLiteral("name")).isString() ||
+                !object.value(QStringLiteral("value")).isString()) {
+                responder->sendError(
+                    400, QStringLiteral("each variable needs a string \"name\" and \"value\""));
                 return;
             }
             const QString name = object.value(QStringLiteral("name")).toString();
@@ -667,7 +744,8 @@ void ApiRoutes::variables(const QString &app, const QStringList &rest, const Api
                 return;
             }
             set.insert(name, value);
-            secrets.insert(name, object.value(QStringLiteral("secret")).toBool(m_context.journal->isSecret(app, name)));
+            secrets.insert(name, object.value(QStringLiteral("secret"))
+                                     .toBool(m_context.journal->isSecret(app, name)));
         }
         for (auto it = secrets.cbegin(); it != secrets.cend(); ++it)
             m_context.journal->setSecret(app, it.key(), it.value());
@@ -676,8 +754,9 @@ void ApiRoutes::variables(const QString &app, const QStringList &rest, const Api
             responder->sendError(422, deployment.error().message);
             return;
         }
-        responder->send(200, QJsonObject{{QStringLiteral("variables"), listJson(false)},
-                                         {QStringLiteral("deployment"), deploymentValue(deployment)}});
+        responder->send(200,
+                        QJsonObject{{QStringLiteral("variables"), listJson(false)},
+                                    {QStringLiteral("deployment"), deploymentValue(deployment)}});
         return;
     }
     if (rest.size() == 1 && request.method == QLatin1String("DELETE")) {
@@ -691,10 +770,12 @@ void ApiRoutes::variables(const QString &app, const QStringList &rest, const Api
             responder->sendError(422, deployment.error().message);
             return;
         }
-        responder->send(200, QJsonObject{{QStringLiteral("deployment"), deploymentValue(deployment)}});
+        responder->send(200,
+                        QJsonObject{{QStringLiteral("deployment"), deploymentValue(deployment)}});
         return;
     }
-    responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md").arg(request.method, request.path));
+    responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md")
+                                  .arg(request.method, request.path));
 }
 
 void ApiRoutes::run(const QString &app, const ApiRequest &request, const Responder &responder)
@@ -712,19 +793,23 @@ void ApiRoutes::run(const QString &app, const ApiRequest &request, const Respond
     Container *container = *created;
     responder->beginStream(200, "application/x-ndjson");
     connect(container, &Container::logLine, container, [responder](const LogLine &logLine) {
-        responder->write(line({{QStringLiteral("line"), logLine.text},
-                               {QStringLiteral("stream"), logLine.standardError ? QStringLiteral("stderr") : QStringLiteral("stdout")}}));
+        responder->write(
+            line({{QStringLiteral("line"), logLine.text},
+                  {QStringLiteral("stream"),
+                   logLine.standardError ? QStringLiteral("stderr") : QStringLiteral("stdout")}}));
     });
-    connect(container, &Container::exited, container, [responder, container](const ContainerExit &exit) {
-        int status = exit.outcome.exitCode;
-        if (exit.outcome.kind == ProcessOutcome::Kind::Signalled)
-            status = 128 + exit.outcome.signal;
-        if (exit.outcome.kind == ProcessOutcome::Kind::FailedToStart)
-            status = 127;
-        responder->write(line({{QStringLiteral("exit_status"), status}, {QStringLiteral("how"), exit.describe()}}));
-        responder->end();
-        container->deleteLater();
-    });
+    connect(container, &Container::exited, container,
+            [responder, container](const ContainerExit &exit) {
+                int status = exit.outcome.exitCode;
+                if (exit.outcome.kind == ProcessOutcome::Kind::Signalled)
+                    status = 128 + exit.outcome.signal;
+                if (exit.outcome.kind == ProcessOutcome::Kind::FailedToStart)
+                    status = 127;
+                responder->write(line({{QStringLiteral("exit_status"), status},
+                                       {QStringLiteral("how"), exit.describe()}}));
+                responder->end();
+                container->deleteLater();
+            });
     // The client leaving ends the command, as closing a terminal would.
     responder->onClosed([container = QPointer<Container>(container)] {
         QMetaObject::invokeMethod(container, [container] {
@@ -766,13 +851,15 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
 {
     Engine *engine = m_context.engine;
     if (rest.isEmpty() && request.method == QLatin1String("GET")) {
-        responder->send(200, QJsonObject{{QStringLiteral("buildpacks"), QJsonArray::fromStringList(engine->buildpacks(app))}});
+        responder->send(200, QJsonObject{{QStringLiteral("buildpacks"),
+                                          QJsonArray::fromStringList(engine->buildpacks(app))}});
         return;
     }
     if (rest.isEmpty() && request.method == QLatin1String("PUT")) {
         const QJsonValue list = request.json().object().value(QStringLiteral("buildpacks"));
         if (!list.isArray()) {
-            responder->sendError(400, QStringLiteral("send {\"buildpacks\": [\"nodejs\", \"https://…#v2\"]}"));
+            responder->sendError(
+                400, QStringLiteral("send {\"buildpacks\": [\"nodejs\", \"https://…#v2\"]}"));
             return;
         }
         QStringList references;
@@ -785,56 +872,71 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
             references.append(ref->text());
         }
         engine->setBuildpacks(app, references);
-        responder->send(200, QJsonObject{{QStringLiteral("buildpacks"), QJsonArray::fromStringList(references)}});
+        responder->send(200, QJsonObject{{QStringLiteral("buildpacks"),
+                                          QJsonArray::fromStringList(references)}});
         return;
     }
     if (rest == QStringList{QStringLiteral("detect")} && request.method == QLatin1String("POST")) {
         const QJsonObject body = request.json().object();
-        const Result<SourceSpec> source = SourceSpec::parse(body.value(QStringLiteral("source_url")).toString(),
-                                                            body.value(QStringLiteral("git_ref")).toString());
+        const Result<SourceSpec> source =
+            SourceSpec::parse(body.value(QStringLiteral("source_url")).toString(),
+                              body.value(QStringLiteral("git_ref")).toString());
         if (!source) {
             responder->sendError(422, source.error().message);
             return;
         }
         // Fetch the source into a scratch folder, then ask every built-in buildpack.
-        auto work = std::make_shared<QTemporaryDir>(m_context.dataDirectory + QStringLiteral("/work/detect-XXXXXX"));
+        auto work = std::make_shared<QTemporaryDir>(m_context.dataDirectory +
+                                                    QStringLiteral("/work/detect-XXXXXX"));
         auto *fetcher = new SourceFetcher(*source, work->path(), {}, this);
         const QString builtin = engine->options().builtinBuildpacksDirectory;
         const ConfigVars config = engine->config(app);
         const bool appList = !engine->buildpacks(app).isEmpty();
-        connect(fetcher, &SourceFetcher::finished, this, [fetcher, work, builtin, responder, config, appList](const Result<FetchedSource> &fetched) {
-            fetcher->deleteLater();
-            if (!fetched) {
-                responder->sendError(422, fetched.error().message);
-                return;
-            }
-            QJsonArray results;
-            for (const QString &name : BuildpackFetcher::builtinNames(builtin)) {
-                QProcess detect;
-                detect.setWorkingDirectory(builtin + QLatin1Char('/') + name);
-                detect.start(builtin + QLatin1Char('/') + name + QStringLiteral("/bin/detect"), {fetched->directory});
-                const bool finished = detect.waitForFinished(30000);
-                const bool detected = finished && detect.exitStatus() == QProcess::NormalExit && detect.exitCode() == 0;
-                results.append(QJsonObject{{QStringLiteral("buildpack"), name},
-                                           {QStringLiteral("detected"), detected},
-                                           {QStringLiteral("name"), detected ? QString::fromUtf8(detect.readAllStandardOutput()).section(QLatin1Char('\n'), 0, 0).trimmed() : QString()}});
-            }
-            // Which rule a build of this source would follow (the first that applies).
-            QString rule = QStringLiteral("auto-detection");
-            if (!config.value(QStringLiteral("BUILDPACK_URL")).isEmpty())
-                rule = QStringLiteral("the BUILDPACK_URL config var");
-            else if (appList)
-                rule = QStringLiteral("the buildpack list set for the app");
-            else if (QFileInfo::exists(fetched->directory + QStringLiteral("/.buildpacks")))
-                rule = QStringLiteral("the .buildpacks file");
-            else if (!config.value(QStringLiteral("BUILDPACK_NAME")).isEmpty())
-                rule = QStringLiteral("the BUILDPACK_NAME config var");
-            responder->send(200, QJsonObject{{QStringLiteral("results"), results}, {QStringLiteral("rule"), rule}});
-        });
+        connect(
+            fetcher, &SourceFetcher::finished, this,
+            [fetcher, work, builtin, responder, config,
+             appList](const Result<FetchedSource> &fetched) {
+                fetcher->deleteLater();
+                if (!fetched) {
+                    responder->sendError(422, fetched.error().message);
+                    return;
+                }
+                QJsonArray results;
+                for (const QString &name : BuildpackFetcher::builtinNames(builtin)) {
+                    QProcess detect;
+                    detect.setWorkingDirectory(builtin + QLatin1Char('/') + name);
+                    detect.start(builtin + QLatin1Char('/') + name + QStringLiteral("/bin/detect"),
+                                 {fetched->directory});
+                    const bool finished = detect.waitForFinished(30000);
+                    const bool detected = finished && detect.exitStatus() == QProcess::NormalExit &&
+                                          detect.exitCode() == 0;
+                    results.append(
+                        QJsonObject{{QStringLiteral("buildpack"), name},
+                                    {QStringLiteral("detected"), detected},
+                                    {QStringLiteral("name"),
+                                     detected ? QString::fromUtf8(detect.readAllStandardOutput())
+                                                    .section(QLatin1Char('\n'), 0, 0)
+                                                    .trimmed()
+                                              : QString()}});
+                }
+                // Which rule a build of this source would follow (the first that applies).
+                QString rule = QStringLiteral("auto-detection");
+                if (!config.value(QStringLiteral("BUILDPACK_URL")).isEmpty())
+                    rule = QStringLiteral("the BUILDPACK_URL config var");
+                else if (appList)
+                    rule = QStringLiteral("the buildpack list set for the app");
+                else if (QFileInfo::exists(fetched->directory + QStringLiteral("/.buildpacks")))
+                    rule = QStringLiteral("the .buildpacks file");
+                else if (!config.value(QStringLiteral("BUILDPACK_NAME")).isEmpty())
+                    rule = QStringLiteral("the BUILDPACK_NAME config var");
+                responder->send(200, QJsonObject{{QStringLiteral("results"), results},
+                                                 {QStringLiteral("rule"), rule}});
+            });
         fetcher->start();
         return;
     }
-    responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md").arg(request.method, request.path));
+    responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md")
+                                  .arg(request.method, request.path));
 }
 
 QObject *ApiRoutes::holdOpen(const Responder &responder)
@@ -856,7 +958,8 @@ void ApiRoutes::events(const ApiRequest &request, const Responder &responder)
     responder->beginStream(200, "application/x-ndjson");
     QObject *context = holdOpen(responder);
     m_subscribers.append({responder, request.query.queryItemValue(QStringLiteral("app")), context});
-    responder->write(line({{QStringLiteral("type"), QStringLiteral("hello")}, {QStringLiteral("version"), m_context.version}}));
+    responder->write(line({{QStringLiteral("type"), QStringLiteral("hello")},
+                           {QStringLiteral("version"), m_context.version}}));
 }
 
 } // namespace Slipway

@@ -49,14 +49,19 @@ public:
 private:
     using Responder = std::shared_ptr<ApiResponder>;
     void apps(const ApiRequest &request, const Responder &responder);
-    void app(const QString &name, const QStringList &rest, const ApiRequest &request, const Responder &responder);
-    void deployments(const QString &app, const QStringList &rest, const ApiRequest &request, const Responder &responder);
-    void createDeployment(const QString &app, const ApiRequest &request, const Responder &responder);
+    void app(const QString &name, const QStringList &rest, const ApiRequest &request,
+             const Responder &responder);
+    void deployments(const QString &app, const QStringList &rest, const ApiRequest &request,
+                     const Responder &responder);
+    void createDeployment(const QString &app, const ApiRequest &request,
+                          const Responder &responder);
     void followOutput(Deployment *deployment, const Responder &responder);
-    void variables(const QString &app, const QStringList &rest, const ApiRequest &request, const Responder &responder);
+    void variables(const QString &app, const QStringList &rest, const ApiRequest &request,
+                   const Responder &responder);
     void run(const QString &app, const ApiRequest &request, const Responder &responder);
     void logs(const QString &app, const ApiRequest &request, const Responder &responder);
-    void buildpacks(const QString &app, const QStringList &rest, const ApiRequest &request, const Responder &responder);
+    void buildpacks(const QString &app, const QStringList &rest, const ApiRequest &request,
+                    const Responder &responder);
     void settings(const QString &app, const ApiRequest &request, const Responder &responder);
     void events(const ApiRequest &request, const Responder &responder);
     void status(const Responder &responder);
@@ -70,7 +75,7 @@ private:
     struct Subscriber
     {
         std::shared_ptr<ApiResponder> responder;
-        QString app; // empty: every app
+        QString app;               // empty: every app
         QPointer<QObject> context; // gone once the client left
     };
     QList<Subscriber> m_subscribers;

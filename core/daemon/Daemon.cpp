@@ -37,7 +37,8 @@ QString Daemon::defaultSocketPath()
 
 QString Daemon::defaultDataDirectory()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/slipway");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/slipway");
 }
 
 void Daemon::start(std::function<void(Result<void>)> done)
@@ -47,7 +48,8 @@ void Daemon::start(std::function<void(Result<void>)> done)
         done(failure(QStringLiteral("cannot create the data folder %1").arg(data)));
         return;
     }
-    QFile::setPermissions(data, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QFile::setPermissions(data,
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     // One daemon per data folder: a second one would fight the first over every container.
     m_lock = std::make_unique<QLockFile>(data + QStringLiteral("/slipwayd.lock"));
     m_lock->setStaleLockTime(0);
@@ -56,10 +58,11 @@ void Daemon::start(std::function<void(Result<void>)> done)
         QString host;
         QString application;
         m_lock->getLockInfo(&pid, &host, &application);
-        done(failure(QStringLiteral("another slipwayd (pid %1) already runs on %2; stop it first or give "
-                                    "another --data-dir")
-                         .arg(pid)
-                         .arg(data)));
+        done(failure(
+            QStringLiteral("another slipwayd (pid %1) already runs on %2; stop it first or give "
+                           "another --data-dir")
+                .arg(pid)
+                .arg(data)));
         return;
     }
     // Orphans of containers whose parents died with a previous daemon come back to us.
@@ -71,10 +74,12 @@ void Daemon::start(std::function<void(Result<void>)> done)
         return;
     }
     m_store = std::move(*store);
-    m_vault = new SecretVault(SecretVault::serviceFor(data), data + QStringLiteral("/secrets"), this);
+    m_vault =
+        new SecretVault(SecretVault::serviceFor(data), data + QStringLiteral("/secrets"), this);
     m_vault->open([this, done](SecretVault::Backend backend, const QString &reason) {
         if (backend == SecretVault::Backend::PrivateFile)
-            qWarning("slipwayd: secrets are kept in a private file, not the keychain: %s", qPrintable(reason));
+            qWarning("slipwayd: secrets are kept in a private file, not the keychain: %s",
+                     qPrintable(reason));
         continueStart(done);
     });
 }
@@ -112,15 +117,17 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
     engineOptions.router = m_router.get();
     engineOptions.builtinBuildpacksDirectory = m_options.builtinBuildpacksDirectory;
     m_engine = std::make_unique<Engine>(engineOptions);
-    m_journal = new EngineJournal(m_engine.get(), m_store.get(), m_vault, data + QStringLiteral("/logs"), this);
+    m_journal = new EngineJournal(m_engine.get(), m_store.get(), m_vault,
+                                  data + QStringLiteral("/logs"), this);
 
-    m_git = std::make_unique<GitRepositories>(data + QStringLiteral("/git"), m_options.slipctlProgram,
-                                              m_options.socketPath);
+    m_git = std::make_unique<GitRepositories>(data + QStringLiteral("/git"),
+                                              m_options.slipctlProgram, m_options.socketPath);
     connect(m_engine.get(), &Engine::appCreated, this, [this](const QString &app) {
         if (Result<void> created = m_git->create(app); !created)
             qWarning("slipwayd: %s", qPrintable(created.error().message));
     });
-    connect(m_engine.get(), &Engine::appDeleted, this, [this](const QString &app) { m_git->remove(app); });
+    connect(m_engine.get(), &Engine::appDeleted, this,
+            [this](const QString &app) { m_git->remove(app); });
 
     ApiRoutes::Context context;
     context.engine = m_engine.get();
@@ -157,9 +164,10 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
             return tokens->contains(Store::hashToken(token));
         };
         m_api = std::make_unique<ApiServer>(apiOptions);
-        m_api->setHandler([this](const ApiRequest &request, std::shared_ptr<ApiResponder> responder) {
-            m_routes->handle(request, responder);
-        });
+        m_api->setHandler(
+            [this](const ApiRequest &request, std::shared_ptr<ApiResponder> responder) {
+                m_routes->handle(request, responder);
+            });
         if (Result<void> started = m_api->start(); !started) {
             done(std::unexpected(started.error()));
             return;

@@ -4,8 +4,8 @@
 
 #include <QLockFile>
 #include <QMutex>
-#include <QSet>
 #include <QObject>
+#include <QSet>
 
 #include <atomic>
 #include <functional>

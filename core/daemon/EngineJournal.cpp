@@ -55,7 +55,8 @@ EngineJournal::EngineJournal(Engine *engine, Store *store, SecretVault *vault, Q
 
     connect(engine, &Engine::appCreated, this, [this](const QString &app) {
         if (!m_restoring) {
-            const Result<AppRecord> created = m_store->createApp(app, m_engine->app(app)->settings());
+            const Result<AppRecord> created =
+                m_store->createApp(app, m_engine->app(app)->settings());
             if (!created)
                 report(std::unexpected(created.error()), "create the app");
         }
@@ -90,7 +91,8 @@ EngineJournal::~EngineJournal() = default;
 void EngineJournal::report(const Result<void> &result, const char *what)
 {
     if (!result)
-        qWarning("slipwayd: could not %s in the store: %s", what, qPrintable(result.error().message));
+        qWarning("slipwayd: could not %s in the store: %s", what,
+                 qPrintable(result.error().message));
 }
 
 QString EngineJournal::deploymentLogPath(const QString &deploymentId) const
@@ -138,7 +140,8 @@ void EngineJournal::watchApp(const QString &app)
         appLog(app)->append(line.format());
         Q_EMIT containerLogLine(app, line);
     });
-    connect(instance, &AppInstance::containersChanged, this, [this, app] { recordContainers(app); });
+    connect(instance, &AppInstance::containersChanged, this,
+            [this, app] { recordContainers(app); });
 }
 
 void EngineJournal::watchDeployment(Deployment *deployment)
@@ -152,23 +155,28 @@ void EngineJournal::watchDeployment(Deployment *deployment)
     record.logPath = deploymentLogPath(deployment->id());
     report(m_store->addDeployment(record), "record the deployment");
     auto log = std::make_shared<LogFile>(record.logPath);
-    connect(deployment, &Deployment::logAppended, this, [log](const QString &line) { log->append(line); });
-    connect(deployment, &Deployment::statusChanged, this, [this, deployment](DeploymentStatus status) {
-        std::optional<int> version;
-        if (deployment->releaseVersion() > 0)
-            version = deployment->releaseVersion();
-        report(m_store->updateDeployment(deployment->id(), status, deployment->error(), version,
-                                         deployment->finishedAt()),
-               "update the deployment");
-    });
-    connect(deployment, &Deployment::eventAdded, this, [this, deployment](const TimelineEvent &event) {
-        const Result<int> added = m_store->addTimelineEvent(deployment->id(), event);
-        if (!added)
-            qWarning("slipwayd: could not record a timeline event: %s", qPrintable(added.error().message));
-    });
+    connect(deployment, &Deployment::logAppended, this,
+            [log](const QString &line) { log->append(line); });
+    connect(deployment, &Deployment::statusChanged, this,
+            [this, deployment](DeploymentStatus status) {
+                std::optional<int> version;
+                if (deployment->releaseVersion() > 0)
+                    version = deployment->releaseVersion();
+                report(m_store->updateDeployment(deployment->id(), status, deployment->error(),
+                                                 version, deployment->finishedAt()),
+                       "update the deployment");
+            });
+    connect(deployment, &Deployment::eventAdded, this,
+            [this, deployment](const TimelineEvent &event) {
+                const Result<int> added = m_store->addTimelineEvent(deployment->id(), event);
+                if (!added)
+                    qWarning("slipwayd: could not record a timeline event: %s",
+                             qPrintable(added.error().message));
+            });
 }
 
-void EngineJournal::recordConfig(const QString &app, const ConfigVars &set, const QStringList &unset)
+void EngineJournal::recordConfig(const QString &app, const ConfigVars &set,
+                                 const QStringList &unset)
 {
     for (auto it = set.cbegin(); it != set.cend(); ++it) {
         if (!isSecret(app, it.key())) {
@@ -184,7 +192,8 @@ void EngineJournal::recordConfig(const QString &app, const ConfigVars &set, cons
                 qWarning("slipwayd: could not keep the secret %s: %s", qPrintable(name),
                          qPrintable(written.error().message));
         });
-        report(m_store->setConfigVar(app, it.key(), std::nullopt, true, key), "save a secret's reference");
+        report(m_store->setConfigVar(app, it.key(), std::nullopt, true, key),
+               "save a secret's reference");
     }
     for (const QString &name : unset) {
         const Result<bool> removed = m_store->unsetConfigVar(app, name);
@@ -244,9 +253,10 @@ void EngineJournal::killOrphans()
     for (const ContainerRecord &record : *containers) {
         // Only a process that still leads the very session it led is ours: a reused pid
         // would not.
-        if (record.pid > 0 && sessionOf(record.pid) == record.pgid && ProcessTree::isAlive(pid_t(record.pid))) {
-            qWarning("slipwayd: ending %s of %s left from before (pid %lld)", qPrintable(record.name),
-                     qPrintable(record.app), record.pid);
+        if (record.pid > 0 && sessionOf(record.pid) == record.pgid &&
+            ProcessTree::isAlive(pid_t(record.pid))) {
+            qWarning("slipwayd: ending %s of %s left from before (pid %lld)",
+                     qPrintable(record.name), qPrintable(record.app), record.pid);
             ProcessTree::signalAll(pid_t(record.pid), SIGKILL);
         }
         m_store->removeContainer(record.app, record.name);
@@ -336,7 +346,8 @@ void EngineJournal::restore(std::function<void(Result<QStringList>)> done)
             if (value)
                 references->insert(key, QString::fromUtf8(*value));
             else
-                qWarning("slipwayd: a secret could not be read back (%s)", qPrintable(value.error().message));
+                qWarning("slipwayd: a secret could not be read back (%s)",
+                         qPrintable(value.error().message));
             if (--*remaining == 0)
                 finish();
         });

@@ -63,7 +63,7 @@ private:
     SecretVault *m_vault;
     QString m_logDirectory;
     bool m_restoring = false;
-    QHash<QString, QSet<QString>> m_secrets;            // app → secret var names
+    QHash<QString, QSet<QString>> m_secrets;              // app → secret var names
     QHash<QString, QHash<QString, QString>> m_secretRefs; // app → name → keychain reference
     QHash<QString, std::shared_ptr<LogFile>> m_appLogs;
 };

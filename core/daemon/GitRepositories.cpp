@@ -34,8 +34,9 @@ Result<void> GitRepositories::create(const QString &app) const
     if (!QDir(repository).exists()) {
         QDir().mkpath(m_root);
         QProcess git;
-        git.start(QStringLiteral("git"), {QStringLiteral("init"), QStringLiteral("--quiet"), QStringLiteral("--bare"),
-                                          QStringLiteral("--initial-branch=main"), repository});
+        git.start(QStringLiteral("git"),
+                  {QStringLiteral("init"), QStringLiteral("--quiet"), QStringLiteral("--bare"),
+                   QStringLiteral("--initial-branch=main"), repository});
         if (!git.waitForFinished(30000) || git.exitCode() != 0)
             return failure(QStringLiteral("cannot create the git repository of %1: %2")
                                .arg(app, QString::fromUtf8(git.readAllStandardError()).trimmed()));
@@ -51,7 +52,8 @@ void GitRepositories::remove(const QString &app) const
 Result<void> GitRepositories::installHook(const QString &app) const
 {
     const QString hook = path(app) + QStringLiteral("/hooks/pre-receive");
-    const QString script = QStringLiteral(R"HOOK(#!/usr/bin/env bash
+    const QString script =
+        QStringLiteral(R"HOOK(#!/usr/bin/env bash
 # Deploys a push to main or master; refuses other branches. Written by slipwayd.
 set -uo pipefail
 # slipctl (%1) does the same from a terminal: slipctl --app %3 deploy
@@ -96,10 +98,11 @@ while read -r old new ref; do
 done
 exit $status
 )HOOK")
-                               .arg(shellQuoted(m_slipctl), shellQuoted(m_socket), shellQuoted(app));
+            .arg(shellQuoted(m_slipctl), shellQuoted(m_socket), shellQuoted(app));
     QFile file(hook);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(script.toUtf8()) < 0)
-        return failure(QStringLiteral("cannot write the git hook of %1: %2").arg(app, file.errorString()));
+        return failure(
+            QStringLiteral("cannot write the git hook of %1: %2").arg(app, file.errorString()));
     file.close();
     file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     return {};

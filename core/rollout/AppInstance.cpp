@@ -22,7 +22,8 @@ constexpr qint64 StableMilliseconds = 60000;
 
 } // namespace
 
-AppInstance::AppInstance(QString name, AppSettings settings, RuntimeContext *context, QObject *parent)
+AppInstance::AppInstance(QString name, AppSettings settings, RuntimeContext *context,
+                         QObject *parent)
     : QObject(parent)
     , m_name(std::move(name))
     , m_settings(std::move(settings))
@@ -81,7 +82,8 @@ QList<ContainerStatus> AppInstance::containerStatuses() const
             status.port = container->spec().port;
             status.pid = container->processId();
             status.isolated = container->isIsolated();
-            status.state = slot->ready ? QStringLiteral("ready") : Container::stateName(container->state());
+            status.state =
+                slot->ready ? QStringLiteral("ready") : Container::stateName(container->state());
         } else {
             status.releaseVersion = m_current.version();
             status.state = QStringLiteral("restarting");
@@ -103,8 +105,9 @@ void AppInstance::enqueue(Deployment *deployment, Job job)
         for (int i = 0; i < m_queue.size(); ++i) {
             if (m_queue.at(i).first == deployment) {
                 m_queue.removeAt(i);
-                deployment->setStatus(DeploymentStatus::Aborted,
-                                      QStringLiteral("the deployment was cancelled before it started"));
+                deployment->setStatus(
+                    DeploymentStatus::Aborted,
+                    QStringLiteral("the deployment was cancelled before it started"));
                 Q_EMIT queueChanged();
                 return;
             }
@@ -142,7 +145,8 @@ Container *AppInstance::createContainer(const LiveRelease &release, const QStrin
     spec.releaseVersion = release.version();
     spec.processType = type;
     spec.index = index;
-    spec.command = type == QLatin1String("run") ? QString() : release.release.processTypes().value(type);
+    spec.command =
+        type == QLatin1String("run") ? QString() : release.release.processTypes().value(type);
     spec.releaseDirectory = release.directory;
     spec.config = ConfigVar::merge(release.release.configDefaults(), release.release.config());
     spec.stack = m_context->stack;
@@ -172,8 +176,8 @@ void AppInstance::retire(Container *container, Deployment *deployment, TimelineE
                                       ? QStringLiteral("old %1 (v%2)")
                                       : QStringLiteral("new %1 (v%2)");
             watcher->addEvent(kind,
-                              which.arg(container->name()).arg(container->spec().releaseVersion)
-                                  + QStringLiteral(" stopped: ") + container->exit().describe(),
+                              which.arg(container->name()).arg(container->spec().releaseVersion) +
+                                  QStringLiteral(" stopped: ") + container->exit().describe(),
                               container->name());
         }
         container->deleteLater();
@@ -213,12 +217,17 @@ void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool 
                 QStringList names;
                 for (Slot *slot : std::as_const(m_slots)) {
                     if (isProbedType(slot->type) && slot->container)
-                        names.append(QStringLiteral("%1 (port %2)").arg(slot->container->name()).arg(slot->container->spec().port));
+                        names.append(QStringLiteral("%1 (port %2)")
+                                         .arg(slot->container->name())
+                                         .arg(slot->container->spec().port));
                 }
                 if (watcher) {
                     watcher->addEvent(TimelineEvent::Kind::TrafficRouted,
-                                      names.isEmpty() ? QStringLiteral("release v%1 is live (no web container)").arg(next.version())
-                                                      : QStringLiteral("traffic routed to %1").arg(names.join(QStringLiteral(", "))));
+                                      names.isEmpty()
+                                          ? QStringLiteral("release v%1 is live (no web container)")
+                                                .arg(next.version())
+                                          : QStringLiteral("traffic routed to %1")
+                                                .arg(names.join(QStringLiteral(", "))));
                     watcher->setStatus(DeploymentStatus::Success);
                 }
                 for (Slot *slot : previous) {
@@ -295,8 +304,9 @@ void AppInstance::onSlotExited(Slot *slot, const ContainerExit &exit)
     slot->ready = false;
     updateRouter();
     if (crashed) {
-        Q_EMIT containerLog({QDateTime::currentDateTimeUtc(), crashed->name(), true,
-                             QStringLiteral("[slipway] %1 %2; restarting").arg(crashed->name(), exit.describe())});
+        Q_EMIT containerLog(
+            {QDateTime::currentDateTimeUtc(), crashed->name(), true,
+             QStringLiteral("[slipway] %1 %2; restarting").arg(crashed->name(), exit.describe())});
         crashed->deleteLater();
     }
     slot->container = nullptr;
@@ -393,7 +403,8 @@ Result<void> AppInstance::scale(const QMap<QString, int> &counts)
         if (!m_current.isNull() && !m_current.release.processTypes().contains(it.key()))
             return failure(QStringLiteral("release v%1 has no process type '%2'; its types are: %3")
                                .arg(m_current.version())
-                               .arg(it.key(), m_current.release.processTypes().keys().join(QStringLiteral(", "))));
+                               .arg(it.key(), m_current.release.processTypes().keys().join(
+                                                  QStringLiteral(", "))));
     }
     for (auto it = counts.cbegin(); it != counts.cend(); ++it)
         m_settings.formation.insert(it.key(), it.value());
@@ -408,7 +419,8 @@ Result<void> AppInstance::scale(const QMap<QString, int> &counts)
                 highest = qMax(highest, slot->index);
             }
         }
-        std::sort(ofType.begin(), ofType.end(), [](Slot *a, Slot *b) { return a->index < b->index; });
+        std::sort(ofType.begin(), ofType.end(),
+                  [](Slot *a, Slot *b) { return a->index < b->index; });
         // Up: only the missing ones start. Down: the highest numbers leave, router first.
         for (int n = int(ofType.size()); n < it.value(); ++n)
             startSlot(addSlot(it.key(), ++highest));
@@ -440,7 +452,8 @@ void AppInstance::removeSlot(Slot *slot, Deployment *deployment)
 Result<Container *> AppInstance::createOneOff(const QString &command, QObject *parent)
 {
     if (m_current.isNull())
-        return failure(QStringLiteral("%1 has no release yet: deploy it before running commands").arg(m_name));
+        return failure(
+            QStringLiteral("%1 has no release yet: deploy it before running commands").arg(m_name));
     if (command.trimmed().isEmpty())
         return failure(QStringLiteral("give the command to run"));
     ContainerSpec spec;
@@ -466,7 +479,8 @@ void AppInstance::shutdown(std::function<void()> done)
         m_rollout->cancel();
     for (auto &[deployment, job] : m_queue) {
         if (deployment)
-            deployment->setStatus(DeploymentStatus::Aborted, QStringLiteral("the engine is shutting down"));
+            deployment->setStatus(DeploymentStatus::Aborted,
+                                  QStringLiteral("the engine is shutting down"));
     }
     m_queue.clear();
     auto remaining = std::make_shared<int>(0);

@@ -25,11 +25,11 @@ struct RuntimeContext;
 // What the console shows of one container.
 struct ContainerStatus
 {
-    QString name;         // web-1
-    QString type;         // web
+    QString name; // web-1
+    QString type; // web
     int releaseVersion = 0;
-    QString state;        // starting, running, ready, stopping, crashed, restarting
-    quint16 port = 0;     // the port it is probed on and routed to
+    QString state;    // starting, running, ready, stopping, crashed, restarting
+    quint16 port = 0; // the port it is probed on and routed to
     qint64 pid = 0;
     int probes = 0;
     bool ready = false;

@@ -21,7 +21,8 @@ struct AppSettings
     std::chrono::milliseconds bootTimeout = DefaultBootTimeout;
     std::chrono::milliseconds probeInterval = DefaultProbeInterval;
     std::chrono::milliseconds hookTimeout = DefaultHookTimeout;
-    QString routerName; // the router serves the app on <routerName>.localhost; empty: the app's name
+    QString
+        routerName; // the router serves the app on <routerName>.localhost; empty: the app's name
 
     int scaleOf(const QString &type) const
     {

@@ -38,9 +38,10 @@ Result<void> Engine::validateAppName(const QString &name)
 {
     static const QRegularExpression rule(QStringLiteral("^[a-z][a-z0-9-]{2,47}$"));
     if (!rule.match(name).hasMatch())
-        return failure(QStringLiteral("'%1' is not a valid app name: use 3 to 48 lowercase letters, "
-                                      "digits and dashes, starting with a letter")
-                           .arg(name));
+        return failure(
+            QStringLiteral("'%1' is not a valid app name: use 3 to 48 lowercase letters, "
+                           "digits and dashes, starting with a letter")
+                .arg(name));
     return {};
 }
 
@@ -219,8 +220,10 @@ void Engine::pushAndRollOut(Deployment *deployment, const Release &release, bool
                 return;
             }
             if (watcher->isCancelRequested()) {
-                watcher->setStatus(DeploymentStatus::Aborted,
-                                   QStringLiteral("the deployment was cancelled; the running version keeps serving"));
+                watcher->setStatus(
+                    DeploymentStatus::Aborted,
+                    QStringLiteral(
+                        "the deployment was cancelled; the running version keeps serving"));
                 done();
                 return;
             }
@@ -237,8 +240,8 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
         return failure(QStringLiteral("there is no app named '%1'").arg(appName));
     Deployment *deployment = newDeployment(appName, int(Deployment::Trigger::Source));
     const QString directory = appDirectory(appName);
-    instance->enqueue(deployment, [this, appName, source, directory, sourceVersion](Deployment *deployment,
-                                                                      std::function<void()> done) {
+    instance->enqueue(deployment, [this, appName, source, directory, sourceVersion](
+                                      Deployment *deployment, std::function<void()> done) {
         deployment->setStatus(DeploymentStatus::Building);
         BuildRequest request;
         request.app = appName;
@@ -246,8 +249,10 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
         request.appBuildpacks = m_apps.value(appName).buildpacks;
         request.config = m_apps.value(appName).config;
         request.cacheDirectory = directory + QStringLiteral("/cache");
-        request.workDirectory = m_options.dataDirectory + QStringLiteral("/work/") + deployment->id();
-        request.slugPath = directory + QStringLiteral("/slugs/") + deployment->id() + QStringLiteral(".tgz");
+        request.workDirectory =
+            m_options.dataDirectory + QStringLiteral("/work/") + deployment->id();
+        request.slugPath =
+            directory + QStringLiteral("/slugs/") + deployment->id() + QStringLiteral(".tgz");
         request.buildpackCacheDirectory = m_options.dataDirectory + QStringLiteral("/buildpacks");
         request.builtinBuildpacksDirectory = m_options.builtinBuildpacksDirectory;
         request.stack = m_options.stack;
@@ -257,21 +262,26 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
         auto *pipeline = new BuildPipeline(request, deployment);
         connect(pipeline, &BuildPipeline::logLine, deployment, &Deployment::appendLog);
         connect(deployment, &Deployment::cancelRequested, pipeline, &BuildPipeline::cancel);
-        connect(pipeline, &BuildPipeline::phaseStarted, deployment, [deployment, pipeline](const QString &phase) {
-            if (phase == QLatin1String("select")) {
-                deployment->addEvent(TimelineEvent::Kind::SourceFetched,
-                                     QStringLiteral("source fetched (%1)")
-                                         .arg(FileTree::humanSize(pipeline->outcome().sourceSize)));
-            }
-        });
+        connect(pipeline, &BuildPipeline::phaseStarted, deployment,
+                [deployment, pipeline](const QString &phase) {
+                    if (phase == QLatin1String("select")) {
+                        deployment->addEvent(
+                            TimelineEvent::Kind::SourceFetched,
+                            QStringLiteral("source fetched (%1)")
+                                .arg(FileTree::humanSize(pipeline->outcome().sourceSize)));
+                    }
+                });
         connect(pipeline, &BuildPipeline::buildpacksDetected, deployment,
                 [deployment](const QList<UsedBuildpack> &buildpacks, const QString &rule) {
                     QStringList names;
                     for (const UsedBuildpack &used : buildpacks)
-                        names.append(used.detectName.isEmpty() ? used.reference
-                                                               : QStringLiteral("%1 (%2)").arg(used.detectName, used.reference));
+                        names.append(
+                            used.detectName.isEmpty()
+                                ? used.reference
+                                : QStringLiteral("%1 (%2)").arg(used.detectName, used.reference));
                     deployment->addEvent(TimelineEvent::Kind::BuildpackDetected,
-                                         QStringLiteral("buildpacks %1, chosen by %2").arg(names.join(QStringLiteral(", ")), rule));
+                                         QStringLiteral("buildpacks %1, chosen by %2")
+                                             .arg(names.join(QStringLiteral(", ")), rule));
                 });
         connect(pipeline, &BuildPipeline::finished, this,
                 [this, deployment, pipeline, appName, done](const BuildOutcome &outcome) {
@@ -291,13 +301,15 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
                     // releases are made.
                     Release::Data data = outcome.release.data();
                     const int version = nextVersion(m_apps[appName]);
-                    const QString slug = appDirectory(appName) + QStringLiteral("/slugs/v%1.tgz").arg(version);
+                    const QString slug =
+                        appDirectory(appName) + QStringLiteral("/slugs/v%1.tgz").arg(version);
                     QFile::remove(slug);
                     QFile::rename(data.slugPath, slug);
                     data.slugPath = slug;
                     Result<Release> release = recordRelease(appName, data);
                     if (!release) {
-                        deployment->setStatus(DeploymentStatus::BuildError, release.error().message);
+                        deployment->setStatus(DeploymentStatus::BuildError,
+                                              release.error().message);
                         done();
                         return;
                     }
@@ -337,9 +349,12 @@ Result<Deployment *> Engine::deployRelease(const QString &appName, const Release
     Release::Data data = built.data();
     const QString slugs = appDirectory(appName) + QStringLiteral("/slugs");
     QDir().mkpath(slugs);
-    const QString copy = slugs + QStringLiteral("/imported-%1.tgz").arg(QUuid::createUuid().toString(QUuid::Id128).left(12));
+    const QString copy =
+        slugs +
+        QStringLiteral("/imported-%1.tgz").arg(QUuid::createUuid().toString(QUuid::Id128).left(12));
     if (!QFile::copy(built.slugPath(), copy))
-        return failure(QStringLiteral("cannot copy the slug '%1' into the app's data").arg(built.slugPath()));
+        return failure(
+            QStringLiteral("cannot copy the slug '%1' into the app's data").arg(built.slugPath()));
     data.slugPath = copy;
     data.config = ConfigVar::merge(data.config, config(appName));
     return rollOutNewRelease(appName, data, int(Deployment::Trigger::Release), true);
@@ -449,10 +464,11 @@ Result<Deployment *> Engine::restoreApp(const SavedApp &saved)
                            .arg(saved.currentRelease));
     const Release release = *current;
     Deployment *deployment = newDeployment(saved.name, int(Deployment::Trigger::Boot));
-    (*created)->enqueue(deployment, [this, release](Deployment *deployment, std::function<void()> done) {
-        // The release that served before keeps serving; its hook already ran.
-        pushAndRollOut(deployment, release, false, done);
-    });
+    (*created)->enqueue(deployment,
+                        [this, release](Deployment *deployment, std::function<void()> done) {
+                            // The release that served before keeps serving; its hook already ran.
+                            pushAndRollOut(deployment, release, false, done);
+                        });
     return deployment;
 }
 

@@ -103,7 +103,8 @@ Q_SIGNALS:
     void appCreated(const QString &app);
     void appDeleted(const QString &app);
     void settingsChanged(const QString &app);
-    void configChanged(const QString &app, const Slipway::ConfigVars &set, const QStringList &unset);
+    void configChanged(const QString &app, const Slipway::ConfigVars &set,
+                       const QStringList &unset);
     void buildpacksChanged(const QString &app);
     void releaseCreated(const Slipway::Release &release);
     void currentReleaseChanged(const QString &app, int version);

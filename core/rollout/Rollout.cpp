@@ -105,19 +105,22 @@ void Rollout::startContainers()
             });
             connect(container, &Container::started, this, [this, container] {
                 const ContainerSpec &spec = container->spec();
-                const QString where = spec.port ? QStringLiteral(" on port %1").arg(spec.port) : QString();
+                const QString where =
+                    spec.port ? QStringLiteral(" on port %1").arg(spec.port) : QString();
                 m_deployment->addEvent(TimelineEvent::Kind::ContainerStarted,
                                        QStringLiteral("%1 started%2 (pid %3%4)")
                                            .arg(container->name(), where)
                                            .arg(container->processId())
-                                           .arg(container->isIsolated() ? QString()
-                                                                        : QStringLiteral(", not isolated")),
+                                           .arg(container->isIsolated()
+                                                    ? QString()
+                                                    : QStringLiteral(", not isolated")),
                                        container->name());
             });
         }
     }
     if (m_containers.isEmpty())
-        log(QStringLiteral("       No container to start: the formation runs none of this release's types"));
+        log(QStringLiteral(
+            "       No container to start: the formation runs none of this release's types"));
     for (Container *container : std::as_const(m_containers))
         container->start();
     stepDone();
@@ -143,21 +146,20 @@ void Rollout::waitReady()
                                            .arg(container->spec().port),
                                        container->name());
         });
-        connect(probe, &ReadinessProbe::ready, this,
-                [this, container](int probes, qint64 elapsed) {
-                    m_deployment->addEvent(TimelineEvent::Kind::ContainerReady,
-                                           QStringLiteral("%1 ready after %2 probe%3 (%4 ms) on port %5")
-                                               .arg(container->name())
-                                               .arg(probes)
-                                               .arg(probes == 1 ? QString() : QStringLiteral("s"))
-                                               .arg(elapsed)
-                                               .arg(container->spec().port),
-                                           container->name());
-                    if (--m_waitingFor == 0 && !m_finished) {
-                        m_bootTimer.stop();
-                        stepDone();
-                    }
-                });
+        connect(probe, &ReadinessProbe::ready, this, [this, container](int probes, qint64 elapsed) {
+            m_deployment->addEvent(TimelineEvent::Kind::ContainerReady,
+                                   QStringLiteral("%1 ready after %2 probe%3 (%4 ms) on port %5")
+                                       .arg(container->name())
+                                       .arg(probes)
+                                       .arg(probes == 1 ? QString() : QStringLiteral("s"))
+                                       .arg(elapsed)
+                                       .arg(container->spec().port),
+                                   container->name());
+            if (--m_waitingFor == 0 && !m_finished) {
+                m_bootTimer.stop();
+                stepDone();
+            }
+        });
         // Probing starts once the process exists.
         if (container->state() == Container::State::Running)
             probe->start();
@@ -176,7 +178,9 @@ void Rollout::waitReady()
         QStringList late;
         for (ReadinessProbe *probe : std::as_const(m_probes)) {
             if (!probe->isReady())
-                late.append(QStringLiteral("port %1 after %2 probes").arg(probe->port()).arg(probe->probes()));
+                late.append(QStringLiteral("port %1 after %2 probes")
+                                .arg(probe->port())
+                                .arg(probe->probes()));
         }
         QStringList names;
         for (Container *container : std::as_const(m_containers)) {
@@ -201,10 +205,10 @@ void Rollout::onContainerExited(Container *container)
     const ContainerExit &exit = container->exit();
     if (exit.requested)
         return;
-    m_deployment->addEvent(TimelineEvent::Kind::ContainerCrashed,
-                           QStringLiteral("%1 %2 before the traffic switch")
-                               .arg(container->name(), exit.describe()),
-                           container->name());
+    m_deployment->addEvent(
+        TimelineEvent::Kind::ContainerCrashed,
+        QStringLiteral("%1 %2 before the traffic switch").arg(container->name(), exit.describe()),
+        container->name());
     const QList<LogLine> lines = container->recentLines(CrashLogLines);
     log(QStringLiteral("-----> Last lines of %1:").arg(container->name()));
     for (const LogLine &line : lines)
@@ -227,7 +231,8 @@ void Rollout::runHook()
         m_app->context()->router->setDeploying(m_app->routerName(), true);
     log(QStringLiteral("-----> Running the postdeploy hook: %1").arg(command));
     m_deployment->addEvent(TimelineEvent::Kind::HookStarted,
-                           QStringLiteral("postdeploy started: %1").arg(command), QStringLiteral("postdeploy-1"));
+                           QStringLiteral("postdeploy started: %1").arg(command),
+                           QStringLiteral("postdeploy-1"));
     Container *hook = m_app->createContainer(m_next, QStringLiteral("postdeploy"), 1, this);
     m_hook = hook;
     connect(hook, &Container::logLine, this, [this](const LogLine &line) {
@@ -241,7 +246,8 @@ void Rollout::runHook()
             return;
         if (m_hookTimedOut) {
             m_deployment->addEvent(TimelineEvent::Kind::HookFinished,
-                                   QStringLiteral("postdeploy stopped at its time limit"), hook->name());
+                                   QStringLiteral("postdeploy stopped at its time limit"),
+                                   hook->name());
             fail(DeploymentStatus::HookError,
                  QStringLiteral("the postdeploy hook ran past its time limit of %1 and was stopped")
                      .arg(seconds(m_app->settings().hookTimeout)));

@@ -26,7 +26,7 @@ class Rollout : public QObject
 public:
     struct Options
     {
-        bool runHook = true;     // restarts of the same release skip the hook
+        bool runHook = true;      // restarts of the same release skip the hook
         bool firstDeploy = false; // the router shows "deploying" during the hook
     };
 

@@ -29,7 +29,7 @@ struct TimelineEvent
     QDateTime time;
     qint64 offsetMilliseconds = 0; // since the deployment started
     Kind kind = Kind::Note;
-    QString container;             // when the event is about one
+    QString container; // when the event is about one
     QString text;
 
     static QString kindName(Kind kind)

@@ -12,15 +12,16 @@ namespace Slipway {
 
 namespace {
 
-const QString DefaultPath = QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+const QString DefaultPath =
+    QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
 // Sources .profile.d/*.sh in name order, then .profile, then runs the process command,
 // as the Heroku and Scalingo runtimes do.
-const QString StartScript = QStringLiteral(
-    "cd \"$HOME\" || exit 1; "
-    "for f in \"$HOME\"/.profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; "
-    "[ -r \"$HOME/.profile\" ] && . \"$HOME/.profile\"; "
-    "exec bash -c \"$0\"");
+const QString StartScript =
+    QStringLiteral("cd \"$HOME\" || exit 1; "
+                   "for f in \"$HOME\"/.profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; "
+                   "[ -r \"$HOME/.profile\" ] && . \"$HOME/.profile\"; "
+                   "exec bash -c \"$0\"");
 
 QString signalName(int signal)
 {
@@ -120,8 +121,9 @@ QMap<QString, QString> Container::environment() const
     QMap<QString, QString> environment;
     environment.insert(QStringLiteral("PATH"), DefaultPath);
     environment.insert(QStringLiteral("LANG"), QStringLiteral("C.UTF-8"));
-    environment.insert(QStringLiteral("TMPDIR"), m_isolated ? QStringLiteral("/tmp")
-                                                            : m_workDirectory + QStringLiteral("/tmp"));
+    environment.insert(QStringLiteral("TMPDIR"), m_isolated
+                                                     ? QStringLiteral("/tmp")
+                                                     : m_workDirectory + QStringLiteral("/tmp"));
     for (auto it = m_spec.config.cbegin(); it != m_spec.config.cend(); ++it)
         environment.insert(it.key(), it.value());
     // What the platform sets wins over config vars of the same name.
@@ -157,8 +159,8 @@ void Container::start()
             if (!copied) {
                 ProcessOutcome outcome;
                 outcome.kind = ProcessOutcome::Kind::FailedToStart;
-                outcome.errorString = QStringLiteral("cannot prepare the app folder: %1")
-                                          .arg(copied.error().message);
+                outcome.errorString =
+                    QStringLiteral("cannot prepare the app folder: %1").arg(copied.error().message);
                 finish(outcome);
                 return;
             }
@@ -228,7 +230,8 @@ void Container::finish(const ProcessOutcome &outcome)
         m_exit.stopMilliseconds = m_stopRequestedAt.msecsTo(QDateTime::currentDateTimeUtc());
     // The copy is this container's alone; the release it came from stays.
     const QString work = m_workDirectory;
-    runInBackground(this, [work] { return QDir(work).removeRecursively(); }, [](bool) {});
+    runInBackground(
+        this, [work] { return QDir(work).removeRecursively(); }, [](bool) {});
     m_workDirectory.clear();
     Q_EMIT exited(m_exit);
 }

@@ -16,7 +16,7 @@ namespace Slipway {
 struct ContainerExit
 {
     ProcessOutcome outcome;
-    bool requested = false; // we stopped it (rollout, scale, shutdown), it did not crash
+    bool requested = false;      // we stopped it (rollout, scale, shutdown), it did not crash
     qint64 stopMilliseconds = 0; // from the stop request to the exit
 
     // "exited with status 0 after SIGTERM in 120 ms", "killed with SIGKILL after the 30 s

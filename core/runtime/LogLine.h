@@ -17,8 +17,8 @@ struct LogLine
     // "2026-11-26T10:30:00.123Z web-1: text"
     QString format() const
     {
-        return time.toUTC().toString(Qt::ISODateWithMs) + QLatin1Char(' ') + container
-               + QStringLiteral(": ") + text;
+        return time.toUTC().toString(Qt::ISODateWithMs) + QLatin1Char(' ') + container +
+               QStringLiteral(": ") + text;
     }
     bool operator==(const LogLine &) const = default;
 };

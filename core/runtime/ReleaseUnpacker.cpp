@@ -37,11 +37,12 @@ Result<QString> ReleaseUnpacker::unpack(const QString &slugPath, const QByteArra
     // Unpacked beside it, then renamed: a folder that exists is always complete.
     if (QFileInfo::exists(target))
         return target;
-    const QString staging = target + QStringLiteral(".partial-") + QUuid::createUuid().toString(QUuid::Id128).left(8);
+    const QString staging =
+        target + QStringLiteral(".partial-") + QUuid::createUuid().toString(QUuid::Id128).left(8);
     QDir().mkpath(staging);
     ArchiveExtractor::Options options;
     options.sizeLimit = SlugSizeLimit;
-    options.allowLinksOutside = true; // a virtualenv links to the stack's python, by design
+    options.allowLinksOutside = true;   // a virtualenv links to the stack's python, by design
     options.unwrapSingleFolder = false; // a slug is the app itself, whatever its shape
     Result<ExtractedArchive> extracted = ArchiveExtractor::extract(slugPath, staging, options);
     if (!extracted) {

@@ -30,7 +30,8 @@ QStringList Sandbox::arguments(const QString &appDirectory)
                                                  QStringLiteral("tmp"), QStringLiteral("app"),
                                                  QStringLiteral("lost+found")};
     const QFileInfoList entries =
-        QDir(QStringLiteral("/")).entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System);
+        QDir(QStringLiteral("/"))
+            .entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System);
     for (const QFileInfo &entry : entries) {
         if (ownedByContainer.contains(entry.fileName()))
             continue;

@@ -1035,8 +1035,9 @@ bool Store::isTokenValid(const QByteArray &tokenHash)
 
 Result<QSet<QByteArray>> Store::validTokenHashes()
 {
-    Result<QSqlQuery> query = exec(QStringLiteral("list the valid API tokens"),
-                                   QStringLiteral("SELECT token_sha256 FROM api_tokens WHERE revoked_at IS NULL"), {});
+    Result<QSqlQuery> query =
+        exec(QStringLiteral("list the valid API tokens"),
+             QStringLiteral("SELECT token_sha256 FROM api_tokens WHERE revoked_at IS NULL"), {});
     if (!query)
         return std::unexpected(query.error());
     QSet<QByteArray> hashes;

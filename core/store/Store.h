@@ -13,8 +13,8 @@
 #include "util/Result.h"
 
 #include <QList>
-#include <QSqlDatabase>
 #include <QSet>
+#include <QSqlDatabase>
 #include <QString>
 #include <QStringList>
 

@@ -60,7 +60,9 @@ Result<void> copyEntries(const QString &from, const QString &to, const QString &
         const QString target = targetDir + QLatin1Char('/') + entry.fileName();
         const QByteArray sourceBytes = QFile::encodeName(entry.filePath());
         const QByteArray targetBytes = QFile::encodeName(target);
-        struct stat info {};
+        struct stat info
+        {
+        };
         if (::lstat(sourceBytes.constData(), &info) != 0)
             return failure(QStringLiteral("cannot read '%1': %2").arg(path, errnoText()));
         if (S_ISLNK(info.st_mode)) {
@@ -70,10 +72,12 @@ Result<void> copyEntries(const QString &from, const QString &to, const QString &
                 return failure(QStringLiteral("cannot read link '%1': %2").arg(path, errnoText()));
             buffer[length] = '\0';
             if (::symlink(buffer, targetBytes.constData()) != 0)
-                return failure(QStringLiteral("cannot create link '%1': %2").arg(path, errnoText()));
+                return failure(
+                    QStringLiteral("cannot create link '%1': %2").arg(path, errnoText()));
         } else if (S_ISDIR(info.st_mode)) {
             if (::mkdir(targetBytes.constData(), (info.st_mode & 07777) | S_IRWXU) != 0)
-                return failure(QStringLiteral("cannot create folder '%1': %2").arg(path, errnoText()));
+                return failure(
+                    QStringLiteral("cannot create folder '%1': %2").arg(path, errnoText()));
             if (Result<void> copied = copyEntries(from, to, path, excluded, cancelled); !copied)
                 return copied;
         } else if (S_ISREG(info.st_mode)) {

@@ -14,8 +14,8 @@ QString Paths::resourcesDirectory()
         return fromEnvironment;
     // An installed binary sits in PREFIX/bin, its data in PREFIX/share/slipway.
     if (QCoreApplication::instance()) {
-        const QString installed =
-            QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(QStringLiteral("../share/slipway"));
+        const QString installed = QDir(QCoreApplication::applicationDirPath())
+                                      .absoluteFilePath(QStringLiteral("../share/slipway"));
         if (QFileInfo::exists(installed + QStringLiteral("/buildpacks")))
             return QDir::cleanPath(installed);
     }
@@ -34,8 +34,8 @@ QString Paths::dataDirectory()
     const QString fromEnvironment = qEnvironmentVariable("SLIPWAY_DATA_DIR");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
-           + QStringLiteral("/slipway");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/slipway");
 }
 
 QString Paths::cacheDirectory()
@@ -43,8 +43,8 @@ QString Paths::cacheDirectory()
     const QString fromEnvironment = qEnvironmentVariable("SLIPWAY_DATA_DIR");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment + QStringLiteral("/cache");
-    return QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)
-           + QStringLiteral("/slipway");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) +
+           QStringLiteral("/slipway");
 }
 
 } // namespace Slipway

@@ -23,8 +23,8 @@ QString bubblewrapPath()
         probe.start(found, {QStringLiteral("--dev-bind"), QStringLiteral("/"), QStringLiteral("/"),
                             QStringLiteral("--unshare-pid"), QStringLiteral("--proc"),
                             QStringLiteral("/proc"), QStringLiteral("--"), QStringLiteral("true")});
-        if (!probe.waitForFinished(5000) || probe.exitStatus() != QProcess::NormalExit
-            || probe.exitCode() != 0)
+        if (!probe.waitForFinished(5000) || probe.exitStatus() != QProcess::NormalExit ||
+            probe.exitCode() != 0)
             return QString();
         return found;
     }();
@@ -144,15 +144,19 @@ void ProcessRunner::launch()
                               ? bubblewrapPath()
                               : QString();
     if (!bwrap.isEmpty() && !m_spec.sandboxArguments.isEmpty()) {
-        arguments = m_spec.sandboxArguments + QStringList{QStringLiteral("--"), program} + arguments;
+        arguments =
+            m_spec.sandboxArguments + QStringList{QStringLiteral("--"), program} + arguments;
         program = bwrap;
         m_wrapped = true;
     } else if (!bwrap.isEmpty()) {
         // Same view of the file system, but a PID namespace of its own: when the command's
         // init goes, the kernel ends every process left in it.
-        QStringList wrapped = {QStringLiteral("--dev-bind"), QStringLiteral("/"),
-                               QStringLiteral("/"), QStringLiteral("--proc"),
-                               QStringLiteral("/proc"), QStringLiteral("--unshare-pid"),
+        QStringList wrapped = {QStringLiteral("--dev-bind"),
+                               QStringLiteral("/"),
+                               QStringLiteral("/"),
+                               QStringLiteral("--proc"),
+                               QStringLiteral("/proc"),
+                               QStringLiteral("--unshare-pid"),
                                QStringLiteral("--die-with-parent")};
         if (!m_spec.workingDirectory.isEmpty())
             wrapped << QStringLiteral("--chdir") << m_spec.workingDirectory;

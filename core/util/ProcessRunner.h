@@ -15,9 +15,9 @@ struct ProcessOutcome
 {
     enum class Kind { Exited, Signalled, TimedOut, Cancelled, FailedToStart };
     Kind kind = Kind::FailedToStart;
-    int exitCode = -1;   // Exited
-    int signal = 0;      // Signalled
-    QString errorString; // FailedToStart
+    int exitCode = -1;         // Exited
+    int signal = 0;            // Signalled
+    QString errorString;       // FailedToStart
     QByteArray standardOutput; // only when captureStandardOutput was set
     bool forced = false;       // SIGKILL was needed after the grace period
 

@@ -123,8 +123,8 @@ bool ProcessTree::isAlive(pid_t pid)
         return false;
     const QByteArray line = file.readAll();
     const qsizetype close = line.lastIndexOf(')');
-    return close >= 0 && line.size() > close + 2 && line.at(close + 2) != 'Z'
-           && line.at(close + 2) != 'X';
+    return close >= 0 && line.size() > close + 2 && line.at(close + 2) != 'Z' &&
+           line.at(close + 2) != 'X';
 }
 
 void ProcessTree::becomeSubreaper()

@@ -55,12 +55,20 @@ int main(int argc, char *argv[])
     const QString fixture = TestSupport::dataPath(QStringLiteral("fixtures/behave"));
     for (int i = 0; i < apps; ++i) {
         const QString name = QStringLiteral("idle-%1").arg(i);
-        daemon.call("POST", QStringLiteral("/v1/apps"), {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), name}}}});
+        daemon.call("POST", QStringLiteral("/v1/apps"),
+                    {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), name}}}});
         daemon.call("POST", QStringLiteral("/v1/apps/%1/scale").arg(name),
-                    {{QStringLiteral("containers"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("web")}, {QStringLiteral("amount"), 2}}}}});
-        const QString id = daemon.call("POST", QStringLiteral("/v1/apps/%1/deployments").arg(name),
-                                       {{QStringLiteral("deployment"), QJsonObject{{QStringLiteral("source_url"), fixture}}}})
-                               .value(QStringLiteral("deployment")).toObject().value(QStringLiteral("id")).toString();
+                    {{QStringLiteral("containers"),
+                      QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("web")},
+                                             {QStringLiteral("amount"), 2}}}}});
+        const QString id = daemon
+                               .call("POST", QStringLiteral("/v1/apps/%1/deployments").arg(name),
+                                     {{QStringLiteral("deployment"),
+                                       QJsonObject{{QStringLiteral("source_url"), fixture}}}})
+                               .value(QStringLiteral("deployment"))
+                               .toObject()
+                               .value(QStringLiteral("id"))
+                               .toString();
         if (daemon.waitDeployment(name, id) != QLatin1String("success")) {
             out << "deployment of " << name << " failed\n";
             return 1;
@@ -68,16 +76,26 @@ int main(int argc, char *argv[])
     }
     int containers = 0;
     for (int i = 0; i < apps; ++i)
-        containers += daemon.call("GET", QStringLiteral("/v1/apps/idle-%1/containers").arg(i)).value(QStringLiteral("containers")).toArray().size();
+        containers += daemon.call("GET", QStringLiteral("/v1/apps/idle-%1/containers").arg(i))
+                          .value(QStringLiteral("containers"))
+                          .toArray()
+                          .size();
     QTest::qWait(2000);
     const qint64 rss = residentKilobytes(daemon.pid());
     const qint64 before = cpuTicks(daemon.pid());
     QTest::qWait(idleSeconds * 1000);
     const qint64 after = cpuTicks(daemon.pid());
-    const double cpuPercent = 100.0 * double(after - before) / double(::sysconf(_SC_CLK_TCK)) / double(idleSeconds);
-    out << QStringLiteral("daemon_memory: %1 MB resident with %2 apps and %3 containers (empty daemon %4 MB; goal < 60 MB)\n")
-               .arg(double(rss) / 1024.0, 0, 'f', 1).arg(apps).arg(containers).arg(double(emptyRss) / 1024.0, 0, 'f', 1);
-    out << QStringLiteral("daemon_idle_cpu: %1 % of a core over %2 s idle (goal < 1 %)\n").arg(cpuPercent, 0, 'f', 2).arg(idleSeconds);
+    const double cpuPercent =
+        100.0 * double(after - before) / double(::sysconf(_SC_CLK_TCK)) / double(idleSeconds);
+    out << QStringLiteral("daemon_memory: %1 MB resident with %2 apps and %3 containers (empty "
+                          "daemon %4 MB; goal < 60 MB)\n")
+               .arg(double(rss) / 1024.0, 0, 'f', 1)
+               .arg(apps)
+               .arg(containers)
+               .arg(double(emptyRss) / 1024.0, 0, 'f', 1);
+    out << QStringLiteral("daemon_idle_cpu: %1 % of a core over %2 s idle (goal < 1 %)\n")
+               .arg(cpuPercent, 0, 'f', 2)
+               .arg(idleSeconds);
     out.flush();
     daemon.terminate();
     return 0;

@@ -87,18 +87,21 @@ int main(int argc, char *argv[])
     for (int i = 0; i < rounds; ++i) {
         QDateTime listening;
         QObject context;
-        QObject::connect(engine.app(name), &AppInstance::containerLog, &context, [&](const LogLine &line) {
-            if (!listening.isValid() && line.text.startsWith(QStringLiteral("listening on")))
-                listening = line.time;
-        });
-        Deployment *deployment = *engine.changeConfig(name, {{QStringLiteral("ROUND"), QString::number(i)}});
+        QObject::connect(
+            engine.app(name), &AppInstance::containerLog, &context, [&](const LogLine &line) {
+                if (!listening.isValid() && line.text.startsWith(QStringLiteral("listening on")))
+                    listening = line.time;
+            });
+        Deployment *deployment =
+            *engine.changeConfig(name, {{QStringLiteral("ROUND"), QString::number(i)}});
         QElapsedTimer total;
         total.start();
         QDateTime starting;
-        QObject::connect(deployment, &Deployment::statusChanged, &context, [&](DeploymentStatus status) {
-            if (status == DeploymentStatus::Starting)
-                starting = QDateTime::currentDateTimeUtc();
-        });
+        QObject::connect(deployment, &Deployment::statusChanged, &context,
+                         [&](DeploymentStatus status) {
+                             if (status == DeploymentStatus::Starting)
+                                 starting = QDateTime::currentDateTimeUtc();
+                         });
         EngineFixture::waitFinished(deployment);
         if (deployment->status() != DeploymentStatus::Success) {
             out << "rollout failed: " << EngineFixture::describe(deployment) << '\n';
@@ -112,13 +115,15 @@ int main(int argc, char *argv[])
         // The rollout's own time: Starting → routed, less the app's boot (start → listening).
         overhead.append(double(starting.msecsTo(routed) - started.msecsTo(listening)));
     }
-    out << QStringLiteral("readiness_detection: listening → routed median %1 ms, max %2 ms over %3 rollouts "
-                          "(probe interval 100 ms; goal < 150 ms)\n")
+    out << QStringLiteral(
+               "readiness_detection: listening → routed median %1 ms, max %2 ms over %3 rollouts "
+               "(probe interval 100 ms; goal < 150 ms)\n")
                .arg(median(detection), 0, 'f', 0)
                .arg(maximum(detection), 0, 'f', 0)
                .arg(detection.size());
-    out << QStringLiteral("rollout_overhead: engine time of a rollout without the app's boot, median %1 ms, "
-                          "max %2 ms (goal < 300 ms)\n")
+    out << QStringLiteral(
+               "rollout_overhead: engine time of a rollout without the app's boot, median %1 ms, "
+               "max %2 ms (goal < 300 ms)\n")
                .arg(median(overhead), 0, 'f', 0)
                .arg(maximum(overhead), 0, 'f', 0);
     out.flush();
@@ -127,9 +132,10 @@ int main(int argc, char *argv[])
     const int redeploys = 20;
     QProcess wrk;
     wrk.setProcessChannelMode(QProcess::MergedChannels);
-    wrk.start(QStringLiteral("wrk"), {QStringLiteral("-t2"), QStringLiteral("-c16"), QStringLiteral("-d120s"),
-                                      QStringLiteral("-H"), QStringLiteral("Host: %1.localhost").arg(name),
-                                      QStringLiteral("http://127.0.0.1:%1/").arg(fixture.routerPort())});
+    wrk.start(QStringLiteral("wrk"),
+              {QStringLiteral("-t2"), QStringLiteral("-c16"), QStringLiteral("-d120s"),
+               QStringLiteral("-H"), QStringLiteral("Host: %1.localhost").arg(name),
+               QStringLiteral("http://127.0.0.1:%1/").arg(fixture.routerPort())});
     if (!wrk.waitForStarted(5000)) {
         out << "zero_downtime: wrk is not installed\n";
         return 1;
@@ -146,7 +152,8 @@ int main(int argc, char *argv[])
     std::function<void()> ask = [&] {
         if (stop)
             return;
-        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(fixture.routerPort())));
+        QNetworkRequest request(
+            QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(fixture.routerPort())));
         request.setRawHeader("Host", name.toUtf8() + ".localhost");
         QNetworkReply *reply = manager.get(request);
         QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply] {
@@ -167,7 +174,8 @@ int main(int argc, char *argv[])
     ask();
     int succeeded = 0;
     for (int i = 0; i < redeploys; ++i) {
-        Deployment *deployment = *engine.changeConfig(name, {{QStringLiteral("LOAD_ROUND"), QString::number(i)}});
+        Deployment *deployment =
+            *engine.changeConfig(name, {{QStringLiteral("LOAD_ROUND"), QString::number(i)}});
         EngineFixture::waitFinished(deployment);
         succeeded += deployment->status() == DeploymentStatus::Success ? 1 : 0;
     }
@@ -176,10 +184,15 @@ int main(int argc, char *argv[])
     ::kill(pid_t(wrk.processId()), SIGINT);
     wrk.waitForFinished(10000);
     const QString report = QString::fromUtf8(wrk.readAll());
-    const QRegularExpressionMatch requests = QRegularExpression(QStringLiteral("(\\d+) requests in")).match(report);
-    const QRegularExpressionMatch non2xx = QRegularExpression(QStringLiteral("Non-2xx or 3xx responses: (\\d+)")).match(report);
+    const QRegularExpressionMatch requests =
+        QRegularExpression(QStringLiteral("(\\d+) requests in")).match(report);
+    const QRegularExpressionMatch non2xx =
+        QRegularExpression(QStringLiteral("Non-2xx or 3xx responses: (\\d+)")).match(report);
     const QRegularExpressionMatch socketErrors =
-        QRegularExpression(QStringLiteral("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")).match(report);
+        QRegularExpression(
+            QStringLiteral(
+                "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)"))
+            .match(report);
     if (qEnvironmentVariableIsSet("BENCH_ROLLOUT_VERBOSE"))
         out << report << '\n';
     int errors = non2xx.hasMatch() ? non2xx.captured(1).toInt() : 0;
@@ -187,8 +200,10 @@ int main(int argc, char *argv[])
         for (int group = 1; group <= 4; ++group)
             errors += socketErrors.captured(group).toInt();
     }
-    out << QStringLiteral("zero_downtime: %1 of %2 redeploys under wrk load (16 connections): %3 requests, %4 failed "
-                          "(goal 0); own client %5 requests, %6 failed, longest gap without a response %7 ms\n")
+    out << QStringLiteral("zero_downtime: %1 of %2 redeploys under wrk load (16 connections): %3 "
+                          "requests, %4 failed "
+                          "(goal 0); own client %5 requests, %6 failed, longest gap without a "
+                          "response %7 ms\n")
                .arg(succeeded)
                .arg(redeploys)
                .arg(requests.hasMatch() ? requests.captured(1) : QStringLiteral("?"))

@@ -394,8 +394,9 @@ private Q_SLOTS:
             QFileDevice::WriteOwner | QFileDevice::WriteGroup | QFileDevice::WriteOther;
         QVERIFY2(!(QFileInfo(record).permissions() & writable), "the release record is writable");
         // It holds config vars: nobody but the owner reads it.
-        QVERIFY2(!(QFileInfo(record).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther)),
-                 "the release record is readable by others");
+        QVERIFY2(
+            !(QFileInfo(record).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther)),
+            "the release record is readable by others");
         QJsonObject release;
         QVERIFY2(readJsonFile(record, &release, &why), qPrintable(why));
         QCOMPARE(release.value(u"slug")[u"path"].toString(), slug);

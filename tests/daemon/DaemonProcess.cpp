@@ -8,7 +8,8 @@
 #include <csignal>
 
 DaemonProcess::DaemonProcess(QString dataDirectory)
-    : m_data(dataDirectory.isEmpty() ? m_temp.filePath(QStringLiteral("data")) : std::move(dataDirectory))
+    : m_data(dataDirectory.isEmpty() ? m_temp.filePath(QStringLiteral("data"))
+                                     : std::move(dataDirectory))
     , m_socket(m_temp.filePath(QStringLiteral("run/slipwayd.sock")))
 {
     m_process.setProcessChannelMode(QProcess::MergedChannels);
@@ -28,10 +29,14 @@ QString DaemonProcess::binary()
 bool DaemonProcess::start(const QStringList &extraArguments, int timeoutMs)
 {
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("XDG_DATA_HOME"), m_temp.filePath(QStringLiteral("xdg-data")));
-    environment.insert(QStringLiteral("XDG_CACHE_HOME"), m_temp.filePath(QStringLiteral("xdg-cache")));
+    environment.insert(QStringLiteral("XDG_DATA_HOME"),
+                       m_temp.filePath(QStringLiteral("xdg-data")));
+    environment.insert(QStringLiteral("XDG_CACHE_HOME"),
+                       m_temp.filePath(QStringLiteral("xdg-cache")));
     m_process.setProcessEnvironment(environment);
-    m_process.start(binary(), QStringList{QStringLiteral("--data-dir"), m_data, QStringLiteral("--socket"), m_socket} + extraArguments);
+    m_process.start(binary(), QStringList{QStringLiteral("--data-dir"), m_data,
+                                          QStringLiteral("--socket"), m_socket} +
+                                  extraArguments);
     if (!m_process.waitForStarted(10000))
         return false;
     QElapsedTimer timer;
@@ -71,12 +76,14 @@ void DaemonProcess::killHard()
     m_process.waitForFinished(10000);
 }
 
-QJsonObject DaemonProcess::call(const QByteArray &method, const QString &path, const QJsonObject &body,
-                                int *status, int timeoutMs)
+QJsonObject DaemonProcess::call(const QByteArray &method, const QString &path,
+                                const QJsonObject &body, int *status, int timeoutMs)
 {
     Slipway::ApiClient api = client();
-    const QByteArray payload = body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
-    const Slipway::Result<Slipway::ApiReply> reply = api.request(method, path, payload, "application/json", timeoutMs);
+    const QByteArray payload =
+        body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
+    const Slipway::Result<Slipway::ApiReply> reply =
+        api.request(method, path, payload, "application/json", timeoutMs);
     if (!reply) {
         if (status)
             *status = 0;
@@ -89,7 +96,11 @@ QJsonObject DaemonProcess::call(const QByteArray &method, const QString &path, c
 
 quint16 DaemonProcess::routerPort()
 {
-    return quint16(call("GET", QStringLiteral("/v1/status")).value(QStringLiteral("router")).toObject().value(QStringLiteral("port")).toInt());
+    return quint16(call("GET", QStringLiteral("/v1/status"))
+                       .value(QStringLiteral("router"))
+                       .toObject()
+                       .value(QStringLiteral("port"))
+                       .toInt());
 }
 
 QString DaemonProcess::waitDeployment(const QString &app, const QString &id, int timeoutMs)
@@ -99,9 +110,13 @@ QString DaemonProcess::waitDeployment(const QString &app, const QString &id, int
     QString status;
     while (timer.elapsed() < timeoutMs) {
         status = call("GET", QStringLiteral("/v1/apps/%1/deployments/%2").arg(app, id))
-                     .value(QStringLiteral("deployment")).toObject().value(QStringLiteral("status")).toString();
-        if (status != QLatin1String("queued") && status != QLatin1String("building") && status != QLatin1String("pushing")
-            && status != QLatin1String("starting") && !status.isEmpty())
+                     .value(QStringLiteral("deployment"))
+                     .toObject()
+                     .value(QStringLiteral("status"))
+                     .toString();
+        if (status != QLatin1String("queued") && status != QLatin1String("building") &&
+            status != QLatin1String("pushing") && status != QLatin1String("starting") &&
+            !status.isEmpty())
             return status;
         QTest::qWait(100);
     }

@@ -57,10 +57,12 @@ QByteArray slugFile(const QString &slugPath, const QString &entry)
 QMap<QString, QString> report(const QString &slugPath)
 {
     QMap<QString, QString> values;
-    for (const QByteArray &line : slugFile(slugPath, QStringLiteral("./env-report.txt")).split('\n')) {
+    for (const QByteArray &line :
+         slugFile(slugPath, QStringLiteral("./env-report.txt")).split('\n')) {
         const qsizetype equals = line.indexOf('=');
         if (equals > 0)
-            values.insert(QString::fromUtf8(line.left(equals)), QString::fromUtf8(line.mid(equals + 1)));
+            values.insert(QString::fromUtf8(line.left(equals)),
+                          QString::fromUtf8(line.mid(equals + 1)));
     }
     return values;
 }
@@ -99,7 +101,8 @@ private Q_SLOTS:
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("exporter")),
                                  fixtureBuildpack(QStringLiteral("consumer"))};
         const BuildOutcome outcome = runner.build(request);
-        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
         QCOMPARE(outcome.selectionRule, QStringLiteral("the buildpack list set for the app"));
         QCOMPARE(outcome.buildpacks.size(), 2);
         QCOMPARE(outcome.buildpacks.at(0).detectName, QStringLiteral("Exporter"));
@@ -109,13 +112,18 @@ private Q_SLOTS:
         const Release &release = outcome.release;
         // Process types come from the last buildpack's release only.
         QCOMPARE(release.processTypes().keys(), QStringList{QStringLiteral("web")});
-        QVERIFY(release.processTypes().value(QStringLiteral("web")).startsWith(QStringLiteral("python3 -m http.server")));
-        QCOMPARE(release.configDefaults().value(QStringLiteral("SHARED_DEFAULT")), QStringLiteral("consumer"));
-        QCOMPARE(release.configDefaults().value(QStringLiteral("EXPORTER_DEFAULT")), QStringLiteral("from-exporter"));
+        QVERIFY(release.processTypes()
+                    .value(QStringLiteral("web"))
+                    .startsWith(QStringLiteral("python3 -m http.server")));
+        QCOMPARE(release.configDefaults().value(QStringLiteral("SHARED_DEFAULT")),
+                 QStringLiteral("consumer"));
+        QCOMPARE(release.configDefaults().value(QStringLiteral("EXPORTER_DEFAULT")),
+                 QStringLiteral("from-exporter"));
 
         QCOMPARE(slugFile(release.slugPath(), QStringLiteral("./greeting.txt")).trimmed(),
                  QByteArray("hello from the first buildpack"));
-        QVERIFY(slugFile(release.slugPath(), QStringLiteral("./path.txt")).startsWith("/opt/exporter-tools/bin:"));
+        QVERIFY(slugFile(release.slugPath(), QStringLiteral("./path.txt"))
+                    .startsWith("/opt/exporter-tools/bin:"));
         QCOMPARE(release.slugSize(), QFileInfo(release.slugPath()).size());
 
         SlugProcess web(release.slugPath(), m_temp.filePath(QStringLiteral("chain-run")),
@@ -129,14 +137,16 @@ private Q_SLOTS:
     void classicApiEnvironment()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("envapp"), {{QStringLiteral("envcheck.txt"), "x"}});
+        const QString app =
+            makeApp(QStringLiteral("envapp"), {{QStringLiteral("envcheck.txt"), "x"}});
         QVERIFY(gitInitCommit(app));
         const QString head = gitHead(app);
         BuildRequest request = runner.request(app, QStringLiteral("envapp"));
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("envcheck"))};
         request.config.insert(QStringLiteral("MY_VAR"), QStringLiteral("only in ENV_DIR"));
         const BuildOutcome outcome = runner.build(request);
-        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
         const QMap<QString, QString> seen = report(outcome.release.slugPath());
         QCOMPARE(seen.value(QStringLiteral("exported_MY_VAR")), QStringLiteral("<unset>"));
         QCOMPARE(seen.value(QStringLiteral("envdir_MY_VAR")), QStringLiteral("only in ENV_DIR"));
@@ -153,7 +163,8 @@ private Q_SLOTS:
     void cacheSurvivesBetweenBuilds()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("cached"), {{QStringLiteral("envcheck.txt"), "x"}});
+        const QString app =
+            makeApp(QStringLiteral("cached"), {{QStringLiteral("envcheck.txt"), "x"}});
         BuildRequest first = runner.request(app, QStringLiteral("cached"));
         first.appBuildpacks = {fixtureBuildpack(QStringLiteral("envcheck"))};
         QVERIFY(runner.build(first).succeeded());
@@ -162,7 +173,8 @@ private Q_SLOTS:
         QCOMPARE(second.cacheDirectory, first.cacheDirectory);
         const BuildOutcome outcome = runner.build(second);
         QVERIFY(outcome.succeeded());
-        QCOMPARE(report(outcome.release.slugPath()).value(QStringLiteral("cache_count")), QStringLiteral("2"));
+        QCOMPARE(report(outcome.release.slugPath()).value(QStringLiteral("cache_count")),
+                 QStringLiteral("2"));
     }
 
     void buildpackUrlFromLocalGitRepositoryAtTag()
@@ -171,25 +183,34 @@ private Q_SLOTS:
         const QString repo = m_temp.filePath(QStringLiteral("bp-repo"));
         QVERIFY(copyTree(fixtureBuildpack(QStringLiteral("envcheck")), repo));
         QVERIFY(gitInitCommit(repo, QStringLiteral("v1")));
-        QCOMPARE(run(QStringLiteral("git"), {QStringLiteral("-C"), repo, QStringLiteral("tag"), QStringLiteral("v1")}), 0);
-        writeFile(repo + QStringLiteral("/bin/compile"), "#!/usr/bin/env bash\necho main is broken >&2\nexit 9\n");
-        QCOMPARE(run(QStringLiteral("git"), {QStringLiteral("-C"), repo, QStringLiteral("-c"), QStringLiteral("user.name=t"),
-                                             QStringLiteral("-c"), QStringLiteral("user.email=t@t.invalid"),
-                                             QStringLiteral("commit"), QStringLiteral("-qam"), QStringLiteral("break")}),
+        QCOMPARE(run(QStringLiteral("git"),
+                     {QStringLiteral("-C"), repo, QStringLiteral("tag"), QStringLiteral("v1")}),
                  0);
+        writeFile(repo + QStringLiteral("/bin/compile"),
+                  "#!/usr/bin/env bash\necho main is broken >&2\nexit 9\n");
+        QCOMPARE(
+            run(QStringLiteral("git"),
+                {QStringLiteral("-C"), repo, QStringLiteral("-c"), QStringLiteral("user.name=t"),
+                 QStringLiteral("-c"), QStringLiteral("user.email=t@t.invalid"),
+                 QStringLiteral("commit"), QStringLiteral("-qam"), QStringLiteral("break")}),
+            0);
 
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("tagged"), {{QStringLiteral("envcheck.txt"), "x"}});
+        const QString app =
+            makeApp(QStringLiteral("tagged"), {{QStringLiteral("envcheck.txt"), "x"}});
         BuildRequest request = runner.request(app, QStringLiteral("tagged"));
         const QString url = QUrl::fromLocalFile(repo).toString() + QStringLiteral("#v1");
         request.config.insert(QStringLiteral("BUILDPACK_URL"), url);
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("failing"))}; // BUILDPACK_URL wins
-        writeFile(app + QStringLiteral("/.buildpacks"), fixtureBuildpack(QStringLiteral("failing")).toUtf8());
+        writeFile(app + QStringLiteral("/.buildpacks"),
+                  fixtureBuildpack(QStringLiteral("failing")).toUtf8());
         request.config.insert(QStringLiteral("BUILDPACK_NAME"), QStringLiteral("static"));
         const BuildOutcome outcome = runner.build(request);
-        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
         QCOMPARE(outcome.selectionRule, QStringLiteral("the BUILDPACK_URL config var"));
-        QVERIFY(runner.logText().contains(QStringLiteral("-----> Cloning custom buildpack: '%1'").arg(url)));
+        QVERIFY(runner.logText().contains(
+            QStringLiteral("-----> Cloning custom buildpack: '%1'").arg(url)));
         QCOMPARE(outcome.buildpacks.at(0).detectName, QStringLiteral("Env Check"));
 
         // The clone is cached: with the repository gone, the cached copy still builds.
@@ -206,7 +227,8 @@ private Q_SLOTS:
         BuildRunner runner;
         const QString app = makeApp(QStringLiteral("listwins"),
                                     {{QStringLiteral("envcheck.txt"), "x"},
-                                     {QStringLiteral(".buildpacks"), fixtureBuildpack(QStringLiteral("failing")).toUtf8()}});
+                                     {QStringLiteral(".buildpacks"),
+                                      fixtureBuildpack(QStringLiteral("failing")).toUtf8()}});
         BuildRequest request = runner.request(app, QStringLiteral("listwins"));
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("envcheck"))};
         const BuildOutcome outcome = runner.build(request);
@@ -217,15 +239,18 @@ private Q_SLOTS:
     void buildpacksFileWithCommentsAndCrlf()
     {
         BuildRunner runner;
-        const QByteArray file = "# the chain for this app\r\n\r\n"
-                                + fixtureBuildpack(QStringLiteral("exporter")).toUtf8() + "\r\n"
-                                + fixtureBuildpack(QStringLiteral("consumer")).toUtf8()
-                                + "   # reads what the first exported\r\n";
-        const QString app = makeApp(QStringLiteral("bpfile"), {{QStringLiteral(".buildpacks"), file}});
+        const QByteArray file = "# the chain for this app\r\n\r\n" +
+                                fixtureBuildpack(QStringLiteral("exporter")).toUtf8() + "\r\n" +
+                                fixtureBuildpack(QStringLiteral("consumer")).toUtf8() +
+                                "   # reads what the first exported\r\n";
+        const QString app =
+            makeApp(QStringLiteral("bpfile"), {{QStringLiteral(".buildpacks"), file}});
         BuildRequest request = runner.request(app, QStringLiteral("bpfile"));
-        request.config.insert(QStringLiteral("BUILDPACK_NAME"), QStringLiteral("static")); // .buildpacks wins
+        request.config.insert(QStringLiteral("BUILDPACK_NAME"),
+                              QStringLiteral("static")); // .buildpacks wins
         const BuildOutcome outcome = runner.build(request);
-        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
         QCOMPARE(outcome.selectionRule, QStringLiteral("the .buildpacks file"));
         QCOMPARE(outcome.buildpacks.size(), 2);
     }
@@ -239,7 +264,8 @@ private Q_SLOTS:
         BuildRequest request = runner.request(app, QStringLiteral("named"));
         request.config.insert(QStringLiteral("BUILDPACK_NAME"), QStringLiteral("static"));
         const BuildOutcome outcome = runner.build(request);
-        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
         QCOMPARE(outcome.selectionRule, QStringLiteral("the BUILDPACK_NAME config var"));
         QCOMPARE(outcome.buildpacks.at(0).reference, QStringLiteral("static"));
     }
@@ -247,12 +273,14 @@ private Q_SLOTS:
     void unknownBuildpackNameIsRefused()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("badname"), {{QStringLiteral("index.html"), "x"}});
+        const QString app =
+            makeApp(QStringLiteral("badname"), {{QStringLiteral("index.html"), "x"}});
         BuildRequest request = runner.request(app, QStringLiteral("badname"));
         request.config.insert(QStringLiteral("BUILDPACK_NAME"), QStringLiteral("cobol"));
         const BuildOutcome outcome = runner.build(request);
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
-        QVERIFY2(outcome.error.contains(QStringLiteral("cobol")) && outcome.error.contains(QStringLiteral("nodejs")),
+        QVERIFY2(outcome.error.contains(QStringLiteral("cobol")) &&
+                     outcome.error.contains(QStringLiteral("nodejs")),
                  qPrintable(outcome.error));
     }
 
@@ -260,13 +288,15 @@ private Q_SLOTS:
     {
         BuildRunner runner;
         // Both nodejs and python would match; nodejs comes first alphabetically.
-        const QString app = makeApp(QStringLiteral("auto"),
-                                    {{QStringLiteral("package.json"), R"({"name": "auto", "version": "1.0.0"})"},
-                                     {QStringLiteral("requirements.txt"), ""},
-                                     {QStringLiteral("Procfile"), "web: python3 -m http.server $PORT --bind 127.0.0.1\n"}});
+        const QString app = makeApp(
+            QStringLiteral("auto"),
+            {{QStringLiteral("package.json"), R"({"name": "auto", "version": "1.0.0"})"},
+             {QStringLiteral("requirements.txt"), ""},
+             {QStringLiteral("Procfile"), "web: python3 -m http.server $PORT --bind 127.0.0.1\n"}});
         BuildRequest request = runner.request(app, QStringLiteral("auto"));
         const BuildOutcome outcome = runner.build(request);
-        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
         QCOMPARE(outcome.selectionRule, QStringLiteral("auto-detection"));
         QCOMPARE(outcome.buildpacks.size(), 1);
         QCOMPARE(outcome.buildpacks.at(0).reference, QStringLiteral("nodejs"));
@@ -276,18 +306,21 @@ private Q_SLOTS:
     {
         const QString served = m_temp.filePath(QStringLiteral("served"));
         QDir().mkpath(served);
-        QCOMPARE(run(QStringLiteral("tar"), {QStringLiteral("-czf"), served + QStringLiteral("/envcheck.tgz"),
-                                             QStringLiteral("-C"), dataPath(QStringLiteral("buildpacks")),
-                                             QStringLiteral("envcheck")}),
+        QCOMPARE(run(QStringLiteral("tar"),
+                     {QStringLiteral("-czf"), served + QStringLiteral("/envcheck.tgz"),
+                      QStringLiteral("-C"), dataPath(QStringLiteral("buildpacks")),
+                      QStringLiteral("envcheck")}),
                  0);
         StaticHttpServer server(served);
         QVERIFY(server.isReady());
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("tarball"), {{QStringLiteral("envcheck.txt"), "x"}});
+        const QString app =
+            makeApp(QStringLiteral("tarball"), {{QStringLiteral("envcheck.txt"), "x"}});
         BuildRequest request = runner.request(app, QStringLiteral("tarball"));
         request.appBuildpacks = {server.url(QStringLiteral("envcheck.tgz"))};
         const BuildOutcome outcome = runner.build(request);
-        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
         QVERIFY(runner.logText().contains(QStringLiteral("Downloading custom buildpack")));
         QCOMPARE(outcome.buildpacks.at(0).detectName, QStringLiteral("Env Check"));
     }
@@ -295,10 +328,12 @@ private Q_SLOTS:
     void noBuildpackDetects()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("nothing"), {{QStringLiteral("README.txt"), "just text"}});
+        const QString app =
+            makeApp(QStringLiteral("nothing"), {{QStringLiteral("README.txt"), "just text"}});
         const BuildOutcome outcome = runner.build(runner.request(app, QStringLiteral("nothing")));
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
-        QVERIFY2(outcome.error.contains(QStringLiteral("tried go, jvm, nodejs, procfile, python, static")),
+        QVERIFY2(outcome.error.contains(
+                     QStringLiteral("tried go, jvm, nodejs, procfile, python, static")),
                  qPrintable(outcome.error));
         QVERIFY(!QFileInfo::exists(runner.request(app).slugPath));
     }
@@ -311,7 +346,8 @@ private Q_SLOTS:
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("failing"))};
         const BuildOutcome outcome = runner.build(request);
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
-        QVERIFY2(outcome.error.contains(QStringLiteral("exited with status 3")), qPrintable(outcome.error));
+        QVERIFY2(outcome.error.contains(QStringLiteral("exited with status 3")),
+                 qPrintable(outcome.error));
         QVERIFY(runner.logText().contains(QStringLiteral("Something the app needs is missing")));
         QVERIFY(!QFileInfo::exists(request.slugPath));
         QVERIFY(!QFileInfo::exists(request.workDirectory));
@@ -329,7 +365,8 @@ private Q_SLOTS:
         timer.start();
         const BuildOutcome outcome = runner.build(request, 120000);
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
-        QVERIFY2(outcome.error.contains(QStringLiteral("time limit of 3 s")), qPrintable(outcome.error));
+        QVERIFY2(outcome.error.contains(QStringLiteral("time limit of 3 s")),
+                 qPrintable(outcome.error));
         QVERIFY(runner.logText().contains(QStringLiteral("children started")));
         QVERIFY(timer.elapsed() < 60000); // generous: limit 3 s plus the kill grace
         const QByteArray marker = QByteArrayLiteral("hang-marker-") + name.toUtf8();
@@ -343,9 +380,12 @@ private Q_SLOTS:
         const QString name = QStringLiteral("cancel-%1").arg(QCoreApplication::applicationPid());
         BuildRequest request = runner.request(app, name);
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("hanging"))};
-        const BuildOutcome outcome = runner.build(request, 120000, QStringLiteral("children started"));
+        const BuildOutcome outcome =
+            runner.build(request, 120000, QStringLiteral("children started"));
         QCOMPARE(outcome.status, BuildOutcome::Status::Aborted);
-        QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(QByteArrayLiteral("hang-marker-") + name.toUtf8()).isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            processesWithMarker(QByteArrayLiteral("hang-marker-") + name.toUtf8()).isEmpty(),
+            10000);
     }
 
     void invalidReleaseYaml()
@@ -356,7 +396,8 @@ private Q_SLOTS:
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("badrelease"))};
         const BuildOutcome outcome = runner.build(request);
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
-        QVERIFY2(outcome.error.contains(QStringLiteral("badrelease")) && outcome.error.contains(QStringLiteral("YAML")),
+        QVERIFY2(outcome.error.contains(QStringLiteral("badrelease")) &&
+                     outcome.error.contains(QStringLiteral("YAML")),
                  qPrintable(outcome.error));
     }
 
@@ -366,7 +407,8 @@ private Q_SLOTS:
         const QString missing = QStringLiteral("file:///nonexistent/slipway-buildpack.git");
         const QString app = makeApp(QStringLiteral("unfetchable"),
                                     {{QStringLiteral(".buildpacks"), missing.toUtf8() + "\n"}});
-        const BuildOutcome outcome = runner.build(runner.request(app, QStringLiteral("unfetchable")));
+        const BuildOutcome outcome =
+            runner.build(runner.request(app, QStringLiteral("unfetchable")));
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
         QVERIFY2(outcome.error.contains(missing), qPrintable(outcome.error));
     }
@@ -374,8 +416,9 @@ private Q_SLOTS:
     void invalidBuildpacksFileLineIsNamed()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("badlist"),
-                                    {{QStringLiteral(".buildpacks"), "nodejs\nnot a valid :: reference\n"}});
+        const QString app =
+            makeApp(QStringLiteral("badlist"),
+                    {{QStringLiteral(".buildpacks"), "nodejs\nnot a valid :: reference\n"}});
         const BuildOutcome outcome = runner.build(runner.request(app, QStringLiteral("badlist")));
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
         QVERIFY2(outcome.error.contains(QStringLiteral("line 2")), qPrintable(outcome.error));
@@ -387,44 +430,54 @@ private Q_SLOTS:
         const QString buildpack = makeApp(QStringLiteral("bare-bp"),
                                           {{QStringLiteral("bin/detect"), "#!/bin/sh\necho Bare\n"},
                                            {QStringLiteral("bin/compile"), "#!/bin/sh\nexit 0\n"}});
-        QFile::setPermissions(buildpack + QStringLiteral("/bin/detect"), QFileDevice::ReadOwner | QFileDevice::ExeOwner);
-        QFile::setPermissions(buildpack + QStringLiteral("/bin/compile"), QFileDevice::ReadOwner | QFileDevice::ExeOwner);
+        QFile::setPermissions(buildpack + QStringLiteral("/bin/detect"),
+                              QFileDevice::ReadOwner | QFileDevice::ExeOwner);
+        QFile::setPermissions(buildpack + QStringLiteral("/bin/compile"),
+                              QFileDevice::ReadOwner | QFileDevice::ExeOwner);
         const QString app = makeApp(QStringLiteral("noprocs"), {{QStringLiteral("a.txt"), "x"}});
         BuildRequest request = runner.request(app, QStringLiteral("noprocs"));
         request.appBuildpacks = {buildpack};
         const BuildOutcome outcome = runner.build(request);
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
-        QVERIFY2(outcome.error.contains(QStringLiteral("add a Procfile")), qPrintable(outcome.error));
+        QVERIFY2(outcome.error.contains(QStringLiteral("add a Procfile")),
+                 qPrintable(outcome.error));
     }
 
     void malformedProcfileNamesTheLine()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("badprocfile"),
-                                    {{QStringLiteral("Procfile"), "web: ./serve\nthis line is wrong\n"}});
-        const BuildOutcome outcome = runner.build(runner.request(app, QStringLiteral("badprocfile")));
+        const QString app =
+            makeApp(QStringLiteral("badprocfile"),
+                    {{QStringLiteral("Procfile"), "web: ./serve\nthis line is wrong\n"}});
+        const BuildOutcome outcome =
+            runner.build(runner.request(app, QStringLiteral("badprocfile")));
         QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
-        QVERIFY2(outcome.error.contains(QStringLiteral("Procfile line 2")), qPrintable(outcome.error));
+        QVERIFY2(outcome.error.contains(QStringLiteral("Procfile line 2")),
+                 qPrintable(outcome.error));
     }
 
     void procfileOverridesBuildpackDefaults()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("override"),
-                                    {{QStringLiteral("Procfile"), "web: ./my-server\nworker: ./work\n"}});
+        const QString app =
+            makeApp(QStringLiteral("override"),
+                    {{QStringLiteral("Procfile"), "web: ./my-server\nworker: ./work\n"}});
         BuildRequest request = runner.request(app, QStringLiteral("override"));
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("noop"))};
         const BuildOutcome outcome = runner.build(request);
         QVERIFY2(outcome.succeeded(), qPrintable(outcome.error));
-        QCOMPARE(outcome.release.processTypes().value(QStringLiteral("web")), QStringLiteral("./my-server"));
-        QCOMPARE(outcome.release.processTypes().value(QStringLiteral("worker")), QStringLiteral("./work"));
+        QCOMPARE(outcome.release.processTypes().value(QStringLiteral("web")),
+                 QStringLiteral("./my-server"));
+        QCOMPARE(outcome.release.processTypes().value(QStringLiteral("worker")),
+                 QStringLiteral("./work"));
     }
 
     void projectDirBuildsASubfolder()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("mono"), {{QStringLiteral("server/envcheck.txt"), "x"},
-                                                             {QStringLiteral("client/other.txt"), "y"}});
+        const QString app =
+            makeApp(QStringLiteral("mono"), {{QStringLiteral("server/envcheck.txt"), "x"},
+                                             {QStringLiteral("client/other.txt"), "y"}});
         BuildRequest request = runner.request(app, QStringLiteral("mono"));
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("envcheck"))};
         request.config.insert(QStringLiteral("PROJECT_DIR"), QStringLiteral("server"));
@@ -445,12 +498,13 @@ private Q_SLOTS:
     void slugIgnoreRemovesFilesFromTheSlug()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("ignored"),
-                                    {{QStringLiteral("Procfile"), "web: ./serve\n"},
-                                     {QStringLiteral(".slugignore"), "# not needed at run time\n*.log\ndocs/\n"},
-                                     {QStringLiteral("build.log"), "noise"},
-                                     {QStringLiteral("docs/manual.txt"), "big"},
-                                     {QStringLiteral("serve"), "#!/bin/sh\n"}});
+        const QString app =
+            makeApp(QStringLiteral("ignored"),
+                    {{QStringLiteral("Procfile"), "web: ./serve\n"},
+                     {QStringLiteral(".slugignore"), "# not needed at run time\n*.log\ndocs/\n"},
+                     {QStringLiteral("build.log"), "noise"},
+                     {QStringLiteral("docs/manual.txt"), "big"},
+                     {QStringLiteral("serve"), "#!/bin/sh\n"}});
         BuildRequest request = runner.request(app, QStringLiteral("ignored"));
         request.appBuildpacks = {fixtureBuildpack(QStringLiteral("noop"))};
         const BuildOutcome outcome = runner.build(request);
@@ -464,7 +518,8 @@ private Q_SLOTS:
     void invalidConfigVarNameIsRefused()
     {
         BuildRunner runner;
-        const QString app = makeApp(QStringLiteral("badvar"), {{QStringLiteral("Procfile"), "web: x\n"}});
+        const QString app =
+            makeApp(QStringLiteral("badvar"), {{QStringLiteral("Procfile"), "web: x\n"}});
         BuildRequest request = runner.request(app, QStringLiteral("badvar"));
         request.config.insert(QStringLiteral("_HIDDEN"), QStringLiteral("x"));
         const BuildOutcome outcome = runner.build(request);

@@ -27,7 +27,8 @@ private Q_SLOTS:
         EngineFixture fixture;
         const QString app = QStringLiteral("steady");
         Deployment *first = fixture.deployFixture(app);
-        QVERIFY2(first && first->status() == DeploymentStatus::Success, qPrintable(EngineFixture::describe(first)));
+        QVERIFY2(first && first->status() == DeploymentStatus::Success,
+                 qPrintable(EngineFixture::describe(first)));
 
         // Four clients in turns: two reuse their connection, two ask for a new one each time.
         QNetworkAccessManager keepAlive;
@@ -42,7 +43,8 @@ private Q_SLOTS:
             if (stop || sent >= maxRequests)
                 return;
             ++sent;
-            QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(fixture.routerPort())));
+            QNetworkRequest request(
+                QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(fixture.routerPort())));
             request.setRawHeader("Host", app.toUtf8() + ".localhost");
             if (!reuse)
                 request.setRawHeader("Connection", "close");
@@ -51,10 +53,13 @@ private Q_SLOTS:
             connect(reply, &QNetworkReply::finished, this, [&, reply, reuse] {
                 reply->deleteLater();
                 ++answered;
-                const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                const int status =
+                    reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
                 const QByteArray body = reply->readAll();
                 if (status != 200)
-                    failures.append(QStringLiteral("HTTP %1 %2 %3").arg(status).arg(reply->errorString(), QString::fromUtf8(body)));
+                    failures.append(QStringLiteral("HTTP %1 %2 %3")
+                                        .arg(status)
+                                        .arg(reply->errorString(), QString::fromUtf8(body)));
                 else
                     versions[QString::fromUtf8(body).section(QLatin1Char(' '), 0, 0)] += 1;
                 ask(reuse);
@@ -65,10 +70,12 @@ private Q_SLOTS:
 
         QSet<QString> live{QStringLiteral("version=v1")};
         for (int round = 0; round < 10; ++round) {
-            Result<Deployment *> next = fixture.engine().changeConfig(app, {{QStringLiteral("ROUND"), QString::number(round)}});
+            Result<Deployment *> next = fixture.engine().changeConfig(
+                app, {{QStringLiteral("ROUND"), QString::number(round)}});
             QVERIFY(next && *next);
             QVERIFY(EngineFixture::waitFinished(*next));
-            QVERIFY2((*next)->status() == DeploymentStatus::Success, qPrintable(EngineFixture::describe(*next)));
+            QVERIFY2((*next)->status() == DeploymentStatus::Success,
+                     qPrintable(EngineFixture::describe(*next)));
             live.insert(QStringLiteral("version=v%1").arg((*next)->releaseVersion()));
         }
         stop = true;
@@ -80,7 +87,8 @@ private Q_SLOTS:
                                                     .arg(failures.value(0))));
         QVERIFY2(sent > 100, qPrintable(QStringLiteral("only %1 requests were sent").arg(sent)));
         for (auto it = versions.cbegin(); it != versions.cend(); ++it)
-            QVERIFY2(live.contains(it.key()), qPrintable(it.key() + QStringLiteral(" was never live")));
+            QVERIFY2(live.contains(it.key()),
+                     qPrintable(it.key() + QStringLiteral(" was never live")));
         // Traffic reached the new releases as they went live, not only the first.
         QVERIFY(versions.size() >= 3);
         qInfo("%d requests, %lld versions answered, 0 failed", sent, qint64(versions.size()));

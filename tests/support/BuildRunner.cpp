@@ -27,7 +27,8 @@ BuildRequest BuildRunner::request(const QString &sourcePath, const QString &app)
     return request;
 }
 
-BuildOutcome BuildRunner::build(const BuildRequest &request, int timeoutMs, const QString &cancelWhen)
+BuildOutcome BuildRunner::build(const BuildRequest &request, int timeoutMs,
+                                const QString &cancelWhen)
 {
     m_log.clear();
     BuildPipeline pipeline(request);

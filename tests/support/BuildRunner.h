@@ -14,7 +14,8 @@ public:
 
     // A request for `sourcePath` with temporary work, cache and slug paths; the built-in
     // buildpacks come from the source tree's resources/.
-    Slipway::BuildRequest request(const QString &sourcePath, const QString &app = QStringLiteral("test-app"));
+    Slipway::BuildRequest request(const QString &sourcePath,
+                                  const QString &app = QStringLiteral("test-app"));
 
     // Builds and waits (bounded) for the outcome; the log lines are kept in log().
     // `cancelWhen` cancels the build as soon as a log line contains it.

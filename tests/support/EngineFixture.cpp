@@ -83,11 +83,12 @@ QString EngineFixture::describe(Deployment *deployment)
     QStringList events;
     for (const TimelineEvent &event : deployment->timeline()) {
         if (event.kind != TimelineEvent::Kind::ContainerProbed)
-            events.append(QStringLiteral("  +%1 ms %2").arg(event.offsetMilliseconds).arg(event.text));
+            events.append(
+                QStringLiteral("  +%1 ms %2").arg(event.offsetMilliseconds).arg(event.text));
     }
-    return deployment->statusName() + QStringLiteral(": ") + deployment->error() + QLatin1Char('\n')
-           + deployment->log().join(QLatin1Char('\n')) + QStringLiteral("\ntimeline:\n")
-           + events.join(QLatin1Char('\n'));
+    return deployment->statusName() + QStringLiteral(": ") + deployment->error() +
+           QLatin1Char('\n') + deployment->log().join(QLatin1Char('\n')) +
+           QStringLiteral("\ntimeline:\n") + events.join(QLatin1Char('\n'));
 }
 
 void EngineFixture::shutdown(int timeoutMs)

@@ -32,7 +32,8 @@ public:
     QString fixtureSource() const;
 
     // Creates the app if needed, sets config, deploys the fixture and waits for the end.
-    Slipway::Deployment *deployFixture(const QString &app, const QMap<QString, QString> &config = {},
+    Slipway::Deployment *deployFixture(const QString &app,
+                                       const QMap<QString, QString> &config = {},
                                        int timeoutMs = 120000);
     // Waits (bounded) for a deployment to reach a final status.
     static bool waitFinished(Slipway::Deployment *deployment, int timeoutMs = 120000);

@@ -70,7 +70,8 @@ HttpResponse httpGet(const QString &url, int timeoutMs)
 
 HttpResponse routedGet(quint16 routerPort, const QString &app, const QString &path, int timeoutMs)
 {
-    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(routerPort).arg(path)));
+    QNetworkRequest request(
+        QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(routerPort).arg(path)));
     request.setRawHeader("Host", app.toUtf8() + ".localhost:" + QByteArray::number(routerPort));
     return fetch(request, timeoutMs);
 }
@@ -104,25 +105,27 @@ bool copyTree(const QString &from, const QString &to)
 
 bool gitInitCommit(const QString &directory, const QString &message)
 {
-    const QStringList identity = {QStringLiteral("-c"), QStringLiteral("user.name=Slipway Tests"),
-                                  QStringLiteral("-c"), QStringLiteral("user.email=tests@slipway.invalid"),
-                                  QStringLiteral("-c"), QStringLiteral("commit.gpgsign=false")};
-    if (run(QStringLiteral("git"), {QStringLiteral("init"), QStringLiteral("-q"), QStringLiteral("-b"),
-                                    QStringLiteral("main"), directory}) != 0)
+    const QStringList identity = {
+        QStringLiteral("-c"), QStringLiteral("user.name=Slipway Tests"),
+        QStringLiteral("-c"), QStringLiteral("user.email=tests@slipway.invalid"),
+        QStringLiteral("-c"), QStringLiteral("commit.gpgsign=false")};
+    if (run(QStringLiteral("git"), {QStringLiteral("init"), QStringLiteral("-q"),
+                                    QStringLiteral("-b"), QStringLiteral("main"), directory}) != 0)
         return false;
-    if (run(QStringLiteral("git"), {QStringLiteral("-C"), directory, QStringLiteral("add"), QStringLiteral("-A")}) != 0)
+    if (run(QStringLiteral("git"),
+            {QStringLiteral("-C"), directory, QStringLiteral("add"), QStringLiteral("-A")}) != 0)
         return false;
-    return run(QStringLiteral("git"), identity + QStringList{QStringLiteral("-C"), directory,
-                                                             QStringLiteral("commit"), QStringLiteral("-q"),
-                                                             QStringLiteral("-m"), message})
-           == 0;
+    return run(QStringLiteral("git"),
+               identity + QStringList{QStringLiteral("-C"), directory, QStringLiteral("commit"),
+                                      QStringLiteral("-q"), QStringLiteral("-m"), message}) == 0;
 }
 
 QString gitHead(const QString &directory)
 {
     QByteArray output;
-    run(QStringLiteral("git"), {QStringLiteral("-C"), directory, QStringLiteral("rev-parse"), QStringLiteral("HEAD")},
-        {}, &output);
+    run(QStringLiteral("git"),
+        {QStringLiteral("-C"), directory, QStringLiteral("rev-parse"), QStringLiteral("HEAD")}, {},
+        &output);
     return QString::fromUtf8(output).trimmed();
 }
 
@@ -132,8 +135,8 @@ StaticHttpServer::StaticHttpServer(const QString &directory)
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     m_process.start(QStringLiteral("python3"),
                     {QStringLiteral("-m"), QStringLiteral("http.server"), QString::number(m_port),
-                     QStringLiteral("--bind"), QStringLiteral("127.0.0.1"), QStringLiteral("--directory"),
-                     directory});
+                     QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
+                     QStringLiteral("--directory"), directory});
     m_process.waitForStarted(10000);
     QElapsedTimer timer;
     timer.start();
@@ -164,12 +167,15 @@ SlugProcess::SlugProcess(const QString &slugPath, const QString &unpackInto, con
 {
     QDir().mkpath(unpackInto);
     // The system tar, not ours: the slug must be a standard archive.
-    m_unpacked = run(QStringLiteral("tar"), {QStringLiteral("-xzf"), slugPath, QStringLiteral("-C"), unpackInto}) == 0;
+    m_unpacked = run(QStringLiteral("tar"),
+                     {QStringLiteral("-xzf"), slugPath, QStringLiteral("-C"), unpackInto}) == 0;
     if (!m_unpacked)
         return;
     m_port = freePort();
     QProcessEnvironment environment;
-    environment.insert(QStringLiteral("PATH"), QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    environment.insert(
+        QStringLiteral("PATH"),
+        QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
     environment.insert(QStringLiteral("HOME"), unpackInto);
     environment.insert(QStringLiteral("PORT"), QString::number(m_port));
     environment.insert(QStringLiteral("TMPDIR"), QDir::tempPath());

@@ -27,8 +27,8 @@ struct HttpResponse
 HttpResponse httpGet(const QString &url, int timeoutMs = 5000);
 // GET http://127.0.0.1:<routerPort><path> with "Host: <app>.localhost", as a browser
 // reaching http://<app>.localhost:<routerPort>/ sends it.
-HttpResponse routedGet(quint16 routerPort, const QString &app, const QString &path = QStringLiteral("/"),
-                       int timeoutMs = 5000);
+HttpResponse routedGet(quint16 routerPort, const QString &app,
+                       const QString &path = QStringLiteral("/"), int timeoutMs = 5000);
 
 // Runs a command to completion (bounded) and returns its exit code; output into `output`.
 int run(const QString &program, const QStringList &arguments, const QString &workingDirectory = {},
