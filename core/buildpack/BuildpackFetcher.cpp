@@ -1,6 +1,7 @@
 #include "buildpack/BuildpackFetcher.h"
 
 #include "archive/ArchiveExtractor.h"
+#include "git/GitCommand.h"
 #include "util/Background.h"
 #include "util/FileTree.h"
 #include "util/ProcessRunner.h"
@@ -16,15 +17,6 @@
 namespace Slipway {
 
 namespace {
-
-QString lastGitError(const QStringList &lines)
-{
-    for (auto it = lines.crbegin(); it != lines.crend(); ++it) {
-        if (it->startsWith(QLatin1String("fatal: ")) || it->startsWith(QLatin1String("error: ")))
-            return it->section(QLatin1Char(' '), 1).trimmed();
-    }
-    return lines.isEmpty() ? QStringLiteral("git failed") : lines.last().trimmed();
-}
 
 bool looksLikeCommit(const QString &ref)
 {
@@ -145,37 +137,21 @@ void BuildpackFetcher::fetchNext()
 }
 
 void BuildpackFetcher::runGit(const QStringList &arguments, const QString &workingDirectory,
-                              std::function<void(bool, QString)> then)
+                              const QString &url, std::function<void(bool, QString)> then)
 {
-    auto *runner = new ProcessRunner(this);
-    m_git = runner;
-    auto lines = std::make_shared<QStringList>();
-    ProcessRunner::Spec spec;
-    spec.program = QStringLiteral("git");
-    spec.arguments = arguments;
-    spec.workingDirectory = workingDirectory;
-    spec.timeout = std::chrono::minutes(5);
-    spec.captureStandardOutput = true;
-    spec.ownPidNamespace = false;
-    spec.environment.insert(QStringLiteral("GIT_TERMINAL_PROMPT"), QStringLiteral("0"));
-    spec.environment.insert(QStringLiteral("GIT_SSH_COMMAND"),
-                            QStringLiteral("ssh -o BatchMode=yes"));
-    spec.environment.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
-    connect(runner, &ProcessRunner::outputLine, this,
-            [lines](const QString &line, ProcessRunner::Channel) { lines->append(line); });
-    connect(runner, &ProcessRunner::finished, this,
-            [this, runner, lines, then = std::move(then)](const ProcessOutcome &outcome) {
-                runner->deleteLater();
-                if (m_cancelled) {
-                    fail(QStringLiteral("cancelled"));
-                    return;
-                }
-                QString reason = lastGitError(*lines);
-                if (!outcome.succeeded() && outcome.kind != ProcessOutcome::Kind::Exited)
-                    reason = QStringLiteral("git ") + outcome.describe();
-                then(outcome.succeeded(), reason);
-            });
-    runner->start(spec);
+    GitCommand command;
+    command.arguments = arguments;
+    command.workingDirectory = workingDirectory;
+    command.timeout = std::chrono::minutes(5);
+    command.ownPidNamespace = false;
+    command.login = m_gitLogins.forUrl(url);
+    m_git = command.start(this, [this, then = std::move(then)](const GitCommand::Outcome &outcome) {
+        if (m_cancelled) {
+            fail(QStringLiteral("cancelled"));
+            return;
+        }
+        then(outcome.succeeded(), outcome.reason());
+    });
 }
 
 void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
@@ -218,7 +194,7 @@ void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
         clone = {QStringLiteral("clone"), QStringLiteral("--quiet"),
                  QStringLiteral("--no-checkout")};
     clone << QStringLiteral("--") << ref.location() << fresh;
-    runGit(clone, m_cacheDirectory,
+    runGit(clone, m_cacheDirectory, ref.location(),
            [this, ref, byCommit, fresh, useFresh, fallBack](bool ok, const QString &reason) {
                if (!ok) {
                    fallBack(reason);
@@ -230,7 +206,7 @@ void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
                }
                runGit({QStringLiteral("checkout"), QStringLiteral("--quiet"),
                        QStringLiteral("--detach"), ref.ref()},
-                      fresh, [useFresh, fallBack, ref](bool ok, const QString &) {
+                      fresh, ref.location(), [useFresh, fallBack, ref](bool ok, const QString &) {
                           if (ok)
                               useFresh();
                           else

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "buildpack/Buildpack.h"
+#include "git/GitLogins.h"
 #include "util/Result.h"
 
 #include <QObject>
@@ -26,6 +27,8 @@ class BuildpackFetcher : public QObject
 public:
     BuildpackFetcher(QString builtinDirectory, QString cacheDirectory, QObject *parent = nullptr);
 
+    // Logins for buildpacks kept in private repositories over http(s).
+    void setGitLogins(GitLogins logins) { m_gitLogins = std::move(logins); }
     // Fetches the references in order; `finished` gets them all or the first error.
     void fetch(const QList<BuildpackRef> &refs);
     void cancel();
@@ -43,13 +46,14 @@ private:
     void fetchTarball(const BuildpackRef &ref);
     void accept(const BuildpackRef &ref, const QString &directory);
     void fail(const QString &message);
-    void runGit(const QStringList &arguments, const QString &workingDirectory,
+    void runGit(const QStringList &arguments, const QString &workingDirectory, const QString &url,
                 std::function<void(bool, QString)> then);
 
     QString m_builtinDirectory;
     QString m_cacheDirectory;
     QList<BuildpackRef> m_pending;
     QList<Buildpack> m_fetched;
+    GitLogins m_gitLogins;
     QPointer<ProcessRunner> m_git;
     QNetworkAccessManager *m_network = nullptr;
     QPointer<QNetworkReply> m_reply;

@@ -2,6 +2,7 @@
 
 #include "archive/ArchiveExtractor.h"
 #include "archive/DirectoryCleaner.h"
+#include "git/GitCommand.h"
 #include "util/FileTree.h"
 #include "util/ProcessRunner.h"
 
@@ -38,52 +39,6 @@ bool looksLikeCommit(const QString &ref)
 {
     static const QRegularExpression hex(QStringLiteral("^[0-9a-fA-F]{7,40}$"));
     return hex.match(ref).hasMatch();
-}
-
-// What git's stderr says went wrong. The first "fatal:" line names the cause; the
-// "Could not read from remote repository." that often follows it says nothing, and when it
-// stands alone the line before it (ssh's "Permission denied (publickey).") is the cause.
-QString gitReason(const QStringList &output)
-{
-    static const QString generic = QStringLiteral("Could not read from remote repository.");
-    QStringList lines;
-    for (const QString &line : output) {
-        if (!line.trimmed().isEmpty())
-            lines.append(line.trimmed());
-    }
-    qsizetype genericAt = -1;
-    for (qsizetype i = 0; i < lines.size(); ++i) {
-        if (!lines.at(i).startsWith(QLatin1String("fatal: ")) &&
-            !lines.at(i).startsWith(QLatin1String("error: ")))
-            continue;
-        QString reason = lines.at(i).section(QLatin1Char(' '), 1);
-        if (reason == generic) {
-            if (genericAt < 0)
-                genericAt = i;
-            continue;
-        }
-        // "unable to connect to host:" continues on the next line with the errno.
-        if (reason.endsWith(QLatin1Char(':')) && i + 1 < lines.size())
-            reason += QLatin1Char(' ') + lines.at(i + 1);
-        return reason;
-    }
-    if (genericAt > 0)
-        return lines.at(genericAt - 1);
-    if (genericAt == 0)
-        return generic;
-    return lines.isEmpty() ? QStringLiteral("no output") : lines.last();
-}
-
-// The environment git runs in. Variables a git hook or a shell may have set would make
-// git work on another repository than the one named on its command line.
-QProcessEnvironment gitEnvironment()
-{
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    for (const char *name : {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-                             "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR"})
-        environment.remove(QString::fromLatin1(name));
-    environment.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
-    return environment;
 }
 
 } // namespace
@@ -173,7 +128,7 @@ void SourceFetcher::finishWith(QString directory, QString version)
     }
     if (FileTree::isEmpty(directory)) {
         fail(QStringLiteral("the source '%1' is empty: there is nothing to build")
-                 .arg(m_spec.location()));
+                 .arg(m_spec.displayLocation()));
         return;
     }
     const qint64 size = FileTree::size(directory);
@@ -222,38 +177,41 @@ void SourceFetcher::fetchFolder()
 }
 
 void SourceFetcher::runGit(const QStringList &arguments, const QString &workingDirectory,
-                           std::function<void(bool, QStringList)> then)
+                           std::function<void(const GitCommand::Outcome &)> then)
 {
-    auto *runner = new ProcessRunner(this);
-    m_git = runner;
-    auto errors = std::make_shared<QStringList>();
-    ProcessRunner::Spec spec;
-    spec.program = QStringLiteral("git");
-    spec.arguments = arguments;
-    spec.workingDirectory = workingDirectory;
-    spec.timeout = m_options.gitTimeout;
-    spec.captureStandardOutput = true;
-    spec.environment = gitEnvironment();
-    // Never wait on a password prompt nobody can answer.
-    spec.environment.insert(QStringLiteral("GIT_TERMINAL_PROMPT"), QStringLiteral("0"));
-    spec.environment.insert(QStringLiteral("GIT_SSH_COMMAND"),
-                            QStringLiteral("ssh -o BatchMode=yes"));
-    connect(runner, &ProcessRunner::outputLine, this,
-            [errors](const QString &line, ProcessRunner::Channel) { errors->append(line); });
-    connect(runner, &ProcessRunner::finished, this,
-            [this, runner, errors, then = std::move(then)](const ProcessOutcome &outcome) {
-                runner->deleteLater();
-                if (m_cancelled) {
-                    fail(QStringLiteral("cancelled"));
-                    return;
-                }
-                // First, so that gitReason() picks it over what git said before it ended.
-                if (outcome.kind == ProcessOutcome::Kind::TimedOut ||
-                    outcome.kind == ProcessOutcome::Kind::FailedToStart)
-                    errors->prepend(QStringLiteral("fatal: git ") + outcome.describe());
-                then(outcome.succeeded(), *errors);
-            });
-    runner->start(spec);
+    GitCommand command;
+    command.arguments = arguments;
+    command.workingDirectory = workingDirectory;
+    command.timeout = m_options.gitTimeout;
+    // Only for the remote the user named; submodules on other hosts get their own lookup
+    // through git's askpass prompt, which names the host.
+    command.login = m_options.gitLogins.forUrl(m_spec.location());
+    m_git = command.start(this, [this, then = std::move(then)](const GitCommand::Outcome &outcome) {
+        if (m_cancelled) {
+            fail(QStringLiteral("cancelled"));
+            return;
+        }
+        then(outcome);
+    });
+}
+
+// What to do when a clone was refused, depending on whether a login was handed over.
+QString SourceFetcher::accessHint() const
+{
+    const QUrl url(m_spec.location());
+    const QString scheme = url.scheme().toLower();
+    if (scheme != QLatin1String("https") && scheme != QLatin1String("http"))
+        return QStringLiteral("check the URL and that you have access");
+    QString host = url.host().toLower();
+    if (url.port() > 0)
+        host += u':' + QString::number(url.port());
+    if (const QString kept = m_options.gitLogins.keyForUrl(m_spec.location()); !kept.isEmpty())
+        return QStringLiteral("check the URL, and that the login kept for %1 is still valid "
+                              "(slipctl git-credentials-set %1 USERNAME replaces it)")
+            .arg(kept);
+    return QStringLiteral("check the URL; for a private repository, keep a login for its host "
+                          "first (slipctl git-credentials-set %1 USERNAME)")
+        .arg(host);
 }
 
 void SourceFetcher::fetchGit()
@@ -263,8 +221,9 @@ void SourceFetcher::fetchGit()
     if (!m_spec.isRemote() && !url.contains(QLatin1String("://")))
         url = QUrl::fromLocalFile(url).toString();
     const QString ref = m_spec.ref();
-    Q_EMIT logLine(QStringLiteral("-----> Cloning %1%2")
-                       .arg(m_spec.location(), ref.isEmpty() ? QString() : QLatin1Char('#') + ref));
+    Q_EMIT logLine(
+        QStringLiteral("-----> Cloning %1%2")
+            .arg(m_spec.displayLocation(), ref.isEmpty() ? QString() : QLatin1Char('#') + ref));
     QStringList arguments = {QStringLiteral("clone"),
                              QStringLiteral("--quiet"),
                              QStringLiteral("--depth"),
@@ -275,8 +234,8 @@ void SourceFetcher::fetchGit()
     if (!ref.isEmpty())
         arguments << QStringLiteral("--branch") << ref;
     arguments << QStringLiteral("--") << url << sourceDirectory();
-    runGit(arguments, m_workDirectory, [this, ref](bool ok, const QStringList &errors) {
-        if (ok) {
+    runGit(arguments, m_workDirectory, [this, ref](const GitCommand::Outcome &outcome) {
+        if (outcome.succeeded()) {
             readGitVersion(sourceDirectory(), [this](const QString &version) {
                 QDir(sourceDirectory() + QStringLiteral("/.git")).removeRecursively();
                 QFile::remove(sourceDirectory() + QStringLiteral("/.git"));
@@ -289,11 +248,13 @@ void SourceFetcher::fetchGit()
             });
             return;
         }
-        const QString reason = gitReason(errors);
+        const QString reason = outcome.reason();
         const bool refMissing = reason.contains(QLatin1String("not found in upstream")) ||
                                 reason.contains(QLatin1String("Remote branch"));
-        if (refMissing && looksLikeCommit(ref)) {
-            // --branch takes branches and tags only; a commit needs the history.
+        // --branch takes branches and tags only, so a commit needs the history; and a
+        // server speaking git's older "dumb" HTTP protocol cannot make a shallow clone.
+        const bool noShallow = reason.contains(QLatin1String("does not support shallow"));
+        if ((refMissing && looksLikeCommit(ref)) || noShallow) {
             DirectoryCleaner::removePath(sourceDirectory());
             cloneFullAndCheckout();
             return;
@@ -301,11 +262,11 @@ void SourceFetcher::fetchGit()
         if (refMissing) {
             fail(QStringLiteral("the ref '%1' does not exist in %2; give an existing branch, tag "
                                 "or commit")
-                     .arg(ref, m_spec.location()));
+                     .arg(ref, m_spec.displayLocation()));
             return;
         }
-        fail(QStringLiteral("git could not clone %1: %2; check the URL and that you have access")
-                 .arg(m_spec.location(), reason));
+        fail(QStringLiteral("git could not clone %1: %2; %3")
+                 .arg(m_spec.displayLocation(), reason, accessHint()));
     });
 }
 
@@ -316,25 +277,26 @@ void SourceFetcher::cloneFullAndCheckout()
         url = QUrl::fromLocalFile(url).toString();
     runGit({QStringLiteral("clone"), QStringLiteral("--quiet"), QStringLiteral("--no-checkout"),
             QStringLiteral("--"), url, sourceDirectory()},
-           m_workDirectory, [this](bool ok, const QStringList &errors) {
-               if (!ok) {
+           m_workDirectory, [this](const GitCommand::Outcome &cloned) {
+               if (!cloned.succeeded()) {
                    fail(QStringLiteral("git could not clone %1: %2")
-                            .arg(m_spec.location(), gitReason(errors)));
+                            .arg(m_spec.displayLocation(), cloned.reason()));
                    return;
                }
+               const QString ref = m_spec.ref().isEmpty() ? QStringLiteral("HEAD") : m_spec.ref();
                runGit({QStringLiteral("checkout"), QStringLiteral("--quiet"),
-                       QStringLiteral("--detach"), m_spec.ref()},
-                      sourceDirectory(), [this](bool ok, const QStringList &) {
-                          if (!ok) {
+                       QStringLiteral("--detach"), ref},
+                      sourceDirectory(), [this](const GitCommand::Outcome &checkedOut) {
+                          if (!checkedOut.succeeded()) {
                               fail(QStringLiteral("the ref '%1' does not exist in %2; give an "
                                                   "existing branch, tag or commit")
-                                       .arg(m_spec.ref(), m_spec.location()));
+                                       .arg(m_spec.ref(), m_spec.displayLocation()));
                               return;
                           }
                           runGit({QStringLiteral("submodule"), QStringLiteral("update"),
                                   QStringLiteral("--init"), QStringLiteral("--recursive"),
                                   QStringLiteral("--depth"), QStringLiteral("1")},
-                                 sourceDirectory(), [this](bool, const QStringList &) {
+                                 sourceDirectory(), [this](const GitCommand::Outcome &) {
                                      readGitVersion(sourceDirectory(), [this](const QString &v) {
                                          QDir(sourceDirectory() + QStringLiteral("/.git"))
                                              .removeRecursively();
@@ -361,7 +323,7 @@ void SourceFetcher::readGitVersion(const QString &repository, std::function<void
     spec.captureStandardOutput = true;
     spec.ownPidNamespace = false;
     spec.timeout = std::chrono::seconds(30);
-    spec.environment = gitEnvironment();
+    spec.environment = GitCommand::cleanEnvironment();
     // Only `repository` itself: when its .git is broken, git would otherwise go up and
     // report the commit of an enclosing repository.
     spec.environment.insert(QStringLiteral("GIT_CEILING_DIRECTORIES"),
@@ -390,7 +352,7 @@ void SourceFetcher::download(std::function<void(QString)> then)
                  .arg(target, file->errorString()));
         return;
     }
-    Q_EMIT logLine(QStringLiteral("-----> Downloading %1").arg(m_spec.location()));
+    Q_EMIT logLine(QStringLiteral("-----> Downloading %1").arg(m_spec.displayLocation()));
     if (!m_network)
         m_network = new QNetworkAccessManager(this);
     QNetworkRequest request(url);
@@ -408,51 +370,51 @@ void SourceFetcher::download(std::function<void(QString)> then)
         }
     });
     connect(reply, &QNetworkReply::downloadProgress, this, &SourceFetcher::downloadProgress);
-    connect(reply, &QNetworkReply::finished, this,
-            [this, reply, file, target, tooLarge, then = std::move(then)] {
-                reply->deleteLater();
-                // An aborted reply is closed and has nothing left to read.
-                if (reply->isOpen())
-                    file->write(reply->readAll());
-                file->close();
-                const int status =
-                    reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                if (*tooLarge) {
-                    fail(QStringLiteral("the download of %1 is over the %2 limit (%3 received); "
-                                        "make the source smaller or raise the limit")
-                             .arg(m_spec.location(), FileTree::humanSize(m_options.sizeLimit),
-                                  FileTree::humanSize(file->size())));
-                    return;
-                }
-                if (status >= 400) {
-                    const bool denied = status == 401 || status == 403;
-                    fail(QStringLiteral("could not download %1: the server answered HTTP %2; %3")
-                             .arg(m_spec.location())
-                             .arg(status)
-                             .arg(denied ? QStringLiteral("check that the URL gives access "
-                                                          "without a login")
-                                         : QStringLiteral("check the URL")));
-                    return;
-                }
-                // Only the transfer timeout aborts a reply besides cancel() and the limit.
-                if (reply->error() == QNetworkReply::OperationCanceledError) {
-                    fail(QStringLiteral("the download of %1 stalled: nothing arrived for %2 s "
-                                        "(%3 received); check the network and try again")
-                             .arg(m_spec.location())
-                             .arg(m_options.downloadStallTimeout.count() / 1000.0)
-                             .arg(FileTree::humanSize(file->size())));
-                    return;
-                }
-                // Refused connections, unknown hosts, and transfers cut short after a 200.
-                if (reply->error() != QNetworkReply::NoError) {
-                    fail(QStringLiteral("could not download %1: %2; check the URL and the network")
-                             .arg(m_spec.location(), reply->errorString()));
-                    return;
-                }
-                Q_EMIT logLine(QStringLiteral("       %1 downloaded")
-                                   .arg(FileTree::humanSize(QFileInfo(target).size())));
-                then(target);
-            });
+    connect(
+        reply, &QNetworkReply::finished, this,
+        [this, reply, file, target, tooLarge, then = std::move(then)] {
+            reply->deleteLater();
+            // An aborted reply is closed and has nothing left to read.
+            if (reply->isOpen())
+                file->write(reply->readAll());
+            file->close();
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            if (*tooLarge) {
+                fail(QStringLiteral("the download of %1 is over the %2 limit (%3 received); "
+                                    "make the source smaller or raise the limit")
+                         .arg(m_spec.displayLocation(), FileTree::humanSize(m_options.sizeLimit),
+                              FileTree::humanSize(file->size())));
+                return;
+            }
+            if (status >= 400) {
+                const bool denied = status == 401 || status == 403;
+                fail(QStringLiteral("could not download %1: the server answered HTTP %2; %3")
+                         .arg(m_spec.displayLocation())
+                         .arg(status)
+                         .arg(denied ? QStringLiteral("check that the URL gives access "
+                                                      "without a login")
+                                     : QStringLiteral("check the URL")));
+                return;
+            }
+            // Only the transfer timeout aborts a reply besides cancel() and the limit.
+            if (reply->error() == QNetworkReply::OperationCanceledError) {
+                fail(QStringLiteral("the download of %1 stalled: nothing arrived for %2 s "
+                                    "(%3 received); check the network and try again")
+                         .arg(m_spec.displayLocation())
+                         .arg(m_options.downloadStallTimeout.count() / 1000.0)
+                         .arg(FileTree::humanSize(file->size())));
+                return;
+            }
+            // Refused connections, unknown hosts, and transfers cut short after a 200.
+            if (reply->error() != QNetworkReply::NoError) {
+                fail(QStringLiteral("could not download %1: %2; check the URL and the network")
+                         .arg(m_spec.displayLocation(), reply->errorString()));
+                return;
+            }
+            Q_EMIT logLine(QStringLiteral("       %1 downloaded")
+                               .arg(FileTree::humanSize(QFileInfo(target).size())));
+            then(target);
+        });
 }
 
 void SourceFetcher::unpackArchive(const QString &archivePath)

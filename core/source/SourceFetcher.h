@@ -1,5 +1,7 @@
 #pragma once
 
+#include "git/GitCommand.h"
+#include "git/GitLogins.h"
 #include "source/FetchedSource.h"
 #include "source/SourceSpec.h"
 #include "util/Result.h"
@@ -33,6 +35,7 @@ public:
         qint64 sizeLimit = 300LL * 1024 * 1024;
         std::chrono::milliseconds gitTimeout{std::chrono::minutes(10)};
         std::chrono::milliseconds downloadStallTimeout{std::chrono::seconds(60)};
+        GitLogins gitLogins; // for private repositories over http(s)
     };
 
     // `workDirectory` is owned by the caller and should be empty; the source is placed in
@@ -62,7 +65,8 @@ private:
     QString sourceDirectory() const;
     QString tooLargeMessage(qint64 size) const;
     void runGit(const QStringList &arguments, const QString &workingDirectory,
-                std::function<void(bool ok, QStringList errorLines)> then);
+                std::function<void(const GitCommand::Outcome &)> then);
+    QString accessHint() const;
 
     SourceSpec m_spec;
     QString m_workDirectory;

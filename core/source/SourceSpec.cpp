@@ -117,6 +117,17 @@ Result<SourceSpec> SourceSpec::parse(const QString &rawInput, const QString &ref
     return failure(QStringLiteral("'%1' is not a supported source: %2").arg(input, acceptedForms));
 }
 
+QString SourceSpec::displayLocation() const
+{
+    if (!m_remote || !m_location.contains(u'@'))
+        return m_location;
+    const QUrl url(m_location);
+    // scp-like "git@host:path" is not a URL and holds no password.
+    if (!url.isValid() || url.scheme().isEmpty() || url.password().isEmpty())
+        return m_location;
+    return url.toString(QUrl::RemovePassword);
+}
+
 QString SourceSpec::fileName() const
 {
     if (m_remote)

@@ -23,6 +23,8 @@ public:
 
     Kind kind() const { return m_kind; }
     const QString &location() const { return m_location; } // absolute path or URL
+    // The location for logs and messages: a password written into a URL is left out.
+    QString displayLocation() const;
     const QString &ref() const { return m_ref; }
     bool isRemote() const { return m_remote; }
     QString fileName() const; // last element of the location

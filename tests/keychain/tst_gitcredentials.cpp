@@ -1,7 +1,7 @@
 // GitCredentials against a real git: a loopback HTTP server demands Basic auth and serves a
 // bare repository over git's dumb protocol.
 
-#include "secrets/GitCredentials.h"
+#include "git/GitCredentials.h"
 
 #include "TestSupport.h"
 

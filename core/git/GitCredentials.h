@@ -24,8 +24,11 @@ namespace Slipway {
 class GitCredentials
 {
 public:
-    // Refuses values git could not read back: line breaks and NUL bytes.
-    static Result<GitCredentials> prepare(const QString &username, const QByteArray &password);
+    // Refuses values git could not read back: line breaks and NUL bytes. With `onlyForHost`
+    // ("host" or "host:port", lowercase), the values are given only when git asks for that
+    // host, so a submodule or redirect elsewhere never receives them.
+    static Result<GitCredentials> prepare(const QString &username, const QByteArray &password,
+                                          const QString &onlyForHost = {});
 
     GitCredentials(GitCredentials &&) noexcept;
     GitCredentials &operator=(GitCredentials &&) noexcept;

@@ -1,10 +1,11 @@
-#include "secrets/GitCredentials.h"
+#include "git/GitCredentials.h"
 
-#include "secrets/SecretsLogging.h"
+#include "git/GitLogging.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 namespace Slipway {
@@ -67,8 +68,12 @@ GitCredentials::~GitCredentials()
     wipe();
 }
 
-Result<GitCredentials> GitCredentials::prepare(const QString &username, const QByteArray &password)
+Result<GitCredentials> GitCredentials::prepare(const QString &username, const QByteArray &password,
+                                               const QString &onlyForHost)
 {
+    static const QRegularExpression hostPattern(QStringLiteral("^[a-z0-9.:\\[\\]-]+$"));
+    if (!onlyForHost.isEmpty() && !hostPattern.match(onlyForHost).hasMatch())
+        return failure(QStringLiteral("'%1' is not a host name").arg(onlyForHost));
     const QByteArray user = username.toUtf8();
     if (user.isEmpty())
         return failure(QStringLiteral("a git credential needs a username"));
@@ -97,20 +102,31 @@ Result<GitCredentials> GitCredentials::prepare(const QString &username, const QB
     if (auto written = writePrivateFile(passwordPath, password, privateFile); !written)
         return std::unexpected(written.error());
 
-    // git runs the script with its prompt as the only argument ("Username for '...': ",
-    // "Password for '...': ") and reads the answer from its stdout. cat's argument is a
-    // path, so the value is never in any process's argv or environment.
-    const QString script = QStringLiteral("#!/bin/sh\n"
-                                          "case \"$1\" in\n"
-                                          "[Uu]sername*) exec cat -- %1 ;;\n"
-                                          "*) exec cat -- %2 ;;\n"
-                                          "esac\n")
-                               .arg(shellQuoted(usernamePath), shellQuoted(passwordPath));
+    // git runs the script with its prompt as the only argument ("Username for
+    // 'https://host': ", "Password for 'https://user@host': ") and reads the answer from its
+    // stdout. cat's argument is a path, so the value is never in any process's argv or
+    // environment. A prompt for another host gets nothing and git gives up on it.
+    QString hostCheck;
+    if (!onlyForHost.isEmpty())
+        hostCheck = QStringLiteral("prompt=$(printf '%s' \"$1\" | tr 'A-Z' 'a-z')\n"
+                                   "case \"$prompt\" in\n"
+                                   "*\"://%1'\"*|*\"@%1'\"*) ;;\n"
+                                   "*) exit 1 ;;\n"
+                                   "esac\n")
+                        .arg(onlyForHost);
+    const QString script =
+        QStringLiteral("#!/bin/sh\n"
+                       "%3"
+                       "case \"$1\" in\n"
+                       "[Uu]sername*) exec cat -- %1 ;;\n"
+                       "*) exec cat -- %2 ;;\n"
+                       "esac\n")
+            .arg(shellQuoted(usernamePath), shellQuoted(passwordPath), hostCheck);
     if (auto written = writePrivateFile(credentials.m_askPassPath, script.toUtf8(), privateScript);
         !written)
         return std::unexpected(written.error());
 
-    qCDebug(lcSecrets, "git credentials for %s prepared in %s", qPrintable(username),
+    qCDebug(lcGit, "git credentials for %s prepared in %s", qPrintable(username),
             qPrintable(directory.path()));
     return credentials;
 }

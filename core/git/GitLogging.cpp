@@ -1,0 +1,3 @@
+#include "git/GitLogging.h"
+
+Q_LOGGING_CATEGORY(lcGit, "slipway.git")

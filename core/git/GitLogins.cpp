@@ -1,0 +1,114 @@
+#include "git/GitLogins.h"
+
+#include <QRegularExpression>
+#include <QUrl>
+
+namespace Slipway {
+
+namespace {
+
+bool hasLineBreakOrNul(const QByteArray &value)
+{
+    return value.contains('\n') || value.contains('\r') || value.contains('\0');
+}
+
+} // namespace
+
+Result<QString> GitLogins::normalizedHost(const QString &text)
+{
+    // A DNS name or IPv4 address, or an IPv6 address in brackets, then an optional port.
+    static const QRegularExpression pattern(
+        QStringLiteral("^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}"
+                       "[a-z0-9])?)*|\\[[0-9a-f:.]+\\])(?::([0-9]{1,5}))?$"));
+    const QString host = text.trimmed().toLower();
+    const QRegularExpressionMatch match = pattern.match(host);
+    const QString invalid =
+        QStringLiteral("'%1' is not a host: give the name of the git server with an optional "
+                       "port, such as git.example.com or git.example.com:8443, without "
+                       "https:// or a path")
+            .arg(text);
+    if (host.isEmpty() || host.size() > 260 || !match.hasMatch())
+        return failure(invalid);
+    if (match.hasCaptured(1)) {
+        bool ok = false;
+        const int port = match.captured(1).toInt(&ok);
+        if (!ok || port < 1 || port > 65535)
+            return failure(invalid);
+    }
+    return host;
+}
+
+Result<void> GitLogins::validate(const GitLogin &login)
+{
+    if (login.username.isEmpty())
+        return failure(QStringLiteral("a git login needs a username; for a token-only service, "
+                                      "give any username such as 'oauth2' or 'x-access-token'"));
+    if (login.password.isEmpty())
+        return failure(QStringLiteral("a git login needs a password or access token"));
+    if (hasLineBreakOrNul(login.username.toUtf8()) || hasLineBreakOrNul(login.password))
+        return failure(QStringLiteral("a git username or password cannot contain line breaks or "
+                                      "NUL characters"));
+    if (login.username.size() > 256 || login.password.size() > 4096)
+        return failure(QStringLiteral("a git username is at most 256 characters and a password "
+                                      "at most 4096 bytes"));
+    return {};
+}
+
+void GitLogins::insert(const QString &host, GitLogin login)
+{
+    m_logins.insert(host, std::move(login));
+}
+
+void GitLogins::remove(const QString &host)
+{
+    m_logins.remove(host);
+}
+
+QStringList GitLogins::hosts() const
+{
+    QStringList hosts = m_logins.keys();
+    hosts.sort();
+    return hosts;
+}
+
+namespace {
+
+// "host:port" as the URL names it, or "host"; empty for anything but http(s).
+QString authorityOf(const QUrl &url)
+{
+    const QString scheme = url.scheme().toLower();
+    if (!url.isValid() || (scheme != QLatin1String("https") && scheme != QLatin1String("http")))
+        return {};
+    QString host = url.host().toLower();
+    if (host.contains(u':'))
+        host = u'[' + host + u']';
+    return url.port() > 0 ? host + u':' + QString::number(url.port()) : host;
+}
+
+} // namespace
+
+QString GitLogins::keyForUrl(const QString &url) const
+{
+    const QUrl parsed(url);
+    const QString authority = authorityOf(parsed);
+    if (authority.isEmpty())
+        return {};
+    if (m_logins.contains(authority))
+        return authority;
+    QString host = parsed.host().toLower();
+    if (host.contains(u':'))
+        host = u'[' + host + u']';
+    return m_logins.contains(host) ? host : QString();
+}
+
+std::optional<GitLogin> GitLogins::forUrl(const QString &url) const
+{
+    const QString key = keyForUrl(url);
+    if (key.isEmpty())
+        return std::nullopt;
+    GitLogin login = m_logins.value(key);
+    login.host = authorityOf(QUrl(url));
+    return login;
+}
+
+} // namespace Slipway
