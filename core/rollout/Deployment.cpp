@@ -51,7 +51,10 @@ void Deployment::setStatus(DeploymentStatus status, const QString &error)
     m_status = status;
     if (!error.isEmpty()) {
         m_error = error;
-        appendLog(QStringLiteral(" !     ") + error);
+        // The build already said it when it failed; once is enough.
+        const QString said = QStringLiteral(" !     ") + error;
+        if (m_log.isEmpty() || m_log.last() != said)
+            appendLog(said);
         addEvent(TimelineEvent::Kind::Failed, error);
     }
     if (isFinal(status))
