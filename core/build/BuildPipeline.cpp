@@ -178,6 +178,7 @@ void BuildPipeline::fetchSource()
     }
     SourceFetcher::Options options;
     options.sizeLimit = m_request.sourceSizeLimit;
+    options.gitLogins = m_request.gitLogins;
     auto *fetcher = new SourceFetcher(m_request.source, m_request.workDirectory, options, this);
     m_sourceFetcher = fetcher;
     connect(fetcher, &SourceFetcher::logLine, this, &BuildPipeline::logLine);
@@ -230,6 +231,7 @@ void BuildPipeline::useBuildpacks(const QList<BuildpackRef> &refs, const QString
     auto *fetcher = new BuildpackFetcher(m_request.builtinBuildpacksDirectory,
                                          m_request.buildpackCacheDirectory, this);
     m_buildpackFetcher = fetcher;
+    fetcher->setGitLogins(m_request.gitLogins);
     connect(fetcher, &BuildpackFetcher::logLine, this, &BuildPipeline::logLine);
     connect(fetcher, &BuildpackFetcher::finished, this,
             [this, fetcher](const Result<QList<Buildpack>> &fetched) {

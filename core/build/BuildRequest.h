@@ -1,5 +1,6 @@
 #pragma once
 
+#include "git/GitLogins.h"
 #include "release/ConfigVars.h"
 #include "source/SourceSpec.h"
 
@@ -31,6 +32,7 @@ struct BuildRequest
     qint64 sourceSizeLimit = DefaultSourceSizeLimit;
     int releaseVersion = 1;
     QString sourceVersion; // known by the caller (a git push of an archive); else from git
+    GitLogins gitLogins;   // for the source and buildpacks in private repositories
 };
 
 } // namespace Slipway

@@ -232,6 +232,16 @@ void Engine::pushAndRollOut(Deployment *deployment, const Release &release, bool
         });
 }
 
+void Engine::setGitLogin(const QString &host, const GitLogin &login)
+{
+    m_gitLogins.insert(host, login);
+}
+
+void Engine::removeGitLogin(const QString &host)
+{
+    m_gitLogins.remove(host);
+}
+
 Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSpec &source,
                                           const QString &sourceVersion)
 {
@@ -259,6 +269,7 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
         request.timeout = m_options.buildTimeout;
         request.sourceSizeLimit = m_options.sourceSizeLimit;
         request.sourceVersion = sourceVersion;
+        request.gitLogins = m_gitLogins;
         auto *pipeline = new BuildPipeline(request, deployment);
         connect(pipeline, &BuildPipeline::logLine, deployment, &Deployment::appendLog);
         connect(deployment, &Deployment::cancelRequested, pipeline, &BuildPipeline::cancel);

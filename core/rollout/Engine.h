@@ -1,5 +1,6 @@
 #pragma once
 
+#include "git/GitLogins.h"
 #include "release/ConfigVars.h"
 #include "release/Release.h"
 #include "rollout/AppSettings.h"
@@ -59,6 +60,11 @@ public:
                                       const QStringList &unset = {});
     QStringList buildpacks(const QString &app) const;
     Result<void> setBuildpacks(const QString &app, const QStringList &references);
+
+    // ---- logins for private git sources and buildpacks, by host
+    void setGitLogin(const QString &host, const GitLogin &login);
+    void removeGitLogin(const QString &host);
+    const GitLogins &gitLogins() const { return m_gitLogins; }
 
     // ---- deployments
     Result<Deployment *> deploySource(const QString &app, const SourceSpec &source,
@@ -133,6 +139,7 @@ private:
     RuntimeContext m_context;
     QMap<QString, AppRecord> m_apps;
     int m_deploymentCounter = 0;
+    GitLogins m_gitLogins;
 };
 
 } // namespace Slipway
