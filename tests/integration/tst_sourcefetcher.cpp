@@ -1,6 +1,7 @@
 #include "source/SourceFetcher.h"
 #include "source/SourceSpec.h"
 
+#include "PrivateGitServer.h"
 #include "TestSupport.h"
 
 #include <QDir>
@@ -180,6 +181,11 @@ private Q_SLOTS:
     void gitServerThatNeverAnswers();
     void gitRefThatDoesNotExist_data();
     void gitRefThatDoesNotExist();
+    void privateGitWithLogin();
+    void privateGitWithoutLogin();
+    void privateGitWithWrongLogin();
+    void privateGitLoginForAnotherHost();
+    void passwordInUrlStaysOutOfLogs();
 
     // Archives.
     void archive_data();
@@ -452,6 +458,131 @@ void tst_SourceFetcher::makeRepositoryFixture()
     for (const QString &sha : {m_one, m_two, m_three, m_feature})
         QCOMPARE(sha.size(), 40);
     QCOMPARE(QSet<QString>({m_one, m_two, m_three, m_feature}).size(), 4);
+}
+
+// --- Private repositories ------------------------------------------------------------------
+
+namespace {
+
+SourceFetcher::Options withLogin(const QString &host, const QString &user, const QByteArray &pw)
+{
+    SourceFetcher::Options options;
+    options.gitLogins.insert(host, GitLogin{user, pw, {}});
+    return options;
+}
+
+QByteArray privatePassword()
+{
+    return "pw '$(touch pwned)' " + QByteArray::number(QRandomGenerator::global()->generate());
+}
+
+} // namespace
+
+void tst_SourceFetcher::privateGitWithLogin()
+{
+    const QByteArray password = privatePassword();
+    const QString served = fixture(QStringLiteral("served-ok"));
+    QVERIFY(QDir().mkpath(served));
+    QVERIFY(
+        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
+    PrivateGitServer server(served, "deploy:" + password);
+    QVERIFY(server.isReady());
+
+    // Kept for the host alone, it serves every port; at a tag, and at a commit (full clone).
+    for (const QString &ref : {QStringLiteral("v1"), m_two}) {
+        Fetch fetch(server.url(QStringLiteral("app.git")), ref,
+                    withLogin(QStringLiteral("127.0.0.1"), QStringLiteral("deploy"), password));
+        VERIFY_FETCHED(fetch);
+        QCOMPARE(fetch.source().version, ref == m_two ? m_two : m_one);
+        QVERIFY(!fetch.log().join(u'\n').toUtf8().contains(password));
+    }
+    const QByteArray log = server.log();
+    QVERIFY2(log.contains("\" 200 "), log.constData());
+}
+
+void tst_SourceFetcher::privateGitWithoutLogin()
+{
+    const QString served = fixture(QStringLiteral("served-none"));
+    QVERIFY(QDir().mkpath(served));
+    QVERIFY(
+        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
+    PrivateGitServer server(served, "deploy:" + privatePassword());
+    QVERIFY(server.isReady());
+
+    QElapsedTimer clock;
+    clock.start();
+    Fetch fetch(server.url(QStringLiteral("app.git")));
+    VERIFY_FAILED(fetch);
+    // No prompt waits for an answer that never comes, and the message says what to do.
+    QVERIFY(clock.elapsed() < FetchTimeoutMs);
+    QVERIFY2(fetch.error().contains(
+                 QStringLiteral("slipctl git-credentials-set 127.0.0.1:%1").arg(server.port())),
+             qPrintable(fetch.error()));
+    QVERIFY(!QFileInfo::exists(fetch.sourceDirectory() + QStringLiteral("/app.txt")));
+}
+
+void tst_SourceFetcher::privateGitWithWrongLogin()
+{
+    const QString served = fixture(QStringLiteral("served-wrong"));
+    QVERIFY(QDir().mkpath(served));
+    QVERIFY(
+        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
+    PrivateGitServer server(served, "deploy:" + privatePassword());
+    QVERIFY(server.isReady());
+
+    const QString host = QStringLiteral("127.0.0.1:%1").arg(server.port());
+    const QByteArray wrong = privatePassword();
+    Fetch fetch(server.url(QStringLiteral("app.git")), {},
+                withLogin(host, QStringLiteral("deploy"), wrong));
+    VERIFY_FAILED(fetch);
+    QVERIFY2(fetch.error().contains(QStringLiteral("the login kept for %1").arg(host)),
+             qPrintable(fetch.error()));
+    QVERIFY(!fetch.error().toUtf8().contains(wrong));
+    QVERIFY(!fetch.log().join(u'\n').toUtf8().contains(wrong));
+}
+
+void tst_SourceFetcher::privateGitLoginForAnotherHost()
+{
+    const QByteArray password = privatePassword();
+    const QString served = fixture(QStringLiteral("served-other"));
+    QVERIFY(QDir().mkpath(served));
+    QVERIFY(
+        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
+    PrivateGitServer server(served, "deploy:" + password);
+    QVERIFY(server.isReady());
+    // The right password, kept for another host or another port: never sent here.
+    for (const QString &host :
+         {QStringLiteral("git.example.com"),
+          QStringLiteral("127.0.0.1:%1").arg(server.port() == 1 ? 2 : server.port() - 1)}) {
+        Fetch fetch(server.url(QStringLiteral("app.git")), {},
+                    withLogin(host, QStringLiteral("deploy"), password));
+        VERIFY_FAILED(fetch);
+    }
+    const QByteArray log = server.log();
+    QVERIFY2(!log.contains("\" 200 "), log.constData());
+}
+
+void tst_SourceFetcher::passwordInUrlStaysOutOfLogs()
+{
+    const QByteArray password =
+        "inline" + QByteArray::number(QRandomGenerator::global()->generate());
+    const QString served = fixture(QStringLiteral("served-inline"));
+    QVERIFY(QDir().mkpath(served));
+    QVERIFY(
+        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
+    PrivateGitServer server(served, "deploy:" + password);
+    QVERIFY(server.isReady());
+    const QString url = QStringLiteral("http://deploy:%1@127.0.0.1:%2/app.git")
+                            .arg(QString::fromUtf8(password))
+                            .arg(server.port());
+    Fetch fetch(url);
+    VERIFY_FETCHED(fetch);
+    QVERIFY2(!fetch.log().join(u'\n').toUtf8().contains(password),
+             qPrintable(fetch.log().join(u'\n')));
+    Fetch missing(url, QStringLiteral("no-such-branch"));
+    VERIFY_FAILED(missing);
+    QVERIFY2(!missing.error().toUtf8().contains(password), qPrintable(missing.error()));
+    QVERIFY(missing.error().contains(QStringLiteral("deploy@127.0.0.1")));
 }
 
 // --- Folders -------------------------------------------------------------------------------

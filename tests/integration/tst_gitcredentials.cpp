@@ -1,8 +1,9 @@
 // GitCredentials against a real git: a loopback HTTP server demands Basic auth and serves a
-// bare repository over git's dumb protocol.
+// bare repository over git's smart HTTP protocol.
 
 #include "git/GitCredentials.h"
 
+#include "PrivateGitServer.h"
 #include "TestSupport.h"
 
 #include <QDir>
@@ -44,50 +45,6 @@ QByteArray readFile(const QString &path)
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
-
-// Serves `directory` with basic_auth_git_server.py until destroyed.
-class AuthGitServer
-{
-public:
-    AuthGitServer(const QString &directory, const QByteArray &credential, int delayMs = 0)
-    {
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("SLIPWAY_TEST_DELAY_MS"), QString::number(delayMs));
-        m_process.setProcessEnvironment(environment);
-        m_process.start(QStringLiteral("python3"),
-                        {QStringLiteral(BASIC_AUTH_GIT_SERVER), directory});
-        if (!m_process.waitForStarted(10000))
-            return;
-        m_process.write(credential + '\n');
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 15000 && !m_process.canReadLine() &&
-               m_process.state() == QProcess::Running)
-            m_process.waitForReadyRead(200);
-        const QByteArray line = m_process.readLine().trimmed();
-        if (line.startsWith("port "))
-            m_port = line.mid(5).toUShort();
-    }
-    ~AuthGitServer()
-    {
-        m_process.kill();
-        m_process.waitForFinished(5000);
-    }
-    bool isReady() const { return m_port != 0; }
-    QString url(const QString &path) const
-    {
-        return QStringLiteral("http://127.0.0.1:%1/%2").arg(m_port).arg(path);
-    }
-    QByteArray log()
-    {
-        m_process.waitForReadyRead(50);
-        return m_process.readAllStandardError();
-    }
-
-private:
-    QProcess m_process;
-    quint16 m_port = 0;
-};
 
 struct GitRun
 {
@@ -145,6 +102,8 @@ private Q_SLOTS:
     void refusesWhatGitCannotRead_data();
     void refusesWhatGitCannotRead();
     void askPassAnswersGitsPrompts();
+    void askPassAnswersOnlyItsHost();
+    void cloneFromOtherHostGetsNothing();
     void movedSessionCleansUpOnce();
 
     void cloneSucceedsWithCredential();
@@ -168,7 +127,7 @@ void tst_GitCredentials::initTestCase()
     QVERIFY(m_root.isValid());
     QVERIFY2(!QStandardPaths::findExecutable(QStringLiteral("git")).isEmpty(), "git is missing");
 
-    // A small repository with a few files, so the dumb protocol makes a handful of requests.
+    // A small repository with a few files.
     const QString work = m_root.filePath(QStringLiteral("work"));
     QVERIFY(QDir().mkpath(work + QStringLiteral("/src")));
     m_readme = "private app " + QUuid::createUuid().toByteArray() + '\n';
@@ -188,9 +147,6 @@ void tst_GitCredentials::initTestCase()
     const QString bare = m_served + QStringLiteral("/app.git");
     QCOMPARE(TestSupport::run(QStringLiteral("git"), {QStringLiteral("clone"), QStringLiteral("-q"),
                                                       QStringLiteral("--bare"), work, bare}),
-             0);
-    QCOMPARE(TestSupport::run(QStringLiteral("git"),
-                              {QStringLiteral("-C"), bare, QStringLiteral("update-server-info")}),
              0);
 
     // A user whose git would store every credential it is given in ~/.git-credentials.
@@ -353,6 +309,63 @@ void tst_GitCredentials::askPassAnswersGitsPrompts()
     QVERIFY(!QFileInfo::exists(scratch + QStringLiteral("/pwned")));
 }
 
+void tst_GitCredentials::askPassAnswersOnlyItsHost()
+{
+    const QByteArray password = uniquePassword();
+    auto session = GitCredentials::prepare(username, password, QStringLiteral("git.example.com"));
+    QVERIFY(session);
+    const QString askPass = session->variables().value(QStringLiteral("GIT_ASKPASS"));
+    const QString scratch = m_root.filePath(QStringLiteral("askpass-host"));
+    QVERIFY(QDir().mkpath(scratch));
+
+    QByteArray answer;
+    QCOMPARE(TestSupport::run(askPass, {QStringLiteral("Username for 'https://Git.Example.com': ")},
+                              scratch, &answer),
+             0);
+    QCOMPARE(answer, username.toUtf8());
+    QCOMPARE(TestSupport::run(askPass,
+                              {QStringLiteral("Password for 'https://deploy@git.example.com': ")},
+                              scratch, &answer),
+             0);
+    QCOMPARE(answer, password);
+    // Another host, a host that merely starts or ends the same way, another port: nothing.
+    for (const QString &prompt :
+         {QStringLiteral("Password for 'https://deploy@evil.example': "),
+          QStringLiteral("Password for 'https://deploy@git.example.com.evil.example': "),
+          QStringLiteral("Password for 'https://deploy@notgit.example.com': "),
+          QStringLiteral("Password for 'https://deploy@git.example.com:8443': "),
+          QStringLiteral("Username for 'https://evil.example/?git.example.com': ")}) {
+        answer.clear();
+        QVERIFY2(TestSupport::run(askPass, {prompt}, scratch, &answer) != 0, qPrintable(prompt));
+        QVERIFY2(answer.isEmpty(), qPrintable(prompt));
+    }
+    QVERIFY(!GitCredentials::prepare(username, password, QStringLiteral("a b")));
+    QVERIFY(!GitCredentials::prepare(username, password, QStringLiteral("x'y")));
+}
+
+void tst_GitCredentials::cloneFromOtherHostGetsNothing()
+{
+    const QByteArray password = uniquePassword();
+    PrivateGitServer server(m_served, username.toUtf8() + ':' + password);
+    QVERIFY(server.isReady());
+    // A login kept for another host is not given to this one, even when asked.
+    auto session = GitCredentials::prepare(username, password, QStringLiteral("git.example.com"));
+    QVERIFY(session);
+    const QString target = m_root.filePath(QStringLiteral("clone-other-host"));
+    const GitRun refused = clone(server.url(QStringLiteral("app.git")), target,
+                                 session->environment(gitEnvironment()));
+    QVERIFY(refused.exitCode != 0);
+    QVERIFY(!QFileInfo::exists(target + QStringLiteral("/README")));
+    // The same login bound to the server's own host and port goes through.
+    auto bound = GitCredentials::prepare(username, password,
+                                         QStringLiteral("127.0.0.1:%1").arg(server.port()));
+    QVERIFY(bound);
+    const GitRun cloned =
+        clone(server.url(QStringLiteral("app.git")), target, bound->environment(gitEnvironment()));
+    QVERIFY2(cloned.exitCode == 0, cloned.standardError.constData());
+    QCOMPARE(readFile(target + QStringLiteral("/README")), m_readme);
+}
+
 void tst_GitCredentials::movedSessionCleansUpOnce()
 {
     auto first = GitCredentials::prepare(username, uniquePassword());
@@ -377,7 +390,7 @@ void tst_GitCredentials::movedSessionCleansUpOnce()
 void tst_GitCredentials::cloneSucceedsWithCredential()
 {
     const QByteArray password = uniquePassword();
-    AuthGitServer server(m_served, username.toUtf8() + ':' + password);
+    PrivateGitServer server(m_served, username.toUtf8() + ':' + password);
     QVERIFY(server.isReady());
     auto session = GitCredentials::prepare(username, password);
     QVERIFY(session);
@@ -400,7 +413,7 @@ void tst_GitCredentials::cloneSucceedsWithCredential()
 void tst_GitCredentials::cloneFailsWithoutCredential()
 {
     const QByteArray password = uniquePassword();
-    AuthGitServer server(m_served, username.toUtf8() + ':' + password);
+    PrivateGitServer server(m_served, username.toUtf8() + ':' + password);
     QVERIFY(server.isReady());
 
     const QString target = m_root.filePath(QStringLiteral("clone-none"));
@@ -414,7 +427,7 @@ void tst_GitCredentials::cloneFailsWithoutCredential()
 void tst_GitCredentials::cloneFailsWithWrongPassword()
 {
     const QByteArray password = uniquePassword();
-    AuthGitServer server(m_served, username.toUtf8() + ':' + password);
+    PrivateGitServer server(m_served, username.toUtf8() + ':' + password);
     QVERIFY(server.isReady());
     const QByteArray wrong = uniquePassword();
     auto session = GitCredentials::prepare(username, wrong);
@@ -433,7 +446,7 @@ void tst_GitCredentials::passwordNeverInProcessTable()
 {
     const QByteArray password = uniquePassword();
     // Slow answers keep git and its helpers alive long enough to be looked at many times.
-    AuthGitServer server(m_served, username.toUtf8() + ':' + password, 150);
+    PrivateGitServer server(m_served, username.toUtf8() + ':' + password, 150);
     QVERIFY(server.isReady());
     auto session = GitCredentials::prepare(username, password);
     QVERIFY(session);
