@@ -85,6 +85,18 @@ QStringList initialSchema()
     };
 }
 
+// Logins for private git sources: the password or token lives in the keychain.
+QStringList gitCredentialsSchema()
+{
+    return {
+        QStringLiteral("CREATE TABLE git_credentials ("
+                       " host TEXT PRIMARY KEY NOT NULL,"
+                       " username TEXT NOT NULL,"
+                       " secret_ref TEXT NOT NULL,"
+                       " updated_at TEXT NOT NULL)"),
+    };
+}
+
 Result<QSqlQuery> run(QSqlDatabase &database, const QString &sql)
 {
     QSqlQuery query(database);
@@ -175,6 +187,7 @@ const QList<Migration> &storeMigrations()
     static const QList<Migration> migrations = {
         {QStringLiteral("apps, config vars, releases, deployments, containers, tokens"),
          initialSchema()},
+        {QStringLiteral("git credentials"), gitCredentialsSchema()},
     };
     return migrations;
 }

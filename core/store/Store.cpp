@@ -917,6 +917,56 @@ Result<QList<ContainerRecord>> Store::allContainers()
     return selectContainers(QStringLiteral("read the containers"), {}, {});
 }
 
+// ---- git credentials
+
+Result<void> Store::setGitCredential(const GitCredentialRecord &record)
+{
+    if (record.host.isEmpty() || record.username.isEmpty() || record.secretRef.isEmpty())
+        return failure(QStringLiteral("a git login needs a host, a username and the keychain "
+                                      "reference of its password"));
+    Result<QSqlQuery> query =
+        exec(QStringLiteral("keep the git login for %1").arg(record.host),
+             QStringLiteral("INSERT INTO git_credentials (host, username, secret_ref, updated_at)"
+                            " VALUES (?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
+                            " username = excluded.username, secret_ref = excluded.secret_ref,"
+                            " updated_at = excluded.updated_at"),
+             {record.host, record.username, record.secretRef,
+              timeValue(QDateTime::currentDateTimeUtc())});
+    if (!query)
+        return std::unexpected(query.error());
+    return {};
+}
+
+Result<bool> Store::removeGitCredential(const QString &host)
+{
+    Result<QSqlQuery> query =
+        exec(QStringLiteral("forget the git login for %1").arg(host),
+             QStringLiteral("DELETE FROM git_credentials WHERE host = ?"), {host});
+    if (!query)
+        return std::unexpected(query.error());
+    return query->numRowsAffected() > 0;
+}
+
+Result<QList<GitCredentialRecord>> Store::gitCredentials()
+{
+    Result<QSqlQuery> query =
+        exec(QStringLiteral("read the git logins"),
+             QStringLiteral("SELECT host, username, secret_ref, updated_at FROM git_credentials"
+                            " ORDER BY host"));
+    if (!query)
+        return std::unexpected(query.error());
+    QList<GitCredentialRecord> records;
+    while (query->next()) {
+        GitCredentialRecord record;
+        record.host = query->value(0).toString();
+        record.username = query->value(1).toString();
+        record.secretRef = query->value(2).toString();
+        record.updatedAt = timeFrom(query->value(3));
+        records.append(record);
+    }
+    return records;
+}
+
 // ---- API tokens
 
 QByteArray Store::hashToken(const QByteArray &token)

@@ -8,6 +8,7 @@
 #include "store/ConfigVarRecord.h"
 #include "store/ContainerRecord.h"
 #include "store/DeploymentRecord.h"
+#include "store/GitCredentialRecord.h"
 #include "store/Migration.h"
 #include "store/TokenRecord.h"
 #include "util/Result.h"
@@ -93,6 +94,13 @@ public:
     Result<bool> removeContainer(const QString &app, const QString &name);
     Result<QList<ContainerRecord>> containers(const QString &app);
     Result<QList<ContainerRecord>> allContainers();
+
+    // ---- logins for private git sources, one per host
+    // Adds or replaces the login of `record.host`; its updatedAt is set to now.
+    Result<void> setGitCredential(const GitCredentialRecord &record);
+    // False when the host had none.
+    Result<bool> removeGitCredential(const QString &host);
+    Result<QList<GitCredentialRecord>> gitCredentials(); // by host
 
     // ---- API tokens, known by their SHA-256 only (the raw 32-byte digest)
     static QByteArray hashToken(const QByteArray &token);

@@ -141,6 +141,8 @@ private Q_SLOTS:
     void timelineRoundTrip();
     void containersRoundTrip();
     void tokensRoundTrip();
+    void gitCredentialsRoundTrip();
+    void gitCredentialsMigrateFromFirstSchema();
     void tokenValueNeverStored();
     void deleteAppCascades();
     void walModeAndSchemaVersion();
@@ -639,6 +641,71 @@ void TestStore::containersRoundTrip()
     QCOMPARE(*removed, false);
     QCOMPARE(*store->containers(QStringLiteral("a")), (QList<ContainerRecord>{web2, worker}));
     QVERIFY(!store->upsertContainer(container(QStringLiteral("nope"), QStringLiteral("web-1"), 1)));
+}
+
+void TestStore::gitCredentialsRoundTrip()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->gitCredentials()->size(), 0);
+    const QDateTime before = QDateTime::currentDateTimeUtc();
+    QVERIFY(store->setGitCredential({QStringLiteral("github.com"),
+                                     QStringLiteral("me"),
+                                     QStringLiteral("git/github.com"),
+                                     {}}));
+    QVERIFY(store->setGitCredential({QStringLiteral("git.example.com:8443"),
+                                     QStringLiteral("ci"),
+                                     QStringLiteral("git/git.example.com:8443"),
+                                     {}}));
+    Result<QList<GitCredentialRecord>> listed = store->gitCredentials();
+    QVERIFY(listed);
+    QCOMPARE(listed->size(), 2);
+    QCOMPARE(listed->at(0).host, QStringLiteral("git.example.com:8443"));
+    QCOMPARE(listed->at(1).host, QStringLiteral("github.com"));
+    QCOMPARE(listed->at(1).username, QStringLiteral("me"));
+    QCOMPARE(listed->at(1).secretRef, QStringLiteral("git/github.com"));
+    QVERIFY(listed->at(1).updatedAt >= before.addMSecs(-1));
+
+    // The same host again replaces its login.
+    QVERIFY(store->setGitCredential({QStringLiteral("github.com"),
+                                     QStringLiteral("bot"),
+                                     QStringLiteral("git/github.com"),
+                                     {}}));
+    listed = store->gitCredentials();
+    QCOMPARE(listed->size(), 2);
+    QCOMPARE(listed->at(1).username, QStringLiteral("bot"));
+
+    // Incomplete records are refused; there is nowhere to put a password.
+    QVERIFY(!store->setGitCredential(
+        {QStringLiteral("a.example"), QString(), QStringLiteral("git/a.example"), {}}));
+    QVERIFY(!store->setGitCredential(
+        {QStringLiteral("a.example"), QStringLiteral("me"), QString(), {}}));
+    const QVariantList columns = rawColumn(
+        dbPath(), QStringLiteral("SELECT name FROM pragma_table_info('git_credentials')"));
+    QCOMPARE(columns, (QVariantList{QStringLiteral("host"), QStringLiteral("username"),
+                                    QStringLiteral("secret_ref"), QStringLiteral("updated_at")}));
+
+    QCOMPARE(store->removeGitCredential(QStringLiteral("github.com")).value_or(false), true);
+    QCOMPARE(store->removeGitCredential(QStringLiteral("github.com")).value_or(true), false);
+    QCOMPARE(store->gitCredentials()->size(), 1);
+}
+
+void TestStore::gitCredentialsMigrateFromFirstSchema()
+{
+    // A database of the first release, with an app in it, gains the table and keeps its data.
+    {
+        Result<std::unique_ptr<Store>> old = Store::open(dbPath(), storeMigrations().first(1));
+        QVERIFY(old);
+        QVERIFY((*old)->createApp(QStringLiteral("kept"), AppSettings{}));
+    }
+    auto store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->schemaVersion().value_or(-1), int(storeMigrations().size()));
+    QVERIFY(store->app(QStringLiteral("kept")));
+    QVERIFY(store->setGitCredential({QStringLiteral("github.com"),
+                                     QStringLiteral("me"),
+                                     QStringLiteral("git/github.com"),
+                                     {}}));
 }
 
 void TestStore::tokensRoundTrip()
