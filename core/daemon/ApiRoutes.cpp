@@ -3,6 +3,7 @@
 #include "api/ApiServer.h"
 #include "buildpack/BuildpackFetcher.h"
 #include "daemon/EngineJournal.h"
+#include "daemon/GitLoginKeeper.h"
 #include "release/ConfigVars.h"
 #include "rollout/AppInstance.h"
 #include "rollout/Deployment.h"
@@ -237,6 +238,10 @@ void ApiRoutes::handle(const ApiRequest &request, const std::shared_ptr<ApiRespo
         events(request, responder);
         return;
     }
+    if (top == QLatin1String("git-credentials") && parts.size() <= 1) {
+        gitCredentials(parts.value(0), request, responder);
+        return;
+    }
     if (top == QLatin1String("apps")) {
         if (parts.isEmpty()) {
             apps(request, responder);
@@ -248,6 +253,88 @@ void ApiRoutes::handle(const ApiRequest &request, const std::shared_ptr<ApiRespo
     }
     responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md")
                                   .arg(request.method, request.path));
+}
+
+void ApiRoutes::gitCredentials(const QString &hostText, const ApiRequest &request,
+                               const Responder &responder)
+{
+    GitLoginKeeper *keeper = m_context.gitLogins;
+    if (hostText.isEmpty()) {
+        if (request.method != QLatin1String("GET")) {
+            responder->sendError(405, QStringLiteral("use GET on /v1/git-credentials, and PUT or "
+                                                     "DELETE on /v1/git-credentials/HOST"));
+            return;
+        }
+        const Result<QList<GitLoginKeeper::Entry>> entries = keeper->list();
+        if (!entries) {
+            responder->sendError(500, entries.error().message);
+            return;
+        }
+        QJsonArray list;
+        for (const GitLoginKeeper::Entry &entry : *entries)
+            list.append(gitCredentialJson(entry));
+        responder->send(200, QJsonObject{{QStringLiteral("git_credentials"), list}});
+        return;
+    }
+    const Result<QString> host = GitLogins::normalizedHost(hostText);
+    if (!host) {
+        responder->sendError(422, host.error().message);
+        return;
+    }
+    if (request.method == QLatin1String("DELETE")) {
+        keeper->remove(*host, [responder, host = *host](const Result<bool> &removed) {
+            if (!removed)
+                responder->sendError(500, removed.error().message);
+            else if (!*removed)
+                responder->sendError(404, QStringLiteral("no git login is kept for %1").arg(host));
+            else
+                responder->send(204, QByteArray(), "application/json");
+        });
+        return;
+    }
+    if (request.method != QLatin1String("PUT")) {
+        responder->sendError(405, QStringLiteral("use PUT or DELETE on /v1/git-credentials/HOST"));
+        return;
+    }
+    const QJsonObject body =
+        request.json().object().value(QStringLiteral("git_credential")).toObject();
+    const QJsonValue username = body.value(QStringLiteral("username"));
+    const QJsonValue password = body.value(QStringLiteral("password"));
+    if (!username.isString() || !password.isString()) {
+        responder->sendError(
+            400, QStringLiteral("send {\"git_credential\": {\"username\": \"…\", \"password\": "
+                                "\"…\"}}; the password may be an access token"));
+        return;
+    }
+    const GitLogin login{username.toString(), password.toString().toUtf8(), {}};
+    if (Result<void> valid = GitLogins::validate(login); !valid) {
+        responder->sendError(422, valid.error().message);
+        return;
+    }
+    const bool replacing = m_context.engine->gitLogins().contains(*host);
+    keeper->set(*host, login, [this, responder, host = *host, replacing](const Result<void> &kept) {
+        if (!kept) {
+            responder->sendError(500, kept.error().message);
+            return;
+        }
+        const Result<QList<GitLoginKeeper::Entry>> entries = m_context.gitLogins->list();
+        QJsonObject json{{QStringLiteral("host"), host}};
+        for (const GitLoginKeeper::Entry &entry : entries.value_or(QList<GitLoginKeeper::Entry>()))
+            if (entry.record.host == host)
+                json = gitCredentialJson(entry);
+        responder->send(replacing ? 200 : 201,
+                        QJsonObject{{QStringLiteral("git_credential"), json}});
+    });
+}
+
+QJsonObject ApiRoutes::gitCredentialJson(const GitLoginKeeper::Entry &entry) const
+{
+    return {{QStringLiteral("host"), entry.record.host},
+            {QStringLiteral("username"), entry.record.username},
+            {QStringLiteral("password"), SecretVault::masked()},
+            {QStringLiteral("updated_at"), iso(entry.record.updatedAt)},
+            {QStringLiteral("usable"), entry.problem.isEmpty()},
+            {QStringLiteral("problem"), nullable(entry.problem)}};
 }
 
 void ApiRoutes::status(const Responder &responder)
@@ -888,7 +975,9 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
         // Fetch the source into a scratch folder, then ask every built-in buildpack.
         auto work = std::make_shared<QTemporaryDir>(m_context.dataDirectory +
                                                     QStringLiteral("/work/detect-XXXXXX"));
-        auto *fetcher = new SourceFetcher(*source, work->path(), {}, this);
+        SourceFetcher::Options fetchOptions;
+        fetchOptions.gitLogins = engine->gitLogins();
+        auto *fetcher = new SourceFetcher(*source, work->path(), fetchOptions, this);
         const QString builtin = engine->options().builtinBuildpacksDirectory;
         const ConfigVars config = engine->config(app);
         const bool appList = !engine->buildpacks(app).isEmpty();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "daemon/GitLoginKeeper.h"
+
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
@@ -32,6 +34,7 @@ public:
         Store *store = nullptr;
         Router *router = nullptr;
         SecretVault *vault = nullptr;
+        GitLoginKeeper *gitLogins = nullptr;
         QString dataDirectory;
         QString gitDirectory; // one bare repository per app below
         QString version;
@@ -65,6 +68,8 @@ private:
     void settings(const QString &app, const ApiRequest &request, const Responder &responder);
     void events(const ApiRequest &request, const Responder &responder);
     void status(const Responder &responder);
+    void gitCredentials(const QString &host, const ApiRequest &request, const Responder &responder);
+    QJsonObject gitCredentialJson(const GitLoginKeeper::Entry &entry) const;
     void broadcast(const QString &app, const QJsonObject &event);
     QJsonObject settingsJson(const QString &app) const;
     void watchDeployment(Deployment *deployment);

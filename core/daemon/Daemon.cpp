@@ -3,6 +3,7 @@
 #include "api/ApiServer.h"
 #include "daemon/ApiRoutes.h"
 #include "daemon/EngineJournal.h"
+#include "daemon/GitLoginKeeper.h"
 #include "daemon/GitRepositories.h"
 #include "rollout/Engine.h"
 #include "router/Router.h"
@@ -119,6 +120,7 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
     m_engine = std::make_unique<Engine>(engineOptions);
     m_journal = new EngineJournal(m_engine.get(), m_store.get(), m_vault,
                                   data + QStringLiteral("/logs"), this);
+    m_gitLogins = new GitLoginKeeper(m_engine.get(), m_store.get(), m_vault, this);
 
     m_git = std::make_unique<GitRepositories>(data + QStringLiteral("/git"),
                                               m_options.slipctlProgram, m_options.socketPath);
@@ -135,11 +137,19 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
     context.store = m_store.get();
     context.router = m_router.get();
     context.vault = m_vault;
+    context.gitLogins = m_gitLogins;
     context.dataDirectory = data;
     context.gitDirectory = data + QStringLiteral("/git");
     context.version = m_options.version;
     m_routes = new ApiRoutes(context, this);
 
+    // Logins first: a deployment asked for as soon as the API answers may need one.
+    m_gitLogins->load([this, done, data] { restoreAndServe(done); });
+}
+
+void Daemon::restoreAndServe(std::function<void(Result<void>)> done)
+{
+    const QString data = m_options.dataDirectory;
     m_journal->restore([this, done, data](const Result<QStringList> &restored) {
         if (!restored) {
             done(std::unexpected(restored.error()));

@@ -17,6 +17,7 @@ class ApiRoutes;
 class ApiServer;
 class Engine;
 class EngineJournal;
+class GitLoginKeeper;
 class GitRepositories;
 class Router;
 class SecretVault;
@@ -59,6 +60,7 @@ public:
 
 private:
     void continueStart(std::function<void(Result<void>)> done);
+    void restoreAndServe(std::function<void(Result<void>)> done);
     void refreshTokens();
 
     // The hashes of the valid API tokens, read by the API's threads.
@@ -88,6 +90,7 @@ private:
     std::unique_ptr<Router> m_router;
     std::unique_ptr<Engine> m_engine;
     EngineJournal *m_journal = nullptr;
+    GitLoginKeeper *m_gitLogins = nullptr;
     ApiRoutes *m_routes = nullptr;
     std::unique_ptr<ApiServer> m_api;
     std::unique_ptr<GitRepositories> m_git;
