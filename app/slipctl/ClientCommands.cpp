@@ -51,6 +51,7 @@ QList<CommandGroup> commandGroups()
         {QStringLiteral("Containers"), containerCommands()},
         {QStringLiteral("Environment"), environmentCommands()},
         {QStringLiteral("Releases and buildpacks"), releaseCommands()},
+        {QStringLiteral("Private git sources"), gitCredentialCommands()},
         {QStringLiteral("Daemon"), daemonCommands()},
         {QStringLiteral("Without a daemon"), {buildCommand(), helpCommand()}},
     };
