@@ -82,7 +82,8 @@ private:
     QString tempPath(const QString &relative) const { return m_temp->filePath(relative); }
 
     CliResult slipctl(const QStringList &arguments, int timeoutMs = 60000,
-                      const QProcessEnvironment &environment = {}) const
+                      const QProcessEnvironment &environment = {},
+                      const QByteArray &input = {}) const
     {
         QProcess process;
         process.setProgram(m_slipctl);
@@ -90,6 +91,8 @@ private:
         process.setProcessEnvironment(environment.isEmpty() ? m_environment : environment);
         process.setWorkingDirectory(tempPath(QStringLiteral("cwd")));
         process.start();
+        if (!input.isEmpty())
+            process.write(input);
         process.closeWriteChannel();
         CliResult result;
         if (!process.waitForFinished(timeoutMs)) {
@@ -110,7 +113,8 @@ private:
     }
 
     // With the test's own daemon, started on demand by the first call.
-    CliResult daemon(const QStringList &arguments, int timeoutMs = 60000) const
+    CliResult daemon(const QStringList &arguments, int timeoutMs = 60000,
+                     const QByteArray &input = {}) const
     {
         QProcessEnvironment environment = m_environment;
         environment.remove(QStringLiteral("SLIPWAY_NO_AUTOSTART"));
@@ -118,7 +122,7 @@ private:
                                    QStringLiteral("--data-dir"),
                                    tempPath(QStringLiteral("daemon-data"))} +
                            arguments,
-                       timeoutMs, environment);
+                       timeoutMs, environment, input);
     }
 
     void stopDaemon()
@@ -287,6 +291,9 @@ private Q_SLOTS:
                                         "url",
                                         "git-remote",
                                         "status",
+                                        "git-credentials",
+                                        "git-credentials-set HOST USERNAME",
+                                        "git-credentials-unset HOST",
                                         "build SOURCE --slug OUT.tgz",
                                         "--socket PATH",
                                         "--app NAME",
@@ -419,6 +426,20 @@ private Q_SLOTS:
         QTest::newRow("settings-set not an assignment")
             << QStringList{app, QStringLiteral("settings-set"), QStringLiteral("grace_period")}
             << QStringLiteral("not KEY=VALUE");
+        QTest::newRow("git-credentials-set a URL")
+            << QStringList{QStringLiteral("git-credentials-set"),
+                           QStringLiteral("https://github.com"), QStringLiteral("me")}
+            << QStringLiteral("is not a host");
+        QTest::newRow("git-credentials-set without a username")
+            << QStringList{QStringLiteral("git-credentials-set"), QStringLiteral("github.com")}
+            << QStringLiteral("'git-credentials-set' needs");
+        QTest::newRow("git-credentials-set with a password argument")
+            << QStringList{QStringLiteral("git-credentials-set"), QStringLiteral("github.com"),
+                           QStringLiteral("me"), QStringLiteral("hunter2")}
+            << QStringLiteral("'git-credentials-set' takes");
+        QTest::newRow("git-credentials-unset bad host")
+            << QStringList{QStringLiteral("git-credentials-unset"), QStringLiteral("a/b")}
+            << QStringLiteral("is not a host");
         QTest::newRow("env-unset bad name")
             << QStringList{app, QStringLiteral("env-unset"), QStringLiteral("9LIVES")}
             << QStringLiteral("start with a letter");
@@ -760,6 +781,61 @@ private Q_SLOTS:
         result = daemon(onApp + QStringList{QStringLiteral("ps")});
         QVERIFY2(result.exitCode == 1 && result.err.startsWith("slipctl: "),
                  qPrintable(result.describe()));
+    }
+
+    void gitCredentials()
+    {
+        if (const QString why = whyNoDaemon(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        m_daemonSocket = tempPath(QStringLiteral("run/slipwayd.sock"));
+        const QByteArray token = "tok-" + QByteArray::number(QCoreApplication::applicationPid());
+
+        // The password comes from stdin; one trailing line break is not part of it.
+        CliResult result =
+            daemon({QStringLiteral("git-credentials-set"), QStringLiteral("Git.Example.com:8443"),
+                    QStringLiteral("x-access-token")},
+                   60000, token + '\n');
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+        QVERIFY2(result.out.contains("git.example.com:8443"), qPrintable(result.describe()));
+        QVERIFY(!result.out.contains(token) && !result.err.contains(token));
+
+        result = daemon({QStringLiteral("git-credentials")});
+        QVERIFY2(result.exitCode == 0 && result.out.startsWith("HOST"),
+                 qPrintable(result.describe()));
+        QVERIFY2(result.out.contains("git.example.com:8443") &&
+                     result.out.contains("x-access-token") && result.out.contains("yes"),
+                 qPrintable(result.describe()));
+        QVERIFY(!result.out.contains(token));
+
+        result = daemon({QStringLiteral("--json"), QStringLiteral("git-credentials")});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+        const QJsonObject listed = jsonObject(result.out)
+                                       .value(QStringLiteral("git_credentials"))
+                                       .toArray()
+                                       .first()
+                                       .toObject();
+        QCOMPARE(listed.value(QStringLiteral("host")).toString(),
+                 QStringLiteral("git.example.com:8443"));
+        QVERIFY(!listed.value(QStringLiteral("password")).toString().toUtf8().contains(token));
+
+        // Nothing typed, nothing kept.
+        result = daemon({QStringLiteral("git-credentials-set"), QStringLiteral("github.com"),
+                         QStringLiteral("me")});
+        QVERIFY2(result.exitCode == 1 && result.err.contains("no password was given"),
+                 qPrintable(result.describe()));
+
+        result = daemon(
+            {QStringLiteral("git-credentials-unset"), QStringLiteral("git.example.com:8443")});
+        QVERIFY2(result.exitCode == 0 && result.out.contains("removed"),
+                 qPrintable(result.describe()));
+        result = daemon(
+            {QStringLiteral("git-credentials-unset"), QStringLiteral("git.example.com:8443")});
+        QVERIFY2(result.exitCode == 1 && result.err.contains("no git login is kept"),
+                 qPrintable(result.describe()));
+        result = daemon({QStringLiteral("--json"), QStringLiteral("git-credentials")});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+        QCOMPARE(jsonObject(result.out).value(QStringLiteral("git_credentials")).toArray().size(),
+                 0);
     }
 
     void failedDeployExitsNonZero()
