@@ -15,6 +15,7 @@
 #include "source/SourceFetcher.h"
 #include "store/LogFile.h"
 #include "store/Store.h"
+#include "util/Background.h"
 #include "util/ProcessRunner.h"
 
 #include <QDir>
@@ -102,6 +103,33 @@ int statusFor(const QString &message)
     if (message.contains(QLatin1String("already exists")))
         return 409;
     return 422;
+}
+
+// What every built-in buildpack's bin/detect says of the source at `directory`. Blocking.
+QJsonArray detectBuiltins(const QString &builtin, const QString &directory)
+{
+    QJsonArray results;
+    for (const QString &name : BuildpackFetcher::builtinNames(builtin)) {
+        QProcess detect;
+        detect.setWorkingDirectory(builtin + QLatin1Char('/') + name);
+        detect.start(builtin + QLatin1Char('/') + name + QStringLiteral("/bin/detect"),
+                     {directory});
+        const bool finished = detect.waitForFinished(30000);
+        if (!finished) {
+            detect.kill();
+            detect.waitForFinished(5000);
+        }
+        const bool detected =
+            finished && detect.exitStatus() == QProcess::NormalExit && detect.exitCode() == 0;
+        results.append(QJsonObject{
+            {QStringLiteral("buildpack"), name},
+            {QStringLiteral("detected"), detected},
+            {QStringLiteral("name"), detected ? QString::fromUtf8(detect.readAllStandardOutput())
+                                                    .section(QLatin1Char('\n'), 0, 0)
+                                                    .trimmed()
+                                              : QString()}});
+    }
+    return results;
 }
 
 } // namespace
@@ -973,54 +1001,49 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
             return;
         }
         // Fetch the source into a scratch folder, then ask every built-in buildpack.
-        auto work = std::make_shared<QTemporaryDir>(m_context.dataDirectory +
-                                                    QStringLiteral("/work/detect-XXXXXX"));
+        const QString scratch = m_context.dataDirectory + QStringLiteral("/work");
+        QDir().mkpath(scratch);
+        auto work = std::make_shared<QTemporaryDir>(scratch + QStringLiteral("/detect-XXXXXX"));
+        if (!work->isValid()) {
+            responder->sendError(500, QStringLiteral("cannot create a scratch folder in %1: %2")
+                                          .arg(scratch, work->errorString()));
+            return;
+        }
         SourceFetcher::Options fetchOptions;
         fetchOptions.gitLogins = engine->gitLogins();
         auto *fetcher = new SourceFetcher(*source, work->path(), fetchOptions, this);
         const QString builtin = engine->options().builtinBuildpacksDirectory;
         const ConfigVars config = engine->config(app);
         const bool appList = !engine->buildpacks(app).isEmpty();
-        connect(
-            fetcher, &SourceFetcher::finished, this,
-            [fetcher, work, builtin, responder, config,
-             appList](const Result<FetchedSource> &fetched) {
-                fetcher->deleteLater();
-                if (!fetched) {
-                    responder->sendError(422, fetched.error().message);
-                    return;
-                }
-                QJsonArray results;
-                for (const QString &name : BuildpackFetcher::builtinNames(builtin)) {
-                    QProcess detect;
-                    detect.setWorkingDirectory(builtin + QLatin1Char('/') + name);
-                    detect.start(builtin + QLatin1Char('/') + name + QStringLiteral("/bin/detect"),
-                                 {fetched->directory});
-                    const bool finished = detect.waitForFinished(30000);
-                    const bool detected = finished && detect.exitStatus() == QProcess::NormalExit &&
-                                          detect.exitCode() == 0;
-                    results.append(
-                        QJsonObject{{QStringLiteral("buildpack"), name},
-                                    {QStringLiteral("detected"), detected},
-                                    {QStringLiteral("name"),
-                                     detected ? QString::fromUtf8(detect.readAllStandardOutput())
-                                                    .section(QLatin1Char('\n'), 0, 0)
-                                                    .trimmed()
-                                              : QString()}});
-                }
-                // Which rule a build of this source would follow (the first that applies).
-                QString rule = QStringLiteral("auto-detection");
-                if (!config.value(QStringLiteral("BUILDPACK_URL")).isEmpty())
-                    rule = QStringLiteral("the BUILDPACK_URL config var");
-                else if (appList)
-                    rule = QStringLiteral("the buildpack list set for the app");
-                else if (QFileInfo::exists(fetched->directory + QStringLiteral("/.buildpacks")))
-                    rule = QStringLiteral("the .buildpacks file");
-                else if (!config.value(QStringLiteral("BUILDPACK_NAME")).isEmpty())
-                    rule = QStringLiteral("the BUILDPACK_NAME config var");
-                responder->send(200, QJsonObject{{QStringLiteral("results"), results},
-                                                 {QStringLiteral("rule"), rule}});
-            });
+        connect(fetcher, &SourceFetcher::finished, this,
+                [this, fetcher, work, builtin, responder, config,
+                 appList](const Result<FetchedSource> &fetched) {
+                    fetcher->deleteLater();
+                    if (!fetched) {
+                        responder->sendError(422, fetched.error().message);
+                        return;
+                    }
+                    // Each bin/detect may take a while: off the daemon's thread, which keeps
+                    // answering other requests meanwhile.
+                    const QString directory = fetched->directory;
+                    runInBackground(
+                        this, [builtin, directory] { return detectBuiltins(builtin, directory); },
+                        [work, directory, responder, config, appList](const QJsonArray &results) {
+                            // Which rule a build of this source would follow (the first that
+                            // applies).
+                            QString rule = QStringLiteral("auto-detection");
+                            if (!config.value(QStringLiteral("BUILDPACK_URL")).isEmpty())
+                                rule = QStringLiteral("the BUILDPACK_URL config var");
+                            else if (appList)
+                                rule = QStringLiteral("the buildpack list set for the app");
+                            else if (QFileInfo::exists(directory + QStringLiteral("/.buildpacks")))
+                                rule = QStringLiteral("the .buildpacks file");
+                            else if (!config.value(QStringLiteral("BUILDPACK_NAME")).isEmpty())
+                                rule = QStringLiteral("the BUILDPACK_NAME config var");
+                            responder->send(200, QJsonObject{{QStringLiteral("results"), results},
+                                                             {QStringLiteral("rule"), rule}});
+                        });
+                });
         fetcher->start();
         return;
     }

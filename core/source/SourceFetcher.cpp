@@ -73,6 +73,13 @@ QString SourceFetcher::tooLargeMessage(qint64 size) const
 
 void SourceFetcher::start()
 {
+    // An empty or relative work folder would put the source (and, on failure, its removal)
+    // somewhere nobody chose: "/source" or a folder of the current directory.
+    if (m_workDirectory.isEmpty() || QDir::isRelativePath(m_workDirectory)) {
+        fail(QStringLiteral("the build folder '%1' is not an absolute path; nothing was fetched")
+                 .arg(m_workDirectory));
+        return;
+    }
     if (!QDir().mkpath(sourceDirectory())) {
         fail(QStringLiteral("cannot create the build folder '%1'").arg(sourceDirectory()));
         return;

@@ -295,6 +295,47 @@ private Q_SLOTS:
                                  20000);
     }
 
+    void detectsBuildpacksForASource()
+    {
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        daemon.call("POST", QStringLiteral("/v1/apps"),
+                    {{QStringLiteral("app"),
+                      QJsonObject{{QStringLiteral("name"), QStringLiteral("detective")}}}});
+        const QJsonObject body{
+            {QStringLiteral("source_url"), resourcesPath(QStringLiteral("samples/hello"))}};
+        int status = 0;
+        QJsonObject answer = daemon.call(
+            "POST", QStringLiteral("/v1/apps/detective/buildpacks/detect"), body, &status);
+        QVERIFY2(status == 200, QJsonDocument(answer).toJson().constData());
+        QMap<QString, bool> detected;
+        for (const QJsonValue &value : answer.value(QStringLiteral("results")).toArray())
+            detected.insert(value.toObject().value(QStringLiteral("buildpack")).toString(),
+                            value.toObject().value(QStringLiteral("detected")).toBool());
+        QVERIFY2(detected.value(QStringLiteral("nodejs")),
+                 QJsonDocument(answer).toJson().constData());
+        QVERIFY(detected.contains(QStringLiteral("go")) && !detected.value(QStringLiteral("go")));
+        QCOMPARE(answer.value(QStringLiteral("rule")).toString(), QStringLiteral("auto-detection"));
+
+        daemon.call("PUT", QStringLiteral("/v1/apps/detective/buildpacks"),
+                    {{QStringLiteral("buildpacks"), QJsonArray{QStringLiteral("python")}}});
+        answer = daemon.call("POST", QStringLiteral("/v1/apps/detective/buildpacks/detect"), body,
+                             &status);
+        QVERIFY2(status == 200, QJsonDocument(answer).toJson().constData());
+        QCOMPARE(answer.value(QStringLiteral("rule")).toString(),
+                 QStringLiteral("the buildpack list set for the app"));
+
+        daemon.call("POST", QStringLiteral("/v1/apps/detective/buildpacks/detect"),
+                    {{QStringLiteral("source_url"), QStringLiteral("/no/such/source")}}, &status);
+        QCOMPARE(status, 422);
+        // The scratch folders of the detections are gone.
+        QTRY_VERIFY_WITH_TIMEOUT(QDir(daemon.dataDirectory() + QStringLiteral("/work"))
+                                     .entryList({QStringLiteral("detect-*")}, QDir::Dirs)
+                                     .isEmpty(),
+                                 5000);
+        daemon.terminate();
+    }
+
     void sameDeploymentTwiceIsQueued()
     {
         DaemonProcess daemon;

@@ -213,6 +213,7 @@ private Q_SLOTS:
     void downloadOverSizeLimit();
     void cancelDuringDownload();
     void destroyedWhileWorking();
+    void refusesWorkFolderThatIsNotAbsolute();
 
 private:
     QString fixture(const QString &relative) const { return m_fixtures.filePath(relative); }
@@ -583,6 +584,32 @@ void tst_SourceFetcher::passwordInUrlStaysOutOfLogs()
     VERIFY_FAILED(missing);
     QVERIFY2(!missing.error().toUtf8().contains(password), qPrintable(missing.error()));
     QVERIFY(missing.error().contains(QStringLiteral("deploy@127.0.0.1")));
+}
+
+void tst_SourceFetcher::refusesWorkFolderThatIsNotAbsolute()
+{
+    // Nothing may land in "/source" or in the current folder when a caller's scratch folder
+    // could not be made.
+    QTemporaryDir cwd;
+    const QString previous = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(cwd.path()));
+    auto restore = qScopeGuard([&previous] { QDir::setCurrent(previous); });
+    const bool rootHadSource = QFileInfo::exists(QStringLiteral("/source"));
+    for (const QString &work : {QString(), QStringLiteral("relative/work")}) {
+        const Result<SourceSpec> spec = SourceSpec::parse(fixture(QStringLiteral("repo")));
+        QVERIFY(spec);
+        SourceFetcher fetcher(*spec, work, {});
+        std::optional<Result<FetchedSource>> result;
+        connect(&fetcher, &SourceFetcher::finished, this,
+                [&result](const Result<FetchedSource> &fetched) { result = fetched; });
+        fetcher.start();
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), FetchTimeoutMs);
+        QVERIFY(!result->has_value());
+        QVERIFY2(result->error().message.contains(QStringLiteral("not an absolute path")),
+                 qPrintable(result->error().message));
+    }
+    QCOMPARE(QFileInfo::exists(QStringLiteral("/source")), rootHadSource);
+    QVERIFY(QDir(cwd.path()).isEmpty());
 }
 
 // --- Folders -------------------------------------------------------------------------------
