@@ -29,6 +29,17 @@ using namespace TestSupport;
 
 namespace {
 
+// The fixture repository as "app.git" on a private server of its own accepting `credential`.
+std::unique_ptr<PrivateGitServer> servePrivatelyIn(const QString &served, const QString &repository,
+                                                   const QByteArray &credential)
+{
+    if (!QDir().mkpath(served) ||
+        !PrivateGitServer::publish(repository, served, QStringLiteral("app")))
+        return nullptr;
+    auto server = std::make_unique<PrivateGitServer>(served, credential);
+    return server->isReady() ? std::move(server) : nullptr;
+}
+
 constexpr int FetchTimeoutMs = 30000;
 
 // One fetch into a fresh work folder, recording what the fetcher reports.
@@ -220,6 +231,11 @@ private:
     bool makeAppTree(const QString &root);
     void makeArchiveFixtures();
     void makeRepositoryFixture();
+    std::unique_ptr<PrivateGitServer> servePrivately(const QString &name,
+                                                     const QByteArray &credential) const
+    {
+        return servePrivatelyIn(fixture(name), fixture(QStringLiteral("repo")), credential);
+    }
     QString commit(const QString &message);
 
     QTemporaryDir m_fixtures;
@@ -482,12 +498,10 @@ QByteArray privatePassword()
 void tst_SourceFetcher::privateGitWithLogin()
 {
     const QByteArray password = privatePassword();
-    const QString served = fixture(QStringLiteral("served-ok"));
-    QVERIFY(QDir().mkpath(served));
-    QVERIFY(
-        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
-    PrivateGitServer server(served, "deploy:" + password);
-    QVERIFY(server.isReady());
+    const std::unique_ptr<PrivateGitServer> served =
+        servePrivately(QStringLiteral("served-ok"), "deploy:" + password);
+    QVERIFY(served);
+    PrivateGitServer &server = *served;
 
     // Kept for the host alone, it serves every port; at a tag, and at a commit (full clone).
     for (const QString &ref : {QStringLiteral("v1"), m_two}) {
@@ -503,12 +517,10 @@ void tst_SourceFetcher::privateGitWithLogin()
 
 void tst_SourceFetcher::privateGitWithoutLogin()
 {
-    const QString served = fixture(QStringLiteral("served-none"));
-    QVERIFY(QDir().mkpath(served));
-    QVERIFY(
-        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
-    PrivateGitServer server(served, "deploy:" + privatePassword());
-    QVERIFY(server.isReady());
+    const std::unique_ptr<PrivateGitServer> served =
+        servePrivately(QStringLiteral("served-none"), "deploy:" + privatePassword());
+    QVERIFY(served);
+    PrivateGitServer &server = *served;
 
     QElapsedTimer clock;
     clock.start();
@@ -524,12 +536,10 @@ void tst_SourceFetcher::privateGitWithoutLogin()
 
 void tst_SourceFetcher::privateGitWithWrongLogin()
 {
-    const QString served = fixture(QStringLiteral("served-wrong"));
-    QVERIFY(QDir().mkpath(served));
-    QVERIFY(
-        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
-    PrivateGitServer server(served, "deploy:" + privatePassword());
-    QVERIFY(server.isReady());
+    const std::unique_ptr<PrivateGitServer> served =
+        servePrivately(QStringLiteral("served-wrong"), "deploy:" + privatePassword());
+    QVERIFY(served);
+    PrivateGitServer &server = *served;
 
     const QString host = QStringLiteral("127.0.0.1:%1").arg(server.port());
     const QByteArray wrong = privatePassword();
@@ -545,12 +555,10 @@ void tst_SourceFetcher::privateGitWithWrongLogin()
 void tst_SourceFetcher::privateGitLoginForAnotherHost()
 {
     const QByteArray password = privatePassword();
-    const QString served = fixture(QStringLiteral("served-other"));
-    QVERIFY(QDir().mkpath(served));
-    QVERIFY(
-        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
-    PrivateGitServer server(served, "deploy:" + password);
-    QVERIFY(server.isReady());
+    const std::unique_ptr<PrivateGitServer> served =
+        servePrivately(QStringLiteral("served-other"), "deploy:" + password);
+    QVERIFY(served);
+    PrivateGitServer &server = *served;
     // The right password, kept for another host or another port: never sent here.
     for (const QString &host :
          {QStringLiteral("git.example.com"),
@@ -567,12 +575,10 @@ void tst_SourceFetcher::passwordInUrlStaysOutOfLogs()
 {
     const QByteArray password =
         "inline" + QByteArray::number(QRandomGenerator::global()->generate());
-    const QString served = fixture(QStringLiteral("served-inline"));
-    QVERIFY(QDir().mkpath(served));
-    QVERIFY(
-        PrivateGitServer::publish(fixture(QStringLiteral("repo")), served, QStringLiteral("app")));
-    PrivateGitServer server(served, "deploy:" + password);
-    QVERIFY(server.isReady());
+    const std::unique_ptr<PrivateGitServer> served =
+        servePrivately(QStringLiteral("served-inline"), "deploy:" + password);
+    QVERIFY(served);
+    PrivateGitServer &server = *served;
     const QString url = QStringLiteral("http://deploy:%1@127.0.0.1:%2/app.git")
                             .arg(QString::fromUtf8(password))
                             .arg(server.port());
