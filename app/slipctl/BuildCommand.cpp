@@ -43,7 +43,7 @@ int usageError(const QString &message)
     err() << "slipctl build: " << message << '\n'
           << "Usage: slipctl build SOURCE --slug OUT.tgz [--app NAME] [--buildpack REF]... "
              "[--env K=V]... [--cache DIR] [--ref REF] [--timeout SECONDS] "
-             "[--max-source-size MB] [--json]\n";
+             "[--max-source-size MB] [--max-memory MB] [--json]\n";
     err().flush();
     return 2;
 }
@@ -78,12 +78,13 @@ QJsonObject toJson(const BuildOutcome &outcome, const SourceSpec &source, const 
         {QStringLiteral("app"), app},
         {QStringLiteral("source"),
          QJsonObject{{QStringLiteral("kind"), source.kindName()},
-                     {QStringLiteral("location"), source.location()},
+                     {QStringLiteral("location"), source.displayLocation()},
                      {QStringLiteral("ref"), source.ref()},
                      {QStringLiteral("size"), double(outcome.sourceSize)}}},
         {QStringLiteral("selection_rule"), outcome.selectionRule},
         {QStringLiteral("buildpacks"), buildpacks},
         {QStringLiteral("durations_ms"), durations},
+        {QStringLiteral("peak_compile_memory"), double(outcome.peakCompileMemory)},
     };
     if (!outcome.succeeded()) {
         result.insert(QStringLiteral("error"), outcome.error);
@@ -139,10 +140,15 @@ int runBuildCommand(const QStringList &arguments)
     const QCommandLineOption sizeOption(
         QStringLiteral("max-source-size"),
         QStringLiteral("largest uncompressed source in MB (default 300)"), QStringLiteral("MB"));
+    const QCommandLineOption memoryOption(
+        QStringLiteral("max-memory"),
+        QStringLiteral("memory bin/compile may use, all its processes together, in MB (default: "
+                       "half the machine's, at most 4096; 0: no limit)"),
+        QStringLiteral("MB"));
     const QCommandLineOption jsonOption(
         QStringLiteral("json"), QStringLiteral("print one JSON document (the log goes to stderr)"));
     parser.addOptions({slugOption, appOption, buildpackOption, envOption, cacheOption, refOption,
-                       timeoutOption, sizeOption, jsonOption});
+                       timeoutOption, sizeOption, memoryOption, jsonOption});
     parser.addHelpOption();
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
@@ -185,6 +191,13 @@ int runBuildCommand(const QStringList &arguments)
         if (!ok || megabytes <= 0)
             return usageError(QStringLiteral("--max-source-size takes a positive number of MB"));
         request.sourceSizeLimit = megabytes * 1024 * 1024;
+    }
+    if (parser.isSet(memoryOption)) {
+        bool ok = false;
+        const qint64 megabytes = parser.value(memoryOption).toLongLong(&ok);
+        if (!ok || megabytes < 0)
+            return usageError(QStringLiteral("--max-memory takes a number of MB (0 for no limit)"));
+        request.memoryLimit = megabytes * 1024 * 1024;
     }
     const QString cacheRoot = Paths::cacheDirectory();
     request.cacheDirectory = parser.isSet(cacheOption)

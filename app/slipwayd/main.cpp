@@ -134,8 +134,13 @@ int main(int argc, char *argv[])
     const QCommandLineOption uploadOption(
         QStringLiteral("max-upload"),
         QStringLiteral("largest uploaded archive in MB (default 512)"), QStringLiteral("MB"));
+    const QCommandLineOption buildMemoryOption(
+        QStringLiteral("max-build-memory"),
+        QStringLiteral("memory a build's bin/compile may use in MB (default: half the machine's, "
+                       "at most 4096; 0: no limit)"),
+        QStringLiteral("MB"));
     parser.addOptions({dataOption, socketOption, routerOption, listenOption, certOption, keyOption,
-                       uploadOption});
+                       uploadOption, buildMemoryOption});
     parser.addPositionalArgument(
         QStringLiteral("token"),
         QStringLiteral("token create NAME | token revoke NAME | token list"));
@@ -178,6 +183,15 @@ int main(int argc, char *argv[])
             return 2;
         }
         options.maxUploadBytes = megabytes * 1024 * 1024;
+    }
+    if (parser.isSet(buildMemoryOption)) {
+        bool ok = false;
+        const qint64 megabytes = parser.value(buildMemoryOption).toLongLong(&ok);
+        if (!ok || megabytes < 0) {
+            err() << "slipwayd: --max-build-memory takes a number of MB (0 for no limit)\n";
+            return 2;
+        }
+        options.buildMemoryLimit = megabytes * 1024 * 1024;
     }
     options.slipctlProgram = slipctlBeside();
     options.builtinBuildpacksDirectory = Paths::builtinBuildpacksDirectory();

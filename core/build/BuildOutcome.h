@@ -27,6 +27,7 @@ struct BuildOutcome
     Release release; // set on success
     qint64 sourceSize = 0;
     qint64 uncompressedSlugSize = 0;
+    qint64 peakCompileMemory = 0; // bytes, the most bin/compile used at once (sampled)
 
     bool succeeded() const { return status == Status::Success; }
     static QString statusName(Status status)

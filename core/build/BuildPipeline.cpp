@@ -337,6 +337,8 @@ void BuildPipeline::runScript(const Buildpack &buildpack, const QString &script,
     // Only compile does real work that may start daemons; detect and release are short
     // and still run in a session of their own that ends with them.
     spec.ownPidNamespace = script == QLatin1String("compile");
+    if (script == QLatin1String("compile"))
+        spec.memoryLimit = m_request.memoryLimit;
     // Captured scripts (detect, release) keep stdout for us but still show their stderr.
     connect(runner, &ProcessRunner::outputLine, this,
             [this](const QString &line, ProcessRunner::Channel) { Q_EMIT logLine(line); });
@@ -462,6 +464,15 @@ void BuildPipeline::compileNext(int index)
                                           "was stopped with all its processes; raise the limit "
                                           "if the build needs longer")
                                .arg(durationText(m_request.timeout), buildpack.name()));
+                      return;
+                  }
+                  m_outcome.peakCompileMemory =
+                      qMax(m_outcome.peakCompileMemory, outcome.peakMemory);
+                  if (outcome.kind == ProcessOutcome::Kind::MemoryExceeded) {
+                      fail(QStringLiteral("buildpack %1 used more than %2 of memory and was "
+                                          "stopped with all its processes; raise the build "
+                                          "memory limit if the build needs more")
+                               .arg(buildpack.name(), FileTree::humanSize(m_request.memoryLimit)));
                       return;
                   }
                   if (!outcome.succeeded()) {

@@ -17,6 +17,8 @@ struct BuildRequest
     static constexpr std::chrono::minutes DefaultTimeout{30};
     static constexpr qint64 DefaultSourceSizeLimit = 300LL * 1024 * 1024;
     static inline const QString DefaultStack = QStringLiteral("debian-12");
+    // Half the machine's memory, at most 4 GiB.
+    static qint64 defaultMemoryLimit();
 
     QString app;
     SourceSpec source;
@@ -30,6 +32,9 @@ struct BuildRequest
     QString stack = DefaultStack;
     std::chrono::milliseconds timeout{DefaultTimeout};
     qint64 sourceSizeLimit = DefaultSourceSizeLimit;
+    // Bytes the buildpacks' bin/compile may use, all their processes together; a build
+    // over it is stopped, so that it cannot take the host's memory. 0: no limit.
+    qint64 memoryLimit = defaultMemoryLimit();
     int releaseVersion = 1;
     QString sourceVersion; // known by the caller (a git push of an archive); else from git
     GitLogins gitLogins;   // for the source and buildpacks in private repositories

@@ -117,6 +117,7 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
     engineOptions.dataDirectory = data;
     engineOptions.router = m_router.get();
     engineOptions.builtinBuildpacksDirectory = m_options.builtinBuildpacksDirectory;
+    engineOptions.buildMemoryLimit = m_options.buildMemoryLimit;
     m_engine = std::make_unique<Engine>(engineOptions);
     m_journal = new EngineJournal(m_engine.get(), m_store.get(), m_vault,
                                   data + QStringLiteral("/logs"), this);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "build/BuildRequest.h"
 #include "util/Result.h"
 
 #include <QLockFile>
@@ -44,6 +45,7 @@ public:
         QString builtinBuildpacksDirectory;
         QString version;
         qint64 maxUploadBytes = 512LL * 1024 * 1024;
+        qint64 buildMemoryLimit = BuildRequest::defaultMemoryLimit();
     };
 
     explicit Daemon(Options options, QObject *parent = nullptr);

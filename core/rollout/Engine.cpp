@@ -268,6 +268,7 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
         request.stack = m_options.stack;
         request.timeout = m_options.buildTimeout;
         request.sourceSizeLimit = m_options.sourceSizeLimit;
+        request.memoryLimit = m_options.buildMemoryLimit;
         request.sourceVersion = sourceVersion;
         request.gitLogins = m_gitLogins;
         auto *pipeline = new BuildPipeline(request, deployment);

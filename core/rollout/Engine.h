@@ -1,5 +1,6 @@
 #pragma once
 
+#include "build/BuildRequest.h"
 #include "git/GitLogins.h"
 #include "release/ConfigVars.h"
 #include "release/Release.h"
@@ -38,6 +39,7 @@ public:
         QString stack = QStringLiteral("debian-12");
         std::chrono::milliseconds buildTimeout{std::chrono::minutes(30)};
         qint64 sourceSizeLimit = 300LL * 1024 * 1024;
+        qint64 buildMemoryLimit = BuildRequest::defaultMemoryLimit();
     };
 
     explicit Engine(Options options, QObject *parent = nullptr);

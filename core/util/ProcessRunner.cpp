@@ -38,6 +38,11 @@ QString seconds(std::chrono::milliseconds ms)
     return QStringLiteral("%1 s").arg(double(ms.count()) / 1000.0, 0, 'f', 1);
 }
 
+QString megabytes(qint64 bytes)
+{
+    return QStringLiteral("%1 MB").arg((bytes + 512 * 1024) / (1024 * 1024));
+}
+
 } // namespace
 
 QString ProcessOutcome::describe() const
@@ -51,6 +56,10 @@ QString ProcessOutcome::describe() const
             .arg(QString::fromLocal8Bit(::strsignal(signal)));
     case Kind::TimedOut:
         return QStringLiteral("was stopped after the time limit of %1").arg(seconds(limit));
+    case Kind::MemoryExceeded:
+        return QStringLiteral("was stopped for using more than %1 of memory (all its processes "
+                              "together)")
+            .arg(megabytes(memoryLimit));
     case Kind::Cancelled:
         return QStringLiteral("was cancelled");
     case Kind::FailedToStart:
@@ -69,6 +78,8 @@ ProcessRunner::ProcessRunner(QObject *parent)
     connect(&m_limitTimer, &QTimer::timeout, this,
             [this] { terminateTree(ProcessOutcome::Kind::TimedOut); });
     connect(&m_killTimer, &QTimer::timeout, this, &ProcessRunner::killTree);
+    m_memoryTimer.setInterval(std::chrono::milliseconds(250));
+    connect(&m_memoryTimer, &QTimer::timeout, this, &ProcessRunner::checkMemory);
 }
 
 ProcessRunner::~ProcessRunner()
@@ -169,6 +180,23 @@ void ProcessRunner::launch()
     m_pid = m_process->processId();
     if (m_spec.timeout.count() > 0 && m_pid > 0)
         m_limitTimer.start(m_spec.timeout);
+    if (m_spec.memoryLimit > 0 && m_pid > 0)
+        m_memoryTimer.start();
+}
+
+void ProcessRunner::checkMemory()
+{
+    if (m_ending || !isRunning())
+        return;
+    const qint64 used = ProcessTree::memoryUsage(pid_t(m_pid));
+    m_peakMemory = qMax(m_peakMemory, used);
+    if (used <= m_spec.memoryLimit)
+        return;
+    // No grace: the host is what is at stake.
+    m_ending = true;
+    m_endReason = ProcessOutcome::Kind::MemoryExceeded;
+    m_memoryTimer.stop();
+    killTree();
 }
 
 void ProcessRunner::drain(Channel channel, bool flushPartial)
@@ -200,6 +228,7 @@ void ProcessRunner::onFinished(int exitCode, QProcess::ExitStatus status)
 {
     m_limitTimer.stop();
     m_killTimer.stop();
+    m_memoryTimer.stop();
     if (m_spec.captureStandardOutput)
         m_captured += m_process->readAllStandardOutput();
     else
@@ -220,6 +249,8 @@ void ProcessRunner::onFinished(int exitCode, QProcess::ExitStatus status)
     outcome.limit = m_spec.timeout;
     outcome.standardOutput = m_captured;
     outcome.forced = m_forced;
+    outcome.peakMemory = m_peakMemory;
+    outcome.memoryLimit = m_spec.memoryLimit;
     if (status == QProcess::CrashExit) {
         outcome.kind = ProcessOutcome::Kind::Signalled;
         outcome.signal = exitCode;

@@ -13,13 +13,15 @@ namespace Slipway {
 // How a process tree ended.
 struct ProcessOutcome
 {
-    enum class Kind { Exited, Signalled, TimedOut, Cancelled, FailedToStart };
+    enum class Kind { Exited, Signalled, TimedOut, MemoryExceeded, Cancelled, FailedToStart };
     Kind kind = Kind::FailedToStart;
     int exitCode = -1;         // Exited
     int signal = 0;            // Signalled
     QString errorString;       // FailedToStart
     QByteArray standardOutput; // only when captureStandardOutput was set
     bool forced = false;       // SIGKILL was needed after the grace period
+    qint64 peakMemory = 0;     // bytes, the tree's largest use seen; only with a memory limit
+    qint64 memoryLimit = 0;    // MemoryExceeded: the limit it went over
 
     bool succeeded() const { return kind == Kind::Exited && exitCode == 0; }
     // "exited with status 2", "was killed by signal 9", "timed out after 30 s", ...
@@ -50,6 +52,9 @@ public:
         // Full bubblewrap options (before `--`) for a sandboxed container; when set they
         // replace the plain PID namespace above. Needs bubblewrap.
         QStringList sandboxArguments;
+        // Bytes the whole tree may use together (ProcessTree::memoryUsage, checked four
+        // times a second); over it, the tree is killed at once. 0: no limit.
+        qint64 memoryLimit = 0;
     };
 
     explicit ProcessRunner(QObject *parent = nullptr);
@@ -80,11 +85,14 @@ private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void terminateTree(ProcessOutcome::Kind reason);
     void killTree();
+    void checkMemory();
 
     Spec m_spec;
     QProcess *m_process = nullptr;
     QTimer m_limitTimer;
     QTimer m_killTimer;
+    QTimer m_memoryTimer;
+    qint64 m_peakMemory = 0;
     QByteArray m_partial[2];
     QByteArray m_captured;
     ProcessOutcome::Kind m_endReason = ProcessOutcome::Kind::Exited;

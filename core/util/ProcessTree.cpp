@@ -7,6 +7,7 @@
 #include <csignal>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace Slipway {
 
@@ -83,6 +84,42 @@ QList<pid_t> ProcessTree::members(pid_t sessionLeader)
             alive.append(pid);
     }
     return alive;
+}
+
+qint64 ProcessTree::memoryUsage(pid_t sessionLeader)
+{
+    return memoryUsage(members(sessionLeader));
+}
+
+qint64 ProcessTree::memoryUsage(const QList<pid_t> &pids)
+{
+    static const qint64 pageSize = ::sysconf(_SC_PAGESIZE);
+    qint64 total = 0;
+    for (pid_t pid : pids) {
+        const QByteArray base = "/proc/" + QByteArray::number(pid);
+        QFile rollup(QString::fromLatin1(base + "/smaps_rollup"));
+        bool counted = false;
+        if (rollup.open(QIODevice::ReadOnly)) {
+            // "Pss:              1234 kB"
+            const QByteArray text = rollup.readAll();
+            const qsizetype at = text.indexOf("\nPss:");
+            if (at >= 0) {
+                const qsizetype end = text.indexOf('\n', at + 1);
+                const QByteArray field = text.mid(at + 5, end - at - 5).trimmed();
+                total += field.left(field.indexOf(' ')).toLongLong() * 1024;
+                counted = true;
+            }
+        }
+        if (counted)
+            continue;
+        QFile statm(QString::fromLatin1(base + "/statm"));
+        if (statm.open(QIODevice::ReadOnly)) {
+            const QList<QByteArray> fields = statm.readAll().split(' ');
+            if (fields.size() > 1)
+                total += fields.at(1).toLongLong() * pageSize;
+        }
+    }
+    return total;
 }
 
 void ProcessTree::signalAll(pid_t sessionLeader, int signal, bool sparingLeader)

@@ -19,6 +19,11 @@ public:
 
     static bool isAlive(pid_t pid);
 
+    // The memory the tree uses, in bytes: the proportional set size (shared pages split
+    // between their users) of every member, summed; resident size where PSS is not known.
+    static qint64 memoryUsage(pid_t sessionLeader);
+    static qint64 memoryUsage(const QList<pid_t> &pids);
+
     // Orphans of a killed tree are re-parented to us rather than to init, so they stay
     // findable and reapable (prctl PR_SET_CHILD_SUBREAPER).
     static void becomeSubreaper();

@@ -373,6 +373,48 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker).isEmpty(), 10000);
     }
 
+    void compileOverMemoryLimitStopsWholeTree()
+    {
+        // Three processes of 120 MB each: none alone is over 200 MB, together they are.
+        BuildRunner runner;
+        const QString app = makeApp(QStringLiteral("greedy"), {{QStringLiteral("a.txt"), "x"}});
+        const QString name = QStringLiteral("greedy-%1").arg(QCoreApplication::applicationPid());
+        BuildRequest request = runner.request(app, name);
+        request.appBuildpacks = {fixtureBuildpack(QStringLiteral("greedy"))};
+        request.config.insert(QStringLiteral("GREEDY_PROCESSES"), QStringLiteral("3"));
+        request.config.insert(QStringLiteral("GREEDY_MB"), QStringLiteral("120"));
+        request.config.insert(QStringLiteral("GREEDY_HOLD"), QStringLiteral("60"));
+        request.memoryLimit = 200LL * 1024 * 1024;
+        QElapsedTimer timer;
+        timer.start();
+        const BuildOutcome outcome = runner.build(request, 120000);
+        QCOMPARE(outcome.status, BuildOutcome::Status::BuildError);
+        QVERIFY2(outcome.error.contains(QStringLiteral("more than 200.0 MB of memory")),
+                 qPrintable(outcome.error));
+        QVERIFY2(outcome.peakCompileMemory > 200LL * 1024 * 1024,
+                 qPrintable(QString::number(outcome.peakCompileMemory)));
+        // Stopped when it went over, long before the processes would have let go.
+        QVERIFY(timer.elapsed() < 50000);
+        const QByteArray marker = QByteArrayLiteral("greedy-marker-") + name.toUtf8();
+        QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker).isEmpty(), 10000);
+    }
+
+    void compileUnderMemoryLimitReportsItsPeak()
+    {
+        BuildRunner runner;
+        const QString app = makeApp(QStringLiteral("modest"), {{QStringLiteral("a.txt"), "x"}});
+        BuildRequest request = runner.request(app, QStringLiteral("modest"));
+        request.appBuildpacks = {fixtureBuildpack(QStringLiteral("greedy"))};
+        request.config.insert(QStringLiteral("GREEDY_MB"), QStringLiteral("64"));
+        request.config.insert(QStringLiteral("GREEDY_HOLD"), QStringLiteral("1"));
+        request.memoryLimit = 512LL * 1024 * 1024;
+        const BuildOutcome outcome = runner.build(request, 120000);
+        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + runner.logText()));
+        QVERIFY2(outcome.peakCompileMemory > 50LL * 1024 * 1024 &&
+                     outcome.peakCompileMemory < 512LL * 1024 * 1024,
+                 qPrintable(QString::number(outcome.peakCompileMemory)));
+    }
+
     void cancelStopsEverything()
     {
         BuildRunner runner;
