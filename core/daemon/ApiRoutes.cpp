@@ -27,6 +27,8 @@
 #include <QUrlQuery>
 #include <QUuid>
 
+#include <algorithm>
+
 namespace Slipway {
 
 namespace {
@@ -339,7 +341,11 @@ void ApiRoutes::gitCredentials(const QString &hostText, const ApiRequest &reques
         responder->sendError(422, valid.error().message);
         return;
     }
-    const bool replacing = m_context.engine->gitLogins().contains(*host);
+    const Result<QList<GitLoginKeeper::Entry>> before = keeper->list();
+    const bool replacing = before && std::any_of(before->cbegin(), before->cend(),
+                                                 [&](const GitLoginKeeper::Entry &e) {
+                                                     return e.record.host == *host;
+                                                 });
     keeper->set(*host, login, [this, responder, host = *host, replacing](const Result<void> &kept) {
         if (!kept) {
             responder->sendError(500, kept.error().message);

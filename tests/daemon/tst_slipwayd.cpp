@@ -6,6 +6,7 @@
 #include "DaemonProcess.h"
 #include "TestSupport.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -334,6 +335,47 @@ private Q_SLOTS:
                                      .isEmpty(),
                                  5000);
         daemon.terminate();
+    }
+
+    void gitLoginWhosePasswordIsLostIsMarkedUnusable()
+    {
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        int status = 0;
+        const QJsonObject login{
+            {QStringLiteral("git_credential"),
+             QJsonObject{{QStringLiteral("username"), QStringLiteral("deploy")},
+                         {QStringLiteral("password"), QStringLiteral("pw-lost")}}}};
+        daemon.call("PUT", QStringLiteral("/v1/git-credentials/git.example.com"), login, &status);
+        QCOMPARE(status, 201);
+        const QString backend = daemon.call("GET", QStringLiteral("/v1/status"))
+                                    .value(QStringLiteral("secrets_backend"))
+                                    .toString();
+        daemon.terminate();
+        if (backend != QLatin1String("private-file"))
+            QSKIP("a keychain answers here; the private-file case needs none");
+        // The secrets file is gone (restored from an old backup, say): the login stays listed,
+        // says it cannot be used and why, and keeping it again mends it.
+        QVERIFY(QDir(daemon.dataDirectory() + QStringLiteral("/secrets")).removeRecursively());
+        DaemonProcess again(daemon.dataDirectory());
+        QVERIFY2(again.start(), again.output().constData());
+        QJsonObject entry = again.call("GET", QStringLiteral("/v1/git-credentials"))
+                                .value(QStringLiteral("git_credentials"))
+                                .toArray()
+                                .first()
+                                .toObject();
+        QCOMPARE(entry.value(QStringLiteral("host")).toString(), QStringLiteral("git.example.com"));
+        QCOMPARE(entry.value(QStringLiteral("usable")).toBool(true), false);
+        QVERIFY(!entry.value(QStringLiteral("problem")).toString().isEmpty());
+        again.call("PUT", QStringLiteral("/v1/git-credentials/git.example.com"), login, &status);
+        QCOMPARE(status, 200);
+        entry = again.call("GET", QStringLiteral("/v1/git-credentials"))
+                    .value(QStringLiteral("git_credentials"))
+                    .toArray()
+                    .first()
+                    .toObject();
+        QVERIFY(entry.value(QStringLiteral("usable")).toBool());
+        again.terminate();
     }
 
     void sameDeploymentTwiceIsQueued()
