@@ -296,11 +296,12 @@ void Router::connectNotify(const QMetaMethod &signal)
 
 void Router::disconnectNotify(const QMetaMethod &signal)
 {
+    // Qt may call this with one of its connection locks held (a receiver being destroyed
+    // does), so asking isSignalConnected() here can deadlock on that lock. Whether anyone
+    // still listens is looked up later, on the router's thread, when the next lines come in.
     // An invalid method means "everything was disconnected".
-    if (!signal.isValid() || signal == QMetaMethod::fromSignal(&Router::accessLogged)) {
-        m_signalListened = isSignalConnected(QMetaMethod::fromSignal(&Router::accessLogged));
-        updateAccessLogEnabled();
-    }
+    if (!signal.isValid() || signal == QMetaMethod::fromSignal(&Router::accessLogged))
+        m_recheckListeners = true;
 }
 
 void Router::updateAccessLogEnabled()
@@ -310,6 +311,10 @@ void Router::updateAccessLogEnabled()
 
 void Router::drainAccessLog()
 {
+    if (m_recheckListeners.exchange(false)) {
+        m_signalListened = isSignalConnected(QMetaMethod::fromSignal(&Router::accessLogged));
+        updateAccessLogEnabled();
+    }
     const std::vector<AccessLogEntry> entries = m_state->takeAccessLog();
     if (entries.empty())
         return;

@@ -107,6 +107,7 @@ private:
     std::unique_ptr<RouterState> m_state;
     std::unique_ptr<AccessLogWriter> m_accessLog;
     std::atomic<bool> m_signalListened{false};
+    std::atomic<bool> m_recheckListeners{false}; // a listener went: is there still one?
 
     mutable QMutex m_mutex;
     QHash<QString, AppEntry> m_apps;

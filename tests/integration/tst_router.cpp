@@ -32,6 +32,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <csignal>
 
@@ -489,6 +490,7 @@ private Q_SLOTS:
     void idleClientIsClosedButSlowAnswerIsNot();
     void switchingUnderLoadFailsNoRequest();
     void accessLogFileAndSignal();
+    void listenersDestroyedWhileConnectedNeverHang();
     void tcpPortProxiesBytesBothWays();
     void childProcessesInheritNoRouterSocket();
     void stopWithOpenConnectionsIsClean();
@@ -1198,6 +1200,28 @@ void TestRouter::accessLogFileAndSignal()
         QFile again(path);
         return again.open(QIODevice::ReadOnly) && again.readAll().contains(" GET /x 503 ");
     }()));
+}
+
+void TestRouter::listenersDestroyedWhileConnectedNeverHang()
+{
+    // A receiver's destructor tells the router about the disconnection while holding one of
+    // Qt's pooled connection locks; the router used to take such a lock again in there and
+    // hung whenever both objects mapped to the same one. Many receivers make that certain.
+    for (int round = 0; round < 4; ++round) {
+        std::vector<std::unique_ptr<QObject>> listeners;
+        for (int i = 0; i < 500; ++i) {
+            listeners.push_back(std::make_unique<QObject>());
+            connect(m_router.get(), &Router::accessLogged, listeners.back().get(),
+                    [](const QString &, const QString &) {});
+        }
+        listeners.clear();
+    }
+    // Lines still reach whoever listens afterwards.
+    m_router->setBackends(u"heard"_s, {m_web[0]->backend()});
+    QSignalSpy spy(m_router.get(), &Router::accessLogged);
+    QCOMPARE(getVia(u"heard"_s).status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(!spy.isEmpty(), 5000);
+    QCOMPARE(spy.first().at(0).toString(), u"heard"_s);
 }
 
 void TestRouter::tcpPortProxiesBytesBothWays()
