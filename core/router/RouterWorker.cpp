@@ -3,6 +3,7 @@
 #include "router/RouterLogging.h"
 #include "router/RouterState.h"
 #include "router/RoutingTable.h"
+#include "router/UpstreamGate.h"
 
 #include <boost/asio/post.hpp>
 
@@ -44,6 +45,7 @@ RouterWorker::RouterWorker(RouterState &state, int index)
 RouterWorker::~RouterWorker()
 {
     stop();
+    m_alive->store(false);
     // Whatever still refers to the context (timers, pooled sockets, suspended coroutines)
     // goes before the context itself.
     m_sweepTimer.reset();
@@ -101,6 +103,24 @@ void RouterWorker::refreshTable()
     m_tableGeneration = generation;
     m_table = m_state.table();
     m_pool.prune(*m_table);
+}
+
+void RouterWorker::recycle(std::shared_ptr<UpstreamConnection> connection)
+{
+    if (connection->gate && connection->gate->hasWaiters()) {
+        // Requests queue for this backend. The first in line takes the connection over when
+        // it is on this thread; otherwise the connection closes, and its place lets that
+        // request open one of its own.
+        const std::shared_ptr<UpstreamGate> gate = connection->gate;
+        if (gate->handOver(connection, m_index))
+            return;
+        if (gate->hasWaiters()) {
+            connection.reset();
+            return;
+        }
+        // The queue only held requests that are gone by now.
+    }
+    m_pool.put(std::move(connection), *table(), m_now);
 }
 
 void RouterWorker::watch(WatchedConnection *connection)
