@@ -108,14 +108,12 @@ void RouterWorker::refreshTable()
 void RouterWorker::recycle(std::shared_ptr<UpstreamConnection> connection)
 {
     if (connection->gate && connection->gate->hasWaiters()) {
-        // Requests queue for this backend. The first in line takes the connection over when
-        // it is on this thread; otherwise the connection closes, and its place lets that
-        // request open one of its own.
+        // Requests queue for this backend: the first in line takes the connection over.
         const std::shared_ptr<UpstreamGate> gate = connection->gate;
         if (gate->handOver(connection, m_index))
             return;
         if (gate->hasWaiters()) {
-            connection.reset();
+            connection.reset(); // it could not move: it closes, its place goes on
             return;
         }
         // The queue only held requests that are gone by now.

@@ -21,6 +21,11 @@ struct UpstreamConnection
     UpstreamConnection(const UpstreamConnection &) = delete;
     UpstreamConnection &operator=(const UpstreamConnection &) = delete;
 
+    // The same connection (descriptor, place, slot) on another thread's io_context, for a
+    // request queued there; this one is left empty. Null when that failed: this one is
+    // then left to be closed. Called on this connection's thread.
+    std::shared_ptr<UpstreamConnection> moveTo(const Io::Executor &executor);
+
     // No longer counted against the backend's limit: an upgraded connection (a WebSocket)
     // lives as long as its conversation, not as long as a request.
     void leaveGate();

@@ -100,13 +100,23 @@ void UpstreamGate::release()
 
 bool UpstreamGate::handOver(std::shared_ptr<UpstreamConnection> &connection, int worker)
 {
-    std::shared_ptr<Waiter> first; // dropped only once the lock is gone
+    // Both dropped only once the lock is gone.
+    std::shared_ptr<Waiter> first;
+    std::shared_ptr<UpstreamConnection> emptied;
     {
         std::lock_guard lock(m_mutex);
         while (!m_queue.empty() && !(first = m_queue.front().lock()))
             popFrontLocked(); // its session is gone
-        if (!first || first->worker != worker)
+        if (!first)
             return false;
+        if (first->worker != worker) {
+            std::shared_ptr<UpstreamConnection> moved =
+                connection->moveTo(first->timer.get_executor());
+            if (!moved)
+                return false;
+            emptied = std::move(connection);
+            connection = std::move(moved);
+        }
         popFrontLocked();
         first->queued = false;
         first->connection = std::move(connection);

@@ -61,9 +61,9 @@ public:
     bool withdraw(Waiter &waiter, std::shared_ptr<UpstreamConnection> &connection);
     // A connection holding a place closed: the place goes to the first in the queue.
     void release();
-    // `connection` is free for another request. It goes to the first in the queue when that
-    // one waits on `worker` (sockets stay on their thread); otherwise false, and the caller
-    // closes it so that the first in the queue can open its own.
+    // `connection`, on `worker`, is free for another request: it goes to the first in the
+    // queue, moved to that one's thread if need be. False when nobody queues any more, or
+    // when the move failed (then the caller closes it, and its place goes on).
     bool handOver(std::shared_ptr<UpstreamConnection> &connection, int worker);
 
 private:

@@ -1490,10 +1490,10 @@ void TestRouter::connectionLimitHoldsUnderABurst()
     QVERIFY2(backend.mostOpen() <= Limit,
              qPrintable(u"the backend held %1 connections at once"_s.arg(backend.mostOpen())));
     QVERIFY2(backend.mostOpen() > 1, "requests never ran side by side");
-    // Keep-alive still works while requests queue: connections are passed on, not each
-    // opened for one request.
+    // Keep-alive still works while requests queue: a free connection is passed on to the
+    // next request in line, whichever thread it waits on, rather than closed and reopened.
     QVERIFY2(
-        backend.accepted() < Clients * PerClient,
+        backend.accepted() <= 2 * Limit,
         qPrintable(
             u"%1 connections for %2 requests"_s.arg(backend.accepted()).arg(Clients * PerClient)));
     qInfo("%d requests through %d connections at most %d at once, in %lld ms", Clients * PerClient,
