@@ -14,6 +14,13 @@ target_compile_definitions(slipway_common INTERFACE
     QT_USE_QSTRINGBUILDER
     QT_STRICT_ITERATORS
     QT_DISABLE_DEPRECATED_BEFORE=0x060400
-    QT_DISABLE_DEPRECATED_UP_TO=0x060400)
+    QT_DISABLE_DEPRECATED_UP_TO=0x060400
+    # Asio without its deprecated interfaces, in every target alike. The switch changes what
+    # Asio's synchronous calls return (void instead of an error_code) without changing their
+    # symbol names, so two targets built with different settings link into one binary with
+    # incompatible copies of, say, basic_socket_acceptor::set_option(). Optimised builds
+    # inline them and hide it; unoptimised ones call whichever copy the linker kept, with
+    # the wrong calling convention (the router failed to start with "Bad file descriptor").
+    BOOST_ASIO_NO_DEPRECATED)
 
 set(CMAKE_CXX_EXTENSIONS OFF)

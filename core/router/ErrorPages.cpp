@@ -57,6 +57,18 @@ std::string gatewayTimeout(std::string_view app)
                    " accepted the request but did not answer in time.\n"});
 }
 
+std::string backendBusy(std::string_view app, std::size_t limit, long long waitedMs)
+{
+    const std::string count = std::to_string(limit);
+    const std::string waited = std::to_string(waitedMs);
+    return joined(
+        {"503 Service Unavailable: ", app, " is too busy to take this request.\n\n",
+         "The router holds at most ", count, limit == 1 ? " connection" : " connections",
+         " to each container of ", app, ", and all of them stayed in use for ", waited,
+         " ms while this request waited. Retry shortly; if this page comes often, the app "
+         "answers too slowly for its traffic: scale its web process up.\n"});
+}
+
 std::string badRequest(std::string_view reason)
 {
     return joined({"400 Bad Request: ", reason, ".\n"});

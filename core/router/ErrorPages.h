@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,8 @@ std::string deploying(std::string_view app);
 // No container of the app could be reached; `reason` says how the last attempt failed.
 std::string badGateway(std::string_view app, std::string_view reason);
 std::string gatewayTimeout(std::string_view app);
+// Every connection the router may hold to the app's container stayed busy for `waitedMs`.
+std::string backendBusy(std::string_view app, std::size_t limit, long long waitedMs);
 std::string badRequest(std::string_view reason);
 
 } // namespace Slipway::ErrorPages

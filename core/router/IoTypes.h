@@ -1,5 +1,12 @@
 #pragma once
 
+// Every file using these types must see Asio configured as the router and the API were
+// built (see CommonConfig.cmake): otherwise the binary holds two incompatible copies of
+// Asio's synchronous calls and whichever the linker keeps is called wrongly by the others.
+#if !defined(BOOST_ASIO_NO_DEPRECATED)
+#error "Build with Slipway::Common (BOOST_ASIO_NO_DEPRECATED), as the router and the API are."
+#endif
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/basic_socket_acceptor.hpp>

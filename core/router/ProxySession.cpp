@@ -9,6 +9,7 @@
 #include "router/RouterWorker.h"
 #include "router/RoutingTable.h"
 #include "router/UpstreamConnection.h"
+#include "router/UpstreamGate.h"
 #include "router/UpstreamPool.h"
 
 #include <boost/asio/write.hpp>
@@ -266,6 +267,12 @@ void ProxySession::closeUpstream()
     m_upstream->socket.close(ignored);
 }
 
+void ProxySession::stopWaiting()
+{
+    if (m_waiter)
+        m_waiter->timer.cancel();
+}
+
 void ProxySession::expire()
 {
     switch (m_phase) {
@@ -279,6 +286,7 @@ void ProxySession::expire()
         break;
     default:
         m_closed = true;
+        stopWaiting();
         closeUpstream();
         closeClient();
         break;
@@ -288,6 +296,7 @@ void ProxySession::expire()
 void ProxySession::shutdown()
 {
     m_closed = true;
+    stopWaiting();
     closeUpstream();
     closeClient();
 }
@@ -446,9 +455,17 @@ Io::Task<bool> ProxySession::forward(const AppRoute &route)
             std::shared_ptr<UpstreamConnection> upstream;
             if (usePool)
                 upstream = m_worker.pool().take(backend.slot);
-            const bool reused = upstream != nullptr;
+            bool reused = upstream != nullptr;
             if (!upstream)
-                upstream = co_await connect(backend);
+                upstream = co_await connect(backend, reused);
+            if (!upstream && m_queueTimedOut) {
+                m_servedBy = &backend;
+                const std::string app = route.name.toStdString();
+                std::string page = ErrorPages::backendBusy(
+                    app, backend.gate->limit(), m_worker.state().timeouts().backendQueue.count());
+                co_return co_await respond(http::status::service_unavailable, std::move(page),
+                                           &route, true);
+            }
             if (!upstream)
                 break; // refused or timed out: next backend
             m_servedBy = &backend;
@@ -484,11 +501,49 @@ Io::Task<bool> ProxySession::forward(const AppRoute &route)
     co_return co_await respond(http::status::bad_gateway, std::move(page), &route, false);
 }
 
-Io::Task<std::shared_ptr<UpstreamConnection>> ProxySession::connect(const RouteBackend &backend)
+Io::Task<bool> ProxySession::waitForPlace(const RouteBackend &backend,
+                                          std::shared_ptr<UpstreamConnection> &handedOver)
 {
+    auto waiter = std::make_shared<UpstreamGate::Waiter>(backend.gate, m_client.get_executor(),
+                                                         m_worker.index(), m_worker.alive());
+    waiter->timer.expires_after(m_worker.state().timeouts().backendQueue);
+    bool first = false;
+    backend.gate->enqueue(waiter, first);
+    if (first)
+        m_worker.state().reclaimIdle(backend.slot); // idle connections elsewhere hold places
+    m_waiter = waiter.get();
+    m_phase = Phase::Queued;
+    clearDeadline(); // the wait has its own
+    co_await waiter->timer.async_wait(Io::Nothrow);
+    m_waiter = nullptr;
+    co_return backend.gate->withdraw(*waiter, handedOver);
+}
+
+Io::Task<std::shared_ptr<UpstreamConnection>> ProxySession::connect(const RouteBackend &backend,
+                                                                    bool &reused)
+{
+    m_queueTimedOut = false;
     if (m_closed || m_worker.stopping())
         co_return nullptr;
-    auto upstream = std::make_shared<UpstreamConnection>(m_client.get_executor(), backend.slot);
+    if (backend.gate && !backend.gate->tryAcquire()) {
+        std::shared_ptr<UpstreamConnection> handedOver;
+        const bool served = co_await waitForPlace(backend, handedOver);
+        if (handedOver) {
+            if (m_closed)
+                co_return nullptr; // it closes, and its place goes on
+            reused = true;
+            co_return handedOver;
+        }
+        if (!served) {
+            m_queueTimedOut = !m_closed;
+            co_return nullptr;
+        }
+    }
+    // Holds the place taken above until it goes.
+    auto upstream =
+        std::make_shared<UpstreamConnection>(m_client.get_executor(), backend.slot, backend.gate);
+    if (m_closed)
+        co_return nullptr;
     boost::system::error_code openError;
     upstream->socket.open(backend.endpoint.protocol(), openError);
     if (openError) {
@@ -762,6 +817,7 @@ ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
     if (upgraded) {
         m_phase = Phase::Tunnelling;
         m_clientKeepAlive = false;
+        upstream->leaveGate();
         ByteTunnel tunnel(m_worker, *this, m_worker.state().timeouts().streamIdle);
         const ByteTunnel::Totals totals = co_await tunnel.run(
             m_client, m_clientBuffer.data(), upstream->socket, m_upstreamBuffer.data());
@@ -774,7 +830,7 @@ ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
     const bool reusable = upstreamKeepAlive && m_response->is_done() && m_request->is_done() &&
                           m_upstreamBuffer.size() == 0 && !m_closed;
     if (reusable) {
-        m_worker.pool().put(std::move(upstream), *m_worker.table(), m_worker.now());
+        m_worker.recycle(std::move(upstream));
     } else {
         boost::system::error_code ignored;
         upstream->socket.close(ignored);

@@ -3,6 +3,7 @@
 #include "router/IoTypes.h"
 
 #include "router/ProxyHeaders.h"
+#include "router/UpstreamGate.h"
 #include "router/WatchedConnection.h"
 
 #include <boost/beast/core/flat_buffer.hpp>
@@ -46,6 +47,7 @@ public:
 private:
     enum class Phase {
         ReadingRequest,
+        Queued, // for a connection to a backend at its limit
         Connecting,
         SendingRequest,
         AwaitingResponse,
@@ -74,7 +76,11 @@ private:
     Io::Task<void> run();
     Io::Task<bool> handleRequest();
     Io::Task<bool> forward(const AppRoute &route);
-    Io::Task<std::shared_ptr<UpstreamConnection>> connect(const RouteBackend &backend);
+    // A new connection, or one another request just finished with (then `reused` is set).
+    Io::Task<std::shared_ptr<UpstreamConnection>> connect(const RouteBackend &backend,
+                                                          bool &reused);
+    Io::Task<bool> waitForPlace(const RouteBackend &backend,
+                                std::shared_ptr<UpstreamConnection> &handedOver);
     Io::Task<Attempt> exchange(std::shared_ptr<UpstreamConnection> upstream, bool reused);
     Io::Task<Sent> sendRequest(UpstreamConnection &upstream);
     Io::Task<Attempt> relayResponse(std::shared_ptr<UpstreamConnection> upstream);
@@ -87,6 +93,7 @@ private:
     void setIdleLimit(std::chrono::milliseconds limit);
     void closeClient();
     void closeUpstream();
+    void stopWaiting();
     void logAccess(const AppRoute &route);
 
     RouterWorker &m_worker;
@@ -112,6 +119,7 @@ private:
     int m_upstreamWrites = 0;
 
     UpstreamConnection *m_upstream = nullptr; // the one in use, for timeouts and shutdown
+    UpstreamGate::Waiter *m_waiter = nullptr; // while queued for a connection
     std::shared_ptr<const RoutingTable> m_table;
     std::string m_app;
     std::string m_requestId;
@@ -119,6 +127,7 @@ private:
     Phase m_phase = Phase::ReadingRequest;
     bool m_closed = false;
     bool m_timedOut = false;
+    bool m_queueTimedOut = false;
     bool m_upgradeRequested = false;
     bool m_clientKeepAlive = false;
     unsigned m_clientVersion = 11;

@@ -7,6 +7,8 @@
 #include "router/RouterWorker.h"
 #include "router/RoutingTable.h"
 #include "router/TcpProxy.h"
+#include "router/UpstreamGate.h"
+#include "router/UpstreamPool.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -63,7 +65,7 @@ Router::Router(Options options, QObject *parent)
 {
     // Runs on I/O threads, once per batch of log lines; the batch is handled on ours.
     const RouterTimeouts timeouts{m_options.connectTimeout, m_options.clientIdleTimeout,
-                                  m_options.streamIdleTimeout};
+                                  m_options.streamIdleTimeout, m_options.backendQueueTimeout};
     m_state = std::make_unique<RouterState>(timeouts, [this] {
         QMetaObject::invokeMethod(this, &Router::drainAccessLog, Qt::QueuedConnection);
     });
@@ -102,6 +104,11 @@ Result<void> Router::start()
     if (!listener)
         return std::unexpected(listener.error());
 
+    // A request queued for a busy backend frees the places idle connections hold elsewhere.
+    m_state->setIdleReclaimer([handles](std::uint64_t slot) {
+        for (RouterWorker *worker : handles)
+            asio::post(worker->context(), [worker, slot] { worker->pool().closeIdle(slot); });
+    });
     m_workers = std::move(workers);
     m_listener = std::move(*listener);
     m_port = m_listener->port();
@@ -122,6 +129,7 @@ void Router::stop()
         proxy->close();
     for (const auto &worker : m_workers)
         worker->stop();
+    m_state->setIdleReclaimer({});
     // Everything bound to a worker's io_context goes before the workers themselves.
     m_listener.reset();
     m_tcpProxies.clear();
@@ -150,28 +158,40 @@ void Router::setBackends(const QString &app, const QList<Backend> &web)
     AppEntry &entry = m_apps[app];
     // A backend that stays keeps its slot (and its pooled connections); a new one, or one
     // that comes back after leaving, gets a fresh slot.
+    // Its connection limit stays with the slot too, counting the connections it holds.
     std::vector<std::uint64_t> slots;
+    std::vector<std::shared_ptr<UpstreamGate>> gates;
     slots.reserve(std::size_t(web.size()));
+    gates.reserve(std::size_t(web.size()));
     std::vector<bool> taken(std::size_t(entry.web.size()), false);
     for (const Backend &backend : web) {
         std::uint64_t slot = 0;
+        std::shared_ptr<UpstreamGate> gate;
         for (qsizetype i = 0; i < entry.web.size(); ++i) {
             if (!taken[std::size_t(i)] && entry.web[i] == backend) {
                 taken[std::size_t(i)] = true;
                 slot = entry.slots[std::size_t(i)];
+                gate = entry.gates[std::size_t(i)];
                 break;
             }
         }
-        slots.push_back(slot ? slot : m_nextSlot++);
+        if (!slot) {
+            slot = m_nextSlot++;
+            if (m_options.backendConnectionLimit > 0)
+                gate = std::make_shared<UpstreamGate>(m_options.backendConnectionLimit);
+        }
+        slots.push_back(slot);
+        gates.push_back(std::move(gate));
     }
     auto routes = std::make_shared<std::vector<RouteBackend>>();
     for (qsizetype i = 0; i < web.size(); ++i) {
         if (const std::optional<tcp::endpoint> endpoint = resolve(web[i]))
             routes->push_back(RouteBackend{web[i], *endpoint, web[i].container.toStdString(),
-                                           slots[std::size_t(i)]});
+                                           slots[std::size_t(i)], gates[std::size_t(i)]});
     }
     entry.web = web;
     entry.slots = std::move(slots);
+    entry.gates = std::move(gates);
     entry.routes = std::move(routes);
     if (!web.isEmpty())
         entry.deploying = false;
@@ -296,11 +316,12 @@ void Router::connectNotify(const QMetaMethod &signal)
 
 void Router::disconnectNotify(const QMetaMethod &signal)
 {
+    // Qt may call this with one of its connection locks held (a receiver being destroyed
+    // does), so asking isSignalConnected() here can deadlock on that lock. Whether anyone
+    // still listens is looked up later, on the router's thread, when the next lines come in.
     // An invalid method means "everything was disconnected".
-    if (!signal.isValid() || signal == QMetaMethod::fromSignal(&Router::accessLogged)) {
-        m_signalListened = isSignalConnected(QMetaMethod::fromSignal(&Router::accessLogged));
-        updateAccessLogEnabled();
-    }
+    if (!signal.isValid() || signal == QMetaMethod::fromSignal(&Router::accessLogged))
+        m_recheckListeners = true;
 }
 
 void Router::updateAccessLogEnabled()
@@ -310,6 +331,10 @@ void Router::updateAccessLogEnabled()
 
 void Router::drainAccessLog()
 {
+    if (m_recheckListeners.exchange(false)) {
+        m_signalListened = isSignalConnected(QMetaMethod::fromSignal(&Router::accessLogged));
+        updateAccessLogEnabled();
+    }
     const std::vector<AccessLogEntry> entries = m_state->takeAccessLog();
     if (entries.empty())
         return;

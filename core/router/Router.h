@@ -23,6 +23,7 @@ class RouterState;
 class RouterWorker;
 class TcpProxy;
 struct RouteBackend;
+class UpstreamGate;
 
 // The HTTP/1.1 reverse proxy in front of the apps: routes by host name (<app>.localhost),
 // balances round-robin over the app's ready web containers, keeps connections alive on both
@@ -47,6 +48,14 @@ public:
         std::chrono::milliseconds clientIdleTimeout{60000}; // keep-alive between requests
         // Without a byte either way for this long, a body, a slow answer or a tunnel is cut.
         std::chrono::milliseconds streamIdleTimeout{600000};
+        // At most this many connections to one container at a time, across all threads and
+        // counting idle pooled ones (0: no limit). An app with a short listen backlog drops
+        // connections opened all at once, as to a container that just took over. Requests
+        // beyond the limit queue for a connection, first come first served, and get a 503
+        // after backendQueueTimeout. Upgraded connections (WebSocket) stop counting once
+        // switched: they last as long as their conversation.
+        std::size_t backendConnectionLimit = 128;
+        std::chrono::milliseconds backendQueueTimeout{10000};
     };
 
     explicit Router(Options options, QObject *parent = nullptr);
@@ -91,7 +100,8 @@ private:
     struct AppEntry
     {
         QList<Backend> web;
-        std::vector<std::uint64_t> slots; // parallel to `web`
+        std::vector<std::uint64_t> slots;                 // parallel to `web`
+        std::vector<std::shared_ptr<UpstreamGate>> gates; // parallel to `web`, kept with the slot
         // `web` resolved once, when set, so publishing a table never waits on a resolver.
         std::shared_ptr<const std::vector<RouteBackend>> routes;
         bool deploying = false;
@@ -107,6 +117,7 @@ private:
     std::unique_ptr<RouterState> m_state;
     std::unique_ptr<AccessLogWriter> m_accessLog;
     std::atomic<bool> m_signalListened{false};
+    std::atomic<bool> m_recheckListeners{false}; // a listener went: is there still one?
 
     mutable QMutex m_mutex;
     QHash<QString, AppEntry> m_apps;

@@ -19,6 +19,7 @@ struct RouterTimeouts
     std::chrono::milliseconds connect{5000};
     std::chrono::milliseconds clientIdle{60000};
     std::chrono::milliseconds streamIdle{600000};
+    std::chrono::milliseconds backendQueue{10000}; // waiting for a connection to a busy backend
 };
 
 struct AccessLogEntry
@@ -56,6 +57,19 @@ public:
     void appendAccessLog(AccessLogEntry entry);
     std::vector<AccessLogEntry> takeAccessLog();
 
+    // Closes the idle pooled connections to a backend slot on every worker, so that their
+    // places go to requests queued for that backend. Set before the workers start and
+    // cleared after they stopped; called from the workers.
+    void setIdleReclaimer(std::function<void(std::uint64_t slot)> reclaim)
+    {
+        m_reclaimIdle = std::move(reclaim);
+    }
+    void reclaimIdle(std::uint64_t slot) const
+    {
+        if (m_reclaimIdle)
+            m_reclaimIdle(slot);
+    }
+
 private:
     const RouterTimeouts m_timeouts;
     std::atomic<std::shared_ptr<const RoutingTable>> m_table;
@@ -64,6 +78,7 @@ private:
     std::atomic<bool> m_accessLogEnabled{false};
 
     std::function<void()> m_wakeLogReader;
+    std::function<void(std::uint64_t)> m_reclaimIdle;
     std::mutex m_logMutex;
     std::vector<AccessLogEntry> m_pendingLog;
 };

@@ -3,6 +3,7 @@
 #include "router/RouterLogging.h"
 #include "router/RouterState.h"
 #include "router/RoutingTable.h"
+#include "router/UpstreamGate.h"
 
 #include <boost/asio/post.hpp>
 
@@ -44,6 +45,7 @@ RouterWorker::RouterWorker(RouterState &state, int index)
 RouterWorker::~RouterWorker()
 {
     stop();
+    m_alive->store(false);
     // Whatever still refers to the context (timers, pooled sockets, suspended coroutines)
     // goes before the context itself.
     m_sweepTimer.reset();
@@ -101,6 +103,22 @@ void RouterWorker::refreshTable()
     m_tableGeneration = generation;
     m_table = m_state.table();
     m_pool.prune(*m_table);
+}
+
+void RouterWorker::recycle(std::shared_ptr<UpstreamConnection> connection)
+{
+    if (connection->gate && connection->gate->hasWaiters()) {
+        // Requests queue for this backend: the first in line takes the connection over.
+        const std::shared_ptr<UpstreamGate> gate = connection->gate;
+        if (gate->handOver(connection, m_index))
+            return;
+        if (gate->hasWaiters()) {
+            connection.reset(); // it could not move: it closes, its place goes on
+            return;
+        }
+        // The queue only held requests that are gone by now.
+    }
+    m_pool.put(std::move(connection), *table(), m_now);
 }
 
 void RouterWorker::watch(WatchedConnection *connection)

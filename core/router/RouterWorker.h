@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -53,6 +54,13 @@ public:
     // Coarse time (updated by the sweep, four times a second): deadlines need no clock call.
     Clock::time_point now() const { return m_now; }
 
+    // Worker thread only. A connection done with its request and fit for another: to a
+    // request queued for its backend if there is one, else to the pool.
+    void recycle(std::shared_ptr<UpstreamConnection> connection);
+
+    // True until the worker's io_context goes: nothing may be posted to it afterwards.
+    const std::shared_ptr<std::atomic<bool>> &alive() const { return m_alive; }
+
     void watch(WatchedConnection *connection);
     void unwatch(WatchedConnection *connection);
 
@@ -80,6 +88,7 @@ private:
     bool m_stopping = false;
     std::thread m_thread;
     std::promise<void> m_finished;
+    std::shared_ptr<std::atomic<bool>> m_alive = std::make_shared<std::atomic<bool>>(true);
 };
 
 } // namespace Slipway

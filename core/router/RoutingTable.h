@@ -17,6 +17,8 @@
 
 namespace Slipway {
 
+class UpstreamGate;
+
 // A backend as the I/O threads see it: resolved once, its container name ready for the
 // access log, and a slot number that changes whenever the backend leaves the table. Idle
 // upstream connections are pooled per slot, so a container that left is never reused even
@@ -27,6 +29,7 @@ struct RouteBackend
     boost::asio::ip::tcp::endpoint endpoint;
     std::string container;
     std::uint64_t slot = 0;
+    std::shared_ptr<UpstreamGate> gate; // its connection limit, shared by all threads; null: none
 };
 
 struct AppRoute

@@ -69,6 +69,16 @@ void UpstreamPool::prune(const RoutingTable &current)
     }
 }
 
+void UpstreamPool::closeIdle(std::uint64_t slot)
+{
+    const auto it = m_idle.find(slot);
+    if (it == m_idle.end())
+        return;
+    for (const auto &connection : it->second)
+        closeQuietly(*connection);
+    m_idle.erase(it);
+}
+
 void UpstreamPool::closeIdleSince(Clock::time_point before)
 {
     for (auto &[slot, idle] : m_idle) {

@@ -33,6 +33,8 @@ public:
              Clock::time_point now);
 
     void prune(const RoutingTable &current);
+    // Closes the idle connections to `slot` (requests queue for their places).
+    void closeIdle(std::uint64_t slot);
     void closeIdleSince(Clock::time_point before);
     // Closes idle connections the backend has closed (or sent something unasked on).
     void dropClosedByBackends();

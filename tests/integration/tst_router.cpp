@@ -32,6 +32,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <csignal>
 
@@ -356,6 +357,142 @@ private:
     QTcpServer m_server;
 };
 
+// A backend that answers every request after `delayMs`, keeping connections alive, and
+// counts the connections it holds at once. A connection whose other end has closed counts
+// as gone from then on, even before this thread got to its disconnected() signal.
+class CountingBackend : public QObject
+{
+public:
+    explicit CountingBackend(int delayMs)
+        : m_delayMs(delayMs)
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                forgetClosed();
+                ++m_accepted;
+                m_open.insert(socket);
+                m_mostOpen = std::max(m_mostOpen, int(m_open.size()));
+                auto pending = std::make_shared<QByteArray>();
+                QObject::connect(socket, &QTcpSocket::readyRead, socket, [this, socket, pending] {
+                    *pending += socket->readAll();
+                    for (qsizetype end; (end = pending->indexOf("\r\n\r\n")) >= 0;) {
+                        pending->remove(0, end + 4);
+                        ++m_requests;
+                        QTimer::singleShot(m_delayMs, socket, [socket] {
+                            socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                        });
+                    }
+                });
+                QObject::connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+                    m_open.remove(socket);
+                    socket->deleteLater();
+                });
+            }
+        });
+    }
+
+    quint16 port() const { return m_server.serverPort(); }
+    Backend backend(const QString &container) const
+    {
+        return Backend{container, u"127.0.0.1"_s, port()};
+    }
+    int accepted() const { return m_accepted; }
+    int requests() const { return m_requests; }
+    int mostOpen() const { return m_mostOpen; }
+
+private:
+    void forgetClosed()
+    {
+        for (auto it = m_open.begin(); it != m_open.end();) {
+            char byte = 0;
+            const ssize_t peeked =
+                ::recv(int((*it)->socketDescriptor()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            const bool closed =
+                peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+            it = closed ? m_open.erase(it) : std::next(it);
+        }
+    }
+
+    QSet<QTcpSocket *> m_open;
+    int m_delayMs = 0;
+    int m_accepted = 0;
+    int m_requests = 0;
+    int m_mostOpen = 0;
+    QTcpServer m_server; // last: its sockets still report to the members above as it goes
+};
+
+// `clients` connections at once, each sending `perClient` GETs one after the other, all
+// driven by this thread's event loop (so a backend living here keeps working). The statuses
+// of the answers that came, in no particular order.
+QList<int> loadInParallel(quint16 port, const QString &host, int clients, int perClient,
+                          int timeoutMs = 30000)
+{
+    struct Client
+    {
+        QTcpSocket socket;
+        QByteArray pending;
+        std::optional<http::response_parser<http::string_body>> parser;
+        int answered = 0;
+    };
+    const QByteArray request = "GET / HTTP/1.1\r\nHost: " + host.toUtf8() + "\r\n\r\n";
+    QList<int> statuses;
+    int finished = 0;
+    QEventLoop loop;
+    std::vector<std::unique_ptr<Client>> all;
+    for (int i = 0; i < clients; ++i) {
+        all.push_back(std::make_unique<Client>());
+        Client *client = all.back().get();
+        const auto send = [client, request] {
+            client->parser.emplace();
+            client->parser->eager(true);
+            client->socket.write(request);
+        };
+        const auto finish = [&, client] {
+            client->parser.reset();
+            if (++finished == clients)
+                loop.quit();
+        };
+        QObject::connect(&client->socket, &QTcpSocket::connected, &loop, send);
+        QObject::connect(&client->socket, &QTcpSocket::disconnected, &loop, [client, finish] {
+            if (client->parser)
+                finish(); // closed before its answers were all in
+        });
+        QObject::connect(&client->socket, &QTcpSocket::readyRead, &loop,
+                         [&statuses, client, send, finish, perClient] {
+                             client->pending += client->socket.readAll();
+                             while (client->parser && !client->pending.isEmpty()) {
+                                 boost::system::error_code error;
+                                 const std::size_t used = client->parser->put(
+                                     boost::asio::buffer(client->pending.constData(),
+                                                         std::size_t(client->pending.size())),
+                                     error);
+                                 client->pending.remove(0, qsizetype(used));
+                                 if (error == http::error::need_more)
+                                     break;
+                                 if (error) {
+                                     finish();
+                                     break;
+                                 }
+                                 if (!client->parser->is_done())
+                                     continue;
+                                 statuses.append(int(client->parser->get().result_int()));
+                                 if (++client->answered < perClient) {
+                                     send();
+                                 } else {
+                                     finish();
+                                     client->socket.disconnectFromHost();
+                                 }
+                             }
+                         });
+        client->socket.connectToHost(QHostAddress::LocalHost, port);
+    }
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    if (finished < clients)
+        loop.exec();
+    return statuses;
+}
+
 // TCP connections on the loopback that involve `port`, told apart by the other end's port
 // (a connection shows up once per end, and in TIME_WAIT after closing).
 struct SocketCount
@@ -489,9 +626,13 @@ private Q_SLOTS:
     void idleClientIsClosedButSlowAnswerIsNot();
     void switchingUnderLoadFailsNoRequest();
     void accessLogFileAndSignal();
+    void listenersDestroyedWhileConnectedNeverHang();
     void tcpPortProxiesBytesBothWays();
     void childProcessesInheritNoRouterSocket();
     void stopWithOpenConnectionsIsClean();
+    void connectionLimitHoldsUnderABurst();
+    void requestQueuedTooLongGetsBusyPage();
+    void stopWithQueuedRequestsIsCleanAndGivesPlacesBack();
     void startNamesAddressWhenPortIsTaken();
 
 private:
@@ -1200,6 +1341,28 @@ void TestRouter::accessLogFileAndSignal()
     }()));
 }
 
+void TestRouter::listenersDestroyedWhileConnectedNeverHang()
+{
+    // A receiver's destructor tells the router about the disconnection while holding one of
+    // Qt's pooled connection locks; the router used to take such a lock again in there and
+    // hung whenever both objects mapped to the same one. Many receivers make that certain.
+    for (int round = 0; round < 4; ++round) {
+        std::vector<std::unique_ptr<QObject>> listeners;
+        for (int i = 0; i < 500; ++i) {
+            listeners.push_back(std::make_unique<QObject>());
+            connect(m_router.get(), &Router::accessLogged, listeners.back().get(),
+                    [](const QString &, const QString &) {});
+        }
+        listeners.clear();
+    }
+    // Lines still reach whoever listens afterwards.
+    m_router->setBackends(u"heard"_s, {m_web[0]->backend()});
+    QSignalSpy spy(m_router.get(), &Router::accessLogged);
+    QCOMPARE(getVia(u"heard"_s).status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(!spy.isEmpty(), 5000);
+    QCOMPARE(spy.first().at(0).toString(), u"heard"_s);
+}
+
 void TestRouter::tcpPortProxiesBytesBothWays()
 {
     auto echo = startFixture(u"tcp"_s, u"tcp-1"_s, u"v1"_s);
@@ -1298,6 +1461,122 @@ void TestRouter::stopWithOpenConnectionsIsClean()
     HttpConnection again;
     QVERIFY(again.open(router.port()));
     QCOMPARE(again.get("/", hostFor(u"busy"_s, router.port())).status, 200);
+}
+
+void TestRouter::connectionLimitHoldsUnderABurst()
+{
+    // Forty clients at once against a backend the router may hold four connections to: the
+    // backend never sees more than four, and every request is answered all the same.
+    constexpr int Limit = 4;
+    constexpr int Clients = 40;
+    constexpr int PerClient = 3;
+    CountingBackend backend(20);
+    Router::Options options;
+    options.threads = 2;
+    options.backendConnectionLimit = Limit;
+    Router router(options);
+    const Result<void> started = router.start();
+    QVERIFY2(started, started ? "" : qPrintable(started.error().message));
+    router.setBackends(u"narrow"_s, {backend.backend(u"narrow-1"_s)});
+
+    QElapsedTimer clock;
+    clock.start();
+    const QList<int> statuses =
+        loadInParallel(router.port(), hostFor(u"narrow"_s, router.port()), Clients, PerClient);
+    const qint64 elapsed = clock.elapsed();
+    QCOMPARE(statuses.size(), Clients * PerClient);
+    QCOMPARE(statuses.count(200), Clients * PerClient);
+    QCOMPARE(backend.requests(), Clients * PerClient);
+    QVERIFY2(backend.mostOpen() <= Limit,
+             qPrintable(u"the backend held %1 connections at once"_s.arg(backend.mostOpen())));
+    QVERIFY2(backend.mostOpen() > 1, "requests never ran side by side");
+    // Keep-alive still works while requests queue: a free connection is passed on to the
+    // next request in line, whichever thread it waits on, rather than closed and reopened.
+    QVERIFY2(
+        backend.accepted() <= 2 * Limit,
+        qPrintable(
+            u"%1 connections for %2 requests"_s.arg(backend.accepted()).arg(Clients * PerClient)));
+    qInfo("%d requests through %d connections at most %d at once, in %lld ms", Clients * PerClient,
+          backend.accepted(), backend.mostOpen(), elapsed);
+
+    // Once the burst is over, one client's requests share one pooled connection again.
+    const int acceptedBefore = backend.accepted();
+    HttpConnection connection;
+    QVERIFY(connection.open(router.port()));
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(connection.get("/", hostFor(u"narrow"_s, router.port())).status, 200);
+    QVERIFY2(backend.accepted() - acceptedBefore <= 1,
+             qPrintable(u"%1 new connections"_s.arg(backend.accepted() - acceptedBefore)));
+}
+
+void TestRouter::requestQueuedTooLongGetsBusyPage()
+{
+    CountingBackend backend(1500);
+    Router::Options options;
+    options.backendConnectionLimit = 1;
+    options.backendQueueTimeout = std::chrono::milliseconds(300);
+    Router router(options);
+    const Result<void> started = router.start();
+    QVERIFY2(started, started ? "" : qPrintable(started.error().message));
+    router.setBackends(u"slowpoke"_s, {backend.backend(u"slowpoke-1"_s)});
+    const QString host = hostFor(u"slowpoke"_s, router.port());
+
+    HttpConnection first;
+    QVERIFY(first.open(router.port()));
+    first.send("GET / HTTP/1.1\r\nHost: " + host.toUtf8() + "\r\n\r\n");
+    QTRY_COMPARE(backend.requests(), 1); // it holds the only connection for 1.5 s
+
+    HttpConnection second;
+    QVERIFY(second.open(router.port()));
+    const Reply busy = second.get("/", host);
+    QCOMPARE(busy.status, 503);
+    QVERIFY2(busy.doneMs >= 250 && busy.doneMs < 1400, qPrintable(QString::number(busy.doneMs)));
+    QCOMPARE(busy.header("retry-after"), QByteArray("2"));
+    QVERIFY2(busy.body.contains("slowpoke is too busy") && busy.body.contains("1 connection "),
+             busy.body.constData());
+    QVERIFY(second.isConnected()); // a plain answer: the client connection stays usable
+
+    QCOMPARE(first.read().status, 200);
+    QCOMPARE(backend.requests(), 1);
+    QCOMPARE(backend.mostOpen(), 1);
+    // The place is free again: the next request goes through.
+    QCOMPARE(second.get("/", host).status, 200);
+}
+
+void TestRouter::stopWithQueuedRequestsIsCleanAndGivesPlacesBack()
+{
+    CountingBackend backend(1000);
+    Router::Options options;
+    options.backendConnectionLimit = 1;
+    Router router(options);
+    QVERIFY(router.start());
+    router.setBackends(u"jammed"_s, {backend.backend(u"jammed-1"_s)});
+    const QByteArray request =
+        "GET / HTTP/1.1\r\nHost: " + hostFor(u"jammed"_s, router.port()).toUtf8() + "\r\n\r\n";
+    std::vector<std::unique_ptr<HttpConnection>> clients;
+    for (int i = 0; i < 6; ++i) {
+        clients.push_back(std::make_unique<HttpConnection>());
+        QVERIFY(clients.back()->open(router.port()));
+        clients.back()->send(request);
+    }
+    QTRY_COMPARE(backend.requests(), 1); // one holds the connection, five queue
+    QTest::qWait(100);
+
+    QElapsedTimer clock;
+    clock.start();
+    router.stop();
+    QVERIFY2(clock.elapsed() < 1500, "queued requests held the stop up");
+    for (const auto &client : clients)
+        QVERIFY(client->waitForClosed());
+
+    // Started again, the backend's place is free: a request goes straight through.
+    QVERIFY(router.start());
+    HttpConnection again;
+    QVERIFY(again.open(router.port()));
+    const Reply reply = again.get("/", hostFor(u"jammed"_s, router.port()));
+    QCOMPARE(reply.status, 200);
+    QVERIFY2(reply.doneMs < 2500, qPrintable(QString::number(reply.doneMs)));
+    QCOMPARE(backend.mostOpen(), 1);
 }
 
 void TestRouter::startNamesAddressWhenPortIsTaken()

@@ -1,0 +1,161 @@
+#include "router/UpstreamGate.h"
+
+#include "router/UpstreamConnection.h"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+namespace Slipway {
+
+UpstreamGate::Waiter::Waiter(std::shared_ptr<UpstreamGate> gate, const Io::Executor &executor,
+                             int worker, std::shared_ptr<const std::atomic<bool>> workerAlive)
+    : gate(std::move(gate))
+    , timer(executor)
+    , worker(worker)
+    , workerAlive(std::move(workerAlive))
+{}
+
+UpstreamGate::Waiter::~Waiter()
+{
+    // Served after its session was gone (the router stopping): the place goes on to the
+    // next in line. A connection handed over gives its place back by itself.
+    if (granted)
+        gate->release();
+}
+
+UpstreamGate::UpstreamGate(std::size_t limit)
+    : m_limit(std::max<std::size_t>(1, limit))
+{}
+
+bool UpstreamGate::takePlace()
+{
+    std::size_t open = m_open.load();
+    while (open < m_limit) {
+        if (m_open.compare_exchange_weak(open, open + 1))
+            return true;
+    }
+    return false;
+}
+
+bool UpstreamGate::tryAcquire()
+{
+    // Those already queued go first.
+    return !hasWaiters() && takePlace();
+}
+
+void UpstreamGate::enqueue(const std::shared_ptr<Waiter> &waiter, bool &first)
+{
+    std::vector<std::shared_ptr<Waiter>> served;
+    {
+        std::lock_guard lock(m_mutex);
+        first = m_queue.empty();
+        m_queue.push_back(waiter);
+        m_waiting.fetch_add(1);
+        waiter->queued = true;
+        // A place given back just before the count above went up was not handed to anyone
+        // (release() only looks at the queue afterwards): it is handed out here.
+        promoteLocked(served);
+    }
+    for (std::shared_ptr<Waiter> &each : served)
+        wake(std::move(each));
+}
+
+bool UpstreamGate::withdraw(Waiter &waiter, std::shared_ptr<UpstreamConnection> &connection)
+{
+    std::lock_guard lock(m_mutex);
+    if (waiter.queued) {
+        waiter.queued = false;
+        const std::weak_ptr<Waiter> self = waiter.weak_from_this();
+        const auto it = std::find_if(m_queue.begin(), m_queue.end(), [&](const auto &entry) {
+            return !entry.owner_before(self) && !self.owner_before(entry);
+        });
+        if (it != m_queue.end()) {
+            m_queue.erase(it);
+            m_waiting.fetch_sub(1);
+        }
+        return false;
+    }
+    connection = std::move(waiter.connection);
+    const bool served = waiter.granted || connection;
+    waiter.granted = false; // the place, if any, is the caller's now
+    return served;
+}
+
+void UpstreamGate::release()
+{
+    m_open.fetch_sub(1);
+    // Both counters are sequentially consistent: either this sees the queue enqueue() just
+    // grew, or enqueue() sees the place given back.
+    if (m_waiting.load() == 0)
+        return;
+    std::vector<std::shared_ptr<Waiter>> served;
+    {
+        std::lock_guard lock(m_mutex);
+        promoteLocked(served);
+    }
+    for (std::shared_ptr<Waiter> &each : served)
+        wake(std::move(each));
+}
+
+bool UpstreamGate::handOver(std::shared_ptr<UpstreamConnection> &connection, int worker)
+{
+    // Both dropped only once the lock is gone.
+    std::shared_ptr<Waiter> first;
+    std::shared_ptr<UpstreamConnection> emptied;
+    {
+        std::lock_guard lock(m_mutex);
+        while (!m_queue.empty() && !(first = m_queue.front().lock()))
+            popFrontLocked(); // its session is gone
+        if (!first)
+            return false;
+        if (first->worker != worker) {
+            std::shared_ptr<UpstreamConnection> moved =
+                connection->moveTo(first->timer.get_executor());
+            if (!moved)
+                return false;
+            emptied = std::move(connection);
+            connection = std::move(moved);
+        }
+        popFrontLocked();
+        first->queued = false;
+        first->connection = std::move(connection);
+    }
+    wake(std::move(first));
+    return true;
+}
+
+void UpstreamGate::promoteLocked(std::vector<std::shared_ptr<Waiter>> &served)
+{
+    while (!m_queue.empty() && takePlace()) {
+        std::shared_ptr<Waiter> waiter = m_queue.front().lock();
+        popFrontLocked();
+        if (!waiter) {
+            m_open.fetch_sub(1); // its session is gone: the place goes to the next one
+            continue;
+        }
+        waiter->queued = false;
+        waiter->granted = true;
+        served.push_back(std::move(waiter));
+    }
+}
+
+void UpstreamGate::popFrontLocked()
+{
+    m_queue.pop_front();
+    m_waiting.fetch_sub(1);
+}
+
+void UpstreamGate::wake(std::shared_ptr<Waiter> waiter)
+{
+    // A worker being torn down runs nothing more; the waiter's destructor passes the place
+    // on when its session goes with that worker.
+    if (!waiter->workerAlive->load())
+        return;
+    const Io::Executor executor = waiter->timer.get_executor();
+    // The timer belongs to the waiter's thread: it is cancelled there, and the waiter's
+    // coroutine, suspended on it, resumes.
+    boost::asio::post(executor, [waiter = std::move(waiter)] { waiter->timer.cancel(); });
+}
+
+} // namespace Slipway
