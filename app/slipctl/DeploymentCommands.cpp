@@ -109,7 +109,8 @@ int deployments(CommandContext &context)
         return 0;
     }
     Table table({QStringLiteral("ID"), QStringLiteral("STATUS"), QStringLiteral("RELEASE"),
-                 QStringLiteral("TRIGGER"), QStringLiteral("CREATED"), QStringLiteral("DURATION")});
+                 QStringLiteral("TRIGGER"), QStringLiteral("CREATED"), QStringLiteral("DURATION"),
+                 QStringLiteral("SOURCE")});
     for (const QJsonValue &value : list) {
         const QJsonObject deployment = value.toObject();
         const QJsonValue release = deployment.value(QStringLiteral("release_version"));
@@ -121,7 +122,8 @@ int deployments(CommandContext &context)
                           ? QStringLiteral("v%1").arg(release.toInt())
                           : QStringLiteral("-"),
                       cellText(deployment.value(QStringLiteral("trigger"))), formatTime(created),
-                      formatDuration(millisecondsBetween(created, finished))});
+                      formatDuration(millisecondsBetween(created, finished)),
+                      cellText(deployment.value(QStringLiteral("source")))});
     }
     table.print(standardOutput());
     return 0;

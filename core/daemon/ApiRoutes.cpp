@@ -65,6 +65,7 @@ QJsonObject recordJson(const DeploymentRecord &record, const QList<TimelineEvent
     return {{QStringLiteral("id"), record.id},
             {QStringLiteral("app"), record.app},
             {QStringLiteral("trigger"), record.trigger},
+            {QStringLiteral("source"), nullable(record.source)},
             {QStringLiteral("status"), deploymentStatusName(record.status)},
             {QStringLiteral("error"), nullable(record.error)},
             {QStringLiteral("release_version"),
@@ -166,6 +167,7 @@ QJsonObject ApiRoutes::deploymentJson(const Deployment *deployment, bool withTim
     QJsonObject object{{QStringLiteral("id"), deployment->id()},
                        {QStringLiteral("app"), deployment->app()},
                        {QStringLiteral("trigger"), Deployment::triggerName(deployment->trigger())},
+                       {QStringLiteral("source"), nullable(deployment->source())},
                        {QStringLiteral("status"), deployment->statusName()},
                        {QStringLiteral("error"), nullable(deployment->error())},
                        {QStringLiteral("release_version"),
@@ -672,13 +674,22 @@ void ApiRoutes::createDeployment(const QString &app, const ApiRequest &request,
         responder->sendError(422, source.error().message);
         return;
     }
+    // An upload is named by its file, unless the client names it (git push does).
+    QString description =
+        request.query.queryItemValue(QStringLiteral("description"), QUrl::FullyDecoded)
+            .simplified()
+            .left(200);
+    const bool uploaded =
+        source->location().startsWith(m_context.dataDirectory + QStringLiteral("/uploads/"));
+    if (description.isEmpty() && uploaded)
+        description = QStringLiteral("upload %1").arg(source->fileName());
     const Result<Deployment *> deployment = m_context.engine->deploySource(
-        app, *source, request.query.queryItemValue(QStringLiteral("source_version")));
+        app, *source, request.query.queryItemValue(QStringLiteral("source_version")), description);
     if (!deployment) {
         responder->sendError(statusFor(deployment.error().message), deployment.error().message);
         return;
     }
-    if (source->location().startsWith(m_context.dataDirectory + QStringLiteral("/uploads/"))) {
+    if (uploaded) {
         const QString folder = QFileInfo(source->location()).absolutePath();
         connect(*deployment, &Deployment::finished, this,
                 [folder] { QDir(folder).removeRecursively(); });

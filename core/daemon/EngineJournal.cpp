@@ -150,6 +150,7 @@ void EngineJournal::watchDeployment(Deployment *deployment)
     record.id = deployment->id();
     record.app = deployment->app();
     record.trigger = Deployment::triggerName(deployment->trigger());
+    record.source = deployment->source();
     record.status = deployment->status();
     record.createdAt = deployment->createdAt();
     record.logPath = deploymentLogPath(deployment->id());

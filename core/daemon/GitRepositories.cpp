@@ -80,7 +80,7 @@ while read -r old new ref; do
   echo "-----> Deploying $app at ${new:0:12}"
   api="http://slipwayd/v1/apps/$app/deployments"
   answer=$(curl -sS --unix-socket "$socket" -X POST -H 'Content-Type: application/octet-stream' \
-      --data-binary @"$work/source.tar.gz" "$api?filename=source.tar.gz&source_version=$new") \
+      --data-binary @"$work/source.tar.gz" "$api?filename=source.tar.gz&source_version=$new&description=git%20push%20$branch%20${new:0:12}") \
       || { echo " !     slipwayd does not answer on $socket" >&2; status=1; continue; }
   id=$(printf '%s' "$answer" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
   if [[ -z "$id" ]]; then

@@ -2,11 +2,12 @@
 
 namespace Slipway {
 
-Deployment::Deployment(QString id, QString app, Trigger trigger, QObject *parent)
+Deployment::Deployment(QString id, QString app, Trigger trigger, QString source, QObject *parent)
     : QObject(parent)
     , m_id(std::move(id))
     , m_app(std::move(app))
     , m_trigger(trigger)
+    , m_source(std::move(source))
     , m_createdAt(QDateTime::currentDateTimeUtc())
 {
     m_clock.start();

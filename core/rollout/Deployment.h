@@ -19,11 +19,15 @@ class Deployment : public QObject
 public:
     enum class Trigger { Source, Release, Rollback, ConfigChange, Restart, Boot };
 
-    Deployment(QString id, QString app, Trigger trigger, QObject *parent = nullptr);
+    // `source` says what is deployed, for people: "https://…/shop.git#v2", "upload
+    // shop.tar.gz", "v3" for a rollback; empty when the trigger says it all.
+    Deployment(QString id, QString app, Trigger trigger, QString source = {},
+               QObject *parent = nullptr);
 
     const QString &id() const { return m_id; }
     const QString &app() const { return m_app; }
     Trigger trigger() const { return m_trigger; }
+    const QString &source() const { return m_source; }
     static QString triggerName(Trigger trigger);
     DeploymentStatus status() const { return m_status; }
     QString statusName() const { return deploymentStatusName(m_status); }
@@ -57,6 +61,7 @@ private:
     QString m_id;
     QString m_app;
     Trigger m_trigger;
+    QString m_source;
     DeploymentStatus m_status = DeploymentStatus::Queued;
     QString m_error;
     QList<TimelineEvent> m_timeline;

@@ -159,12 +159,12 @@ QList<Deployment *> Engine::deployments(const QString &app) const
     return result;
 }
 
-Deployment *Engine::newDeployment(const QString &app, int trigger)
+Deployment *Engine::newDeployment(const QString &app, int trigger, const QString &source)
 {
     const QString id = QStringLiteral("d%1-%2")
                            .arg(++m_deploymentCounter)
                            .arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
-    auto *deployment = new Deployment(id, app, Deployment::Trigger(trigger), this);
+    auto *deployment = new Deployment(id, app, Deployment::Trigger(trigger), source, this);
     m_apps[app].deployments.append(deployment);
     Q_EMIT deploymentCreated(deployment);
     return deployment;
@@ -243,12 +243,18 @@ void Engine::removeGitLogin(const QString &host)
 }
 
 Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSpec &source,
-                                          const QString &sourceVersion)
+                                          const QString &sourceVersion, const QString &description)
 {
     AppInstance *instance = app(appName);
     if (!instance)
         return failure(QStringLiteral("there is no app named '%1'").arg(appName));
-    Deployment *deployment = newDeployment(appName, int(Deployment::Trigger::Source));
+    QString label = description;
+    if (label.isEmpty()) {
+        label = source.displayLocation();
+        if (!source.ref().isEmpty())
+            label += u'#' + source.ref();
+    }
+    Deployment *deployment = newDeployment(appName, int(Deployment::Trigger::Source), label);
     const QString directory = appDirectory(appName);
     instance->enqueue(deployment, [this, appName, source, directory, sourceVersion](
                                       Deployment *deployment, std::function<void()> done) {
@@ -333,12 +339,12 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
 }
 
 Result<Deployment *> Engine::rollOutNewRelease(const QString &appName, Release::Data data,
-                                               int trigger, bool runHook)
+                                               int trigger, bool runHook, const QString &source)
 {
     AppInstance *instance = app(appName);
     if (!instance)
         return failure(QStringLiteral("there is no app named '%1'").arg(appName));
-    Deployment *deployment = newDeployment(appName, trigger);
+    Deployment *deployment = newDeployment(appName, trigger, source);
     instance->enqueue(deployment, [this, appName, data, runHook](Deployment *deployment,
                                                                  std::function<void()> done) {
         Result<Release> release = recordRelease(appName, data);
@@ -369,7 +375,8 @@ Result<Deployment *> Engine::deployRelease(const QString &appName, const Release
             QStringLiteral("cannot copy the slug '%1' into the app's data").arg(built.slugPath()));
     data.slugPath = copy;
     data.config = ConfigVar::merge(data.config, config(appName));
-    return rollOutNewRelease(appName, data, int(Deployment::Trigger::Release), true);
+    return rollOutNewRelease(appName, data, int(Deployment::Trigger::Release), true,
+                             QStringLiteral("slug %1").arg(QFileInfo(built.slugPath()).fileName()));
 }
 
 Result<Deployment *> Engine::rollback(const QString &appName, int version)
@@ -388,7 +395,8 @@ Result<Deployment *> Engine::rollback(const QString &appName, int version)
                     removed.append(it.key());
             }
             Q_EMIT configChanged(appName, data.config, removed);
-            return rollOutNewRelease(appName, data, int(Deployment::Trigger::Rollback), true);
+            return rollOutNewRelease(appName, data, int(Deployment::Trigger::Rollback), true,
+                                     QStringLiteral("v%1").arg(version));
         }
     }
     return failure(QStringLiteral("%1 has no release v%2").arg(appName).arg(version));

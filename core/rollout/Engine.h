@@ -69,8 +69,10 @@ public:
     const GitLogins &gitLogins() const { return m_gitLogins; }
 
     // ---- deployments
+    // `description` names the source in listings; by default its location and ref.
     Result<Deployment *> deploySource(const QString &app, const SourceSpec &source,
-                                      const QString &sourceVersion = {});
+                                      const QString &sourceVersion = {},
+                                      const QString &description = {});
     // A release built elsewhere (`slipctl build`): its slug is copied in.
     Result<Deployment *> deployRelease(const QString &app, const Release &built);
     Result<Deployment *> rollback(const QString &app, int version);
@@ -127,7 +129,7 @@ private:
         QList<QPointer<Deployment>> deployments;
     };
 
-    Deployment *newDeployment(const QString &app, int trigger);
+    Deployment *newDeployment(const QString &app, int trigger, const QString &source = {});
     QString appDirectory(const QString &app) const;
     int nextVersion(const AppRecord &record) const;
     Result<Release> recordRelease(const QString &app, Release::Data data);
@@ -135,7 +137,7 @@ private:
     void pushAndRollOut(Deployment *deployment, const Release &release, bool runHook,
                         std::function<void()> done);
     Result<Deployment *> rollOutNewRelease(const QString &app, Release::Data data, int trigger,
-                                           bool runHook);
+                                           bool runHook, const QString &source = {});
 
     Options m_options;
     RuntimeContext m_context;

@@ -16,6 +16,7 @@ struct DeploymentRecord
     QString id;
     QString app;
     QString trigger; // Deployment::triggerName()
+    QString source;  // Deployment::source()
     DeploymentStatus status = DeploymentStatus::Queued;
     QString error;
     std::optional<int> releaseVersion; // known once the build made a release

@@ -97,6 +97,12 @@ QStringList gitCredentialsSchema()
     };
 }
 
+// What each deployment deployed, for listings.
+QStringList deploymentSourceSchema()
+{
+    return {QStringLiteral("ALTER TABLE deployments ADD COLUMN source TEXT NOT NULL DEFAULT ''")};
+}
+
 Result<QSqlQuery> run(QSqlDatabase &database, const QString &sql)
 {
     QSqlQuery query(database);
@@ -188,6 +194,7 @@ const QList<Migration> &storeMigrations()
         {QStringLiteral("apps, config vars, releases, deployments, containers, tokens"),
          initialSchema()},
         {QStringLiteral("git credentials"), gitCredentialsSchema()},
+        {QStringLiteral("deployment sources"), deploymentSourceSchema()},
     };
     return migrations;
 }

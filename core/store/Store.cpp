@@ -644,12 +644,12 @@ Result<void> Store::addDeployment(const DeploymentRecord &deployment)
         Result<QSqlQuery> inserted =
             exec(what,
                  QStringLiteral("INSERT INTO deployments (id, app, \"trigger\", status, error,"
-                                " release_version, created_at, finished_at, log_path)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                                " release_version, created_at, finished_at, log_path, source)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                  {deployment.id, deployment.app, deployment.trigger,
                   deploymentStatusName(deployment.status), deployment.error,
                   optionalValue(deployment.releaseVersion), timeValue(createdAt),
-                  timeValue(deployment.finishedAt), deployment.logPath});
+                  timeValue(deployment.finishedAt), deployment.logPath, deployment.source});
         if (!inserted)
             return std::unexpected(inserted.error());
         return {};
@@ -679,7 +679,7 @@ Result<QList<DeploymentRecord>> Store::selectDeployments(const QString &what, co
     Result<QSqlQuery> query =
         exec(what,
              QStringLiteral("SELECT id, app, \"trigger\", status, error, release_version,"
-                            " created_at, finished_at, log_path FROM deployments ") +
+                            " created_at, finished_at, log_path, source FROM deployments ") +
                  tail,
              values);
     if (!query)
@@ -703,6 +703,7 @@ Result<QList<DeploymentRecord>> Store::selectDeployments(const QString &what, co
         record.createdAt = timeFrom(query->value(6));
         record.finishedAt = timeFrom(query->value(7));
         record.logPath = query->value(8).toString();
+        record.source = query->value(9).toString();
         deployments.append(record);
     }
     return deployments;

@@ -205,6 +205,18 @@ private Q_SLOTS:
         QCOMPARE(releases.size(), 4);
         QVERIFY(releases.last().toObject().value(QStringLiteral("current")).toBool());
 
+        // Each deployment says what it deployed, newest first: the rollback, the restart, the
+        // upload, the git URL at its tag, the folder.
+        QStringList sources;
+        for (const QJsonValue &value :
+             daemon.call("GET", QStringLiteral("/v1/apps/%1/deployments").arg(app))
+                 .value(QStringLiteral("deployments"))
+                 .toArray())
+            sources.append(value.toObject().value(QStringLiteral("source")).toString());
+        QCOMPARE(sources,
+                 (QStringList{QStringLiteral("v1"), QString(), QStringLiteral("upload life.tar.gz"),
+                              repo + QStringLiteral("#v9"), fixture()}));
+
         // Logs of the app's containers.
         const Slipway::Result<Slipway::ApiReply> logs =
             api.request("GET", QStringLiteral("/v1/apps/%1/logs?lines=50").arg(app));
@@ -499,6 +511,14 @@ private Q_SLOTS:
                 .toArray();
         QCOMPARE(releases.last().toObject().value(QStringLiteral("source_version")).toString(),
                  head);
+        QCOMPARE(daemon.call("GET", QStringLiteral("/v1/apps/%1/deployments").arg(app))
+                     .value(QStringLiteral("deployments"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QStringLiteral("source"))
+                     .toString(),
+                 QStringLiteral("git push main ") + head.left(12));
 
         // Another branch is refused with the way to push it.
         QCOMPARE(run(QStringLiteral("git"), {QStringLiteral("-C"), work, QStringLiteral("checkout"),

@@ -418,10 +418,12 @@ void TestStore::deploymentsRoundTrip()
     oldest.releaseVersion = 1;
     oldest.finishedAt = utc(QStringLiteral("2024-05-01T08:01:00.002Z"));
     oldest.trigger = QStringLiteral("rollback");
+    oldest.source = QStringLiteral("v7");
     DeploymentRecord middle =
         makeDeployment(QStringLiteral("d-2"), QStringLiteral("web"), DeploymentStatus::BuildError,
                        utc(QStringLiteral("2024-05-01T09:00:00.000Z")));
     middle.error = QStringLiteral("no buildpack applies");
+    middle.source = QStringLiteral("https://git.example.com/shop.git#main");
     DeploymentRecord newest =
         makeDeployment(QStringLiteral("d-3"), QStringLiteral("web"), DeploymentStatus::Building,
                        utc(QStringLiteral("2024-05-02T00:00:00.000Z")));
