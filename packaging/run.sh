@@ -22,5 +22,5 @@ cat <<TEXT
        $slipctl --app hello ps          # its containers and their readiness
        $slipctl --app hello logs -f     # its output
        $slipctl help                    # every command
-       slipwayd keeps running; stop it with: pkill -TERM -x slipwayd
+       $slipctl shutdown                # stop slipwayd and every container
 TEXT

@@ -2,11 +2,14 @@
 
 #include "ClientCommands.h"
 #include "CommandContext.h"
+#include "DaemonLauncher.h"
 #include "Output.h"
 
+#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QTextStream>
+#include <QThread>
 
 #include <cstdio>
 
@@ -248,6 +251,41 @@ int appField(CommandContext &context, const QString &field, const QString &what)
     return 0;
 }
 
+int shutdown(CommandContext &context)
+{
+    // Never starts a daemon just to stop it.
+    if (!DaemonLauncher::isListening(context.socketPath())) {
+        if (context.json())
+            printJson(QJsonObject{{QStringLiteral("stopped"), false}});
+        else
+            standardOutput() << "No slipwayd answers on " << context.socketPath()
+                             << "; nothing to stop\n";
+        standardOutput().flush();
+        return 0;
+    }
+    Result<QJsonObject> answer = context.send("POST", QStringLiteral("/v1/shutdown"));
+    if (!answer)
+        return fail(answer.error().message);
+    if (!context.json()) {
+        standardOutput() << "-----> Stopping slipwayd: every container gets SIGTERM, then its "
+                            "grace period\n";
+        standardOutput().flush();
+    }
+    QDeadlineTimer deadline(std::chrono::minutes(3));
+    while (DaemonLauncher::isListening(context.socketPath())) {
+        if (deadline.hasExpired())
+            return fail(QStringLiteral("slipwayd still answers on %1 after 3 minutes")
+                            .arg(context.socketPath()));
+        QThread::msleep(100);
+    }
+    if (context.json())
+        printJson(QJsonObject{{QStringLiteral("stopped"), true}});
+    else
+        standardOutput() << "-----> slipwayd stopped\n";
+    standardOutput().flush();
+    return 0;
+}
+
 int status(CommandContext &context)
 {
     Result<QJsonObject> answer = context.get(QStringLiteral("/v1/status"));
@@ -353,7 +391,14 @@ QList<CommandSpec> daemonCommands()
         QStringLiteral("show the daemon's version, data folder, router and secrets store");
     statusSpec.app = AppUse::None;
     statusSpec.run = status;
-    return {statusSpec};
+
+    CommandSpec shutdownSpec;
+    shutdownSpec.name = QStringLiteral("shutdown");
+    shutdownSpec.summary = QStringLiteral(
+        "stop slipwayd and every container it runs; apps come back at its next start");
+    shutdownSpec.app = AppUse::None;
+    shutdownSpec.run = shutdown;
+    return {statusSpec, shutdownSpec};
 }
 
 } // namespace Slipctl

@@ -200,14 +200,16 @@ int main(int argc, char *argv[])
     Daemon daemon(options);
     SignalWatcher interrupts;
     bool stopping = false;
-    QObject::connect(&interrupts, &SignalWatcher::interrupted, &daemon, [&](int) {
+    auto stop = [&] {
         if (stopping)
             return;
         stopping = true;
         err() << "slipwayd: stopping every container\n";
         err().flush();
         daemon.stop([] { QCoreApplication::exit(0); });
-    });
+    };
+    QObject::connect(&interrupts, &SignalWatcher::interrupted, &daemon, stop);
+    QObject::connect(&daemon, &Daemon::shutdownRequested, &daemon, stop);
     int status = 0;
     daemon.start([&](const Result<void> &started) {
         if (!started) {

@@ -270,6 +270,13 @@ void ApiRoutes::handle(const ApiRequest &request, const std::shared_ptr<ApiRespo
         events(request, responder);
         return;
     }
+    if (top == QLatin1String("shutdown") && parts.isEmpty() &&
+        request.method == QLatin1String("POST")) {
+        responder->send(202, QJsonObject{{QStringLiteral("stopping"), true}});
+        if (m_context.requestShutdown)
+            m_context.requestShutdown();
+        return;
+    }
     if (top == QLatin1String("git-credentials") && parts.size() <= 1) {
         gitCredentials(parts.value(0), request, responder);
         return;

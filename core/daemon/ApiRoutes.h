@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QPointer>
 
+#include <functional>
 #include <memory>
 
 namespace Slipway {
@@ -35,6 +36,7 @@ public:
         Router *router = nullptr;
         SecretVault *vault = nullptr;
         GitLoginKeeper *gitLogins = nullptr;
+        std::function<void()> requestShutdown;
         QString dataDirectory;
         QString gitDirectory; // one bare repository per app below
         QString version;

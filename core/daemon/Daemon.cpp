@@ -139,6 +139,10 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
     context.router = m_router.get();
     context.vault = m_vault;
     context.gitLogins = m_gitLogins;
+    context.requestShutdown = [this] {
+        // After the answer has gone out.
+        QMetaObject::invokeMethod(this, &Daemon::shutdownRequested, Qt::QueuedConnection);
+    };
     context.dataDirectory = data;
     context.gitDirectory = data + QStringLiteral("/git");
     context.version = m_options.version;

@@ -60,6 +60,10 @@ public:
     static QString defaultSocketPath();
     static QString defaultDataDirectory();
 
+Q_SIGNALS:
+    // A client asked the daemon to stop (POST /v1/shutdown); whoever runs it calls stop().
+    void shutdownRequested();
+
 private:
     void continueStart(std::function<void(Result<void>)> done);
     void restoreAndServe(std::function<void(Result<void>)> done);

@@ -291,6 +291,7 @@ private Q_SLOTS:
                                         "url",
                                         "git-remote",
                                         "status",
+                                        "shutdown",
                                         "git-credentials",
                                         "git-credentials-set HOST USERNAME",
                                         "git-credentials-unset HOST",
@@ -872,6 +873,37 @@ private Q_SLOTS:
 
         result = daemon({QStringLiteral("destroy"), app, QStringLiteral("--force")}, 120000);
         QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+    }
+
+    void shutdownStopsTheDaemonAndItsContainers()
+    {
+        if (const QString why = whyNoDaemon(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        m_daemonSocket = tempPath(QStringLiteral("run/slipwayd.sock"));
+        const QString app = QStringLiteral("halt-%1").arg(QCoreApplication::applicationPid());
+        const QString source = fixtureCopy(QStringLiteral("halt"));
+        QVERIFY(!source.isEmpty());
+        m_apps.append(app);
+        CliResult result = daemon({QStringLiteral("create"), app});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+        result = daemon({QStringLiteral("--app"), app, QStringLiteral("deploy"), source}, 240000);
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+        const QByteArray fixtureMarker = QByteArray("slipway-fixture-") + app.toUtf8();
+        QVERIFY(!processesWithMarker(fixtureMarker).isEmpty());
+
+        result = daemon({QStringLiteral("shutdown")}, 240000);
+        QVERIFY2(result.exitCode == 0 && result.out.contains("slipwayd stopped"),
+                 qPrintable(result.describe()));
+        // Nothing of it is left: not the daemon, not the app's containers.
+        QVERIFY(processesWithMarker(m_daemonSocket.toUtf8()).isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(fixtureMarker).isEmpty(), 10000);
+
+        // Stopping what does not run starts nothing.
+        result = daemon({QStringLiteral("shutdown")});
+        QVERIFY2(result.exitCode == 0 && result.out.contains("nothing to stop") &&
+                     !result.err.contains("Starting slipwayd"),
+                 qPrintable(result.describe()));
+        QVERIFY(processesWithMarker(m_daemonSocket.toUtf8()).isEmpty());
     }
 };
 
