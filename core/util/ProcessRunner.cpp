@@ -180,14 +180,16 @@ void ProcessRunner::launch()
     m_pid = m_process->processId();
     if (m_spec.timeout.count() > 0 && m_pid > 0)
         m_limitTimer.start(m_spec.timeout);
+    // A first look soon after the start, so that even a short command has a peak.
     if (m_spec.memoryLimit > 0 && m_pid > 0)
-        m_memoryTimer.start();
+        m_memoryTimer.start(std::chrono::milliseconds(50));
 }
 
 void ProcessRunner::checkMemory()
 {
     if (m_ending || !isRunning())
         return;
+    m_memoryTimer.setInterval(std::chrono::milliseconds(250));
     const qint64 used = ProcessTree::memoryUsage(pid_t(m_pid));
     m_peakMemory = qMax(m_peakMemory, used);
     if (used <= m_spec.memoryLimit)
