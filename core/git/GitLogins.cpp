@@ -71,33 +71,28 @@ QStringList GitLogins::hosts() const
     return hosts;
 }
 
-namespace {
-
-// "host:port" as the URL names it, or "host"; empty for anything but http(s).
-QString authorityOf(const QUrl &url)
-{
-    const QString scheme = url.scheme().toLower();
-    if (!url.isValid() || (scheme != QLatin1String("https") && scheme != QLatin1String("http")))
-        return {};
-    QString host = url.host().toLower();
-    if (host.contains(u':'))
-        host = u'[' + host + u']';
-    return url.port() > 0 ? host + u':' + QString::number(url.port()) : host;
-}
-
-} // namespace
-
-QString GitLogins::keyForUrl(const QString &url) const
+QString GitLogins::authority(const QString &url)
 {
     const QUrl parsed(url);
-    const QString authority = authorityOf(parsed);
-    if (authority.isEmpty())
+    const QString scheme = parsed.scheme().toLower();
+    if (!parsed.isValid() || (scheme != QLatin1String("https") && scheme != QLatin1String("http")))
         return {};
-    if (m_logins.contains(authority))
-        return authority;
     QString host = parsed.host().toLower();
     if (host.contains(u':'))
         host = u'[' + host + u']';
+    return parsed.port() > 0 ? host + u':' + QString::number(parsed.port()) : host;
+}
+
+QString GitLogins::keyForUrl(const QString &url) const
+{
+    const QString withPort = authority(url);
+    if (withPort.isEmpty())
+        return {};
+    if (m_logins.contains(withPort))
+        return withPort;
+    // "host:port" or "[v6]:port" without its port.
+    const qsizetype colon = withPort.lastIndexOf(u':');
+    const QString host = colon > withPort.lastIndexOf(u']') ? withPort.left(colon) : withPort;
     return m_logins.contains(host) ? host : QString();
 }
 
@@ -107,7 +102,7 @@ std::optional<GitLogin> GitLogins::forUrl(const QString &url) const
     if (key.isEmpty())
         return std::nullopt;
     GitLogin login = m_logins.value(key);
-    login.host = authorityOf(QUrl(url));
+    login.host = authority(url);
     return login;
 }
 

@@ -41,6 +41,8 @@ public:
     GitLogin value(const QString &host) const { return m_logins.value(host); }
     bool isEmpty() const { return m_logins.isEmpty(); }
 
+    // "host:port" as an http(s) URL names it, or "host"; empty for any other URL.
+    static QString authority(const QString &url);
     // The host under which the login for `url` is kept; empty when none is.
     QString keyForUrl(const QString &url) const;
     // The login for a repository URL, if one is kept for its host: "host:port" first,

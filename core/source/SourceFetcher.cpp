@@ -190,8 +190,8 @@ void SourceFetcher::runGit(const QStringList &arguments, const QString &workingD
     command.arguments = arguments;
     command.workingDirectory = workingDirectory;
     command.timeout = m_options.gitTimeout;
-    // Only for the remote the user named; submodules on other hosts get their own lookup
-    // through git's askpass prompt, which names the host.
+    // The login of the remote the user named, bound to its host: git's prompts for any
+    // other host (a submodule kept elsewhere, a redirect) get nothing.
     command.login = m_options.gitLogins.forUrl(m_spec.location());
     m_git = command.start(this, [this, then = std::move(then)](const GitCommand::Outcome &outcome) {
         if (m_cancelled) {
@@ -205,13 +205,9 @@ void SourceFetcher::runGit(const QStringList &arguments, const QString &workingD
 // What to do when a clone was refused, depending on whether a login was handed over.
 QString SourceFetcher::accessHint() const
 {
-    const QUrl url(m_spec.location());
-    const QString scheme = url.scheme().toLower();
-    if (scheme != QLatin1String("https") && scheme != QLatin1String("http"))
+    const QString host = GitLogins::authority(m_spec.location());
+    if (host.isEmpty())
         return QStringLiteral("check the URL and that you have access");
-    QString host = url.host().toLower();
-    if (url.port() > 0)
-        host += u':' + QString::number(url.port());
     if (const QString kept = m_options.gitLogins.keyForUrl(m_spec.location()); !kept.isEmpty())
         return QStringLiteral("check the URL, and that the login kept for %1 is still valid "
                               "(slipctl git-credentials-set %1 USERNAME replaces it)")
