@@ -27,8 +27,6 @@
 #include <QUrlQuery>
 #include <QUuid>
 
-#include <algorithm>
-
 namespace Slipway {
 
 namespace {
@@ -350,23 +348,17 @@ void ApiRoutes::gitCredentials(const QString &hostText, const ApiRequest &reques
         responder->sendError(422, valid.error().message);
         return;
     }
-    const Result<QList<GitLoginKeeper::Entry>> before = keeper->list();
-    const bool replacing = before && std::any_of(before->cbegin(), before->cend(),
-                                                 [&](const GitLoginKeeper::Entry &e) {
-                                                     return e.record.host == *host;
-                                                 });
+    const bool replacing = keeper->find(*host).has_value();
     keeper->set(*host, login, [this, responder, host = *host, replacing](const Result<void> &kept) {
-        if (!kept) {
-            responder->sendError(500, kept.error().message);
+        const std::optional<GitLoginKeeper::Entry> entry = m_context.gitLogins->find(host);
+        if (!kept || !entry) {
+            responder->sendError(500,
+                                 kept ? QStringLiteral("the login for %1 was not kept").arg(host)
+                                      : kept.error().message);
             return;
         }
-        const Result<QList<GitLoginKeeper::Entry>> entries = m_context.gitLogins->list();
-        QJsonObject json{{QStringLiteral("host"), host}};
-        for (const GitLoginKeeper::Entry &entry : entries.value_or(QList<GitLoginKeeper::Entry>()))
-            if (entry.record.host == host)
-                json = gitCredentialJson(entry);
         responder->send(replacing ? 200 : 201,
-                        QJsonObject{{QStringLiteral("git_credential"), json}});
+                        QJsonObject{{QStringLiteral("git_credential"), gitCredentialJson(*entry)}});
     });
 }
 

@@ -101,4 +101,16 @@ Result<QList<GitLoginKeeper::Entry>> GitLoginKeeper::list() const
     return entries;
 }
 
+std::optional<GitLoginKeeper::Entry> GitLoginKeeper::find(const QString &host) const
+{
+    const Result<QList<Entry>> entries = list();
+    if (!entries)
+        return std::nullopt;
+    for (const Entry &entry : *entries) {
+        if (entry.record.host == host)
+            return entry;
+    }
+    return std::nullopt;
+}
+
 } // namespace Slipway

@@ -9,6 +9,7 @@
 #include <QObject>
 
 #include <functional>
+#include <optional>
 
 namespace Slipway {
 
@@ -41,6 +42,8 @@ public:
         QString problem; // why the login cannot be used; empty when it can
     };
     Result<QList<Entry>> list() const;
+    // The login kept for `host`; nothing when none is (or the store cannot be read).
+    std::optional<Entry> find(const QString &host) const;
 
     static QString secretKey(const QString &host);
 
