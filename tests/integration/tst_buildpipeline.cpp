@@ -3,6 +3,7 @@
 // failure path.
 
 #include "BuildRunner.h"
+#include "PrivateGitServer.h"
 #include "TestSupport.h"
 
 #include "build/BuildPipeline.h"
@@ -220,6 +221,39 @@ private Q_SLOTS:
         const BuildOutcome offline = runner.build(again);
         QVERIFY2(offline.succeeded(), qPrintable(offline.error));
         QVERIFY(runner.logText().contains(QStringLiteral("using the copy cached earlier")));
+    }
+
+    void buildpackFromPrivateRepositoryTakesTheLogin()
+    {
+        const QString repo = m_temp.filePath(QStringLiteral("private-bp"));
+        QVERIFY(copyTree(fixtureBuildpack(QStringLiteral("envcheck")), repo));
+        QVERIFY(gitInitCommit(repo));
+        const QString served = m_temp.filePath(QStringLiteral("private-served"));
+        QVERIFY(QDir().mkpath(served));
+        QVERIFY(PrivateGitServer::publish(repo, served, QStringLiteral("buildpack")));
+        const QByteArray password = "bp-" + QByteArray::number(QCoreApplication::applicationPid());
+        PrivateGitServer server(served, "ci:" + password);
+        QVERIFY(server.isReady());
+        const QString url = server.url(QStringLiteral("buildpack.git"));
+
+        BuildRunner runner;
+        const QString app =
+            makeApp(QStringLiteral("private-bp-app"), {{QStringLiteral("envcheck.txt"), "x"}});
+        // Without a login the build stops at the buildpack, saying so.
+        BuildRequest refused = runner.request(app, QStringLiteral("private-bp-app"));
+        refused.appBuildpacks = {url};
+        const BuildOutcome failed = runner.build(refused, 120000);
+        QCOMPARE(failed.status, BuildOutcome::Status::BuildError);
+        QVERIFY2(failed.error.contains(QStringLiteral("cannot fetch the buildpack")),
+                 qPrintable(failed.error));
+
+        BuildRequest request = runner.request(app, QStringLiteral("private-bp-app"));
+        request.appBuildpacks = {url};
+        request.gitLogins.insert(QStringLiteral("127.0.0.1"), {QStringLiteral("ci"), password, {}});
+        const BuildOutcome outcome = runner.build(request, 120000);
+        QVERIFY2(outcome.succeeded(), qPrintable(outcome.error + u'\n' + runner.logText()));
+        QCOMPARE(outcome.buildpacks.at(0).detectName, QStringLiteral("Env Check"));
+        QVERIFY(!runner.logText().toUtf8().contains(password));
     }
 
     void appListWinsOverBuildpacksFile()
