@@ -12,6 +12,7 @@
 #include "router/UpstreamGate.h"
 #include "router/UpstreamPool.h"
 
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
@@ -141,6 +142,34 @@ Io::Task<boost::system::error_code> writeGathered(Io::Socket &socket, Serializer
         serializer.consume(gathered.total);
     }
     co_return boost::system::error_code{};
+}
+
+// The same for the request on its way upstream, also watching for the backend's answer
+// while the socket is full. A backend may answer before it has read the whole body (a 413,
+// a 401, a redirect) and then stop reading: the write would wait for the stream timeout.
+// `answered` is set when the upstream had something to say (or closed) before taking the
+// rest; the write is then left unfinished. Only reached when the socket is full, so the
+// usual request pays nothing for the watch.
+template<class Serializer>
+Io::Task<boost::system::error_code>
+writeWatchingUpstream(Io::Socket &socket, Serializer &serializer, char *space, bool &answered)
+{
+    for (;;) {
+        const auto [order, writeError, readError] =
+            co_await asio::experimental::make_parallel_group(
+                socket.async_wait(Io::Socket::wait_write, asio::deferred),
+                socket.async_wait(Io::Socket::wait_read, asio::deferred))
+                .async_wait(asio::experimental::wait_for_one(), asio::deferred);
+        if (order[0] == 1) {
+            answered = !readError;
+            co_return readError;
+        }
+        if (writeError)
+            co_return writeError;
+        boost::system::error_code error;
+        if (writeNow(socket, serializer, space, error))
+            co_return error;
+    }
 }
 
 // Parses body bytes already in `buffer` without going through the event loop, all of them
@@ -599,10 +628,15 @@ Io::Task<ProxySession::Attempt> ProxySession::exchange(std::shared_ptr<UpstreamC
     m_phase = Phase::SendingRequest;
     setIdleLimit(m_worker.state().timeouts().streamIdle);
     const Sent sent = co_await sendRequest(*upstream);
-    if (sent != Sent::Whole) {
+    m_requestCut = sent != Sent::Whole;
+    // Once the header went out, a failed write may mean the backend answered early and
+    // closed (a 413 to an upload): that answer, already here, goes to the client.
+    const bool lookForAnswer =
+        sent == Sent::Answered || (sent == Sent::UpstreamFailed && m_upstreamWrites > 0);
+    if (sent == Sent::ClientFailed || m_closed || (m_requestCut && !lookForAnswer)) {
         closeUpstream();
         m_upstream = nullptr;
-        if (sent == Sent::ClientFailed)
+        if (sent == Sent::ClientFailed || m_closed)
             co_return Attempt::Aborted;
         if (m_failure.empty())
             m_failure = "the connection broke while the request was sent";
@@ -629,7 +663,8 @@ Io::Task<ProxySession::Attempt> ProxySession::exchange(std::shared_ptr<UpstreamC
                 co_return Attempt::Aborted;
             if (m_timedOut)
                 co_return Attempt::GiveUp;
-            m_failure = "the connection broke before the response header: " + error.message();
+            if (sent != Sent::UpstreamFailed)
+                m_failure = "the connection broke before the response header: " + error.message();
             co_return nothingRead ? afterUpstreamFailure(reused) : Attempt::GiveUp;
         }
         const unsigned status = m_response->get().result_int();
@@ -658,8 +693,12 @@ Io::Task<ProxySession::Sent> ProxySession::sendRequest(UpstreamConnection &upstr
         m_gatherSpace.reset(new char[GatherSpace]);
     {
         boost::system::error_code error;
+        bool answered = false;
         if (!writeNow(upstream.socket, serializer, m_gatherSpace.get(), error))
-            error = co_await writeGathered(upstream.socket, serializer, m_gatherSpace.get());
+            error = co_await writeWatchingUpstream(upstream.socket, serializer, m_gatherSpace.get(),
+                                                   answered);
+        if (answered)
+            co_return Sent::Answered;
         if (error && error != http::error::need_buffer) {
             m_failure = "sending the request failed: " + error.message();
             co_return Sent::UpstreamFailed;
@@ -697,8 +736,12 @@ Io::Task<ProxySession::Sent> ProxySession::sendRequest(UpstreamConnection &upstr
         body.size = got;
         body.more = !m_request->is_done();
         boost::system::error_code writeError;
+        bool answered = false;
         if (!writeNow(upstream.socket, serializer, m_gatherSpace.get(), writeError))
-            writeError = co_await writeGathered(upstream.socket, serializer, m_gatherSpace.get());
+            writeError = co_await writeWatchingUpstream(upstream.socket, serializer,
+                                                        m_gatherSpace.get(), answered);
+        if (answered)
+            co_return Sent::Answered;
         if (writeError && writeError != http::error::need_buffer) {
             m_failure = "sending the request body failed: " + writeError.message();
             co_return Sent::UpstreamFailed;
@@ -827,8 +870,9 @@ ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
     }
 
     m_upstream = nullptr;
+    // After an early answer the backend holds part of a request: it can't take another.
     const bool reusable = upstreamKeepAlive && m_response->is_done() && m_request->is_done() &&
-                          m_upstreamBuffer.size() == 0 && !m_closed;
+                          !m_requestCut && m_upstreamBuffer.size() == 0 && !m_closed;
     if (reusable) {
         m_worker.recycle(std::move(upstream));
     } else {

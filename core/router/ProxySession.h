@@ -55,7 +55,12 @@ private:
         Tunnelling,
         Lingering
     };
-    enum class Sent { Whole, UpstreamFailed, ClientFailed };
+    enum class Sent {
+        Whole,
+        Answered, // the backend answered (or closed) before taking the whole request
+        UpstreamFailed,
+        ClientFailed
+    };
     // How one try on one upstream connection ended.
     enum class Attempt {
         Completed,      // a response went to the client
@@ -116,6 +121,7 @@ private:
     std::size_t m_bodyHeld = 0;
     bool m_bodyReplayable = true;
     bool m_bodySent = false;
+    bool m_requestCut = false; // the request did not reach the backend whole
     int m_upstreamWrites = 0;
 
     UpstreamConnection *m_upstream = nullptr; // the one in use, for timeouts and shutdown

@@ -357,6 +357,50 @@ private:
     QTcpServer m_server;
 };
 
+// A backend that answers as soon as a request's header is in, without reading the body:
+// a 413 to an upload that is too large, after which it closes, or a 401 with the
+// connection left open and never read again.
+class EarlyAnswerBackend : public QObject
+{
+public:
+    enum class Then { Close, StopReading };
+
+    EarlyAnswerBackend(const QByteArray &answer, Then then)
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this, answer, then] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                ++m_connections;
+                // Qt would otherwise go on reading into a buffer of its own, without limit.
+                socket->setReadBufferSize(16 * 1024);
+                auto header = std::make_shared<QByteArray>();
+                auto answered = std::make_shared<bool>(false);
+                QObject::connect(socket, &QTcpSocket::readyRead, socket,
+                                 [socket, header, answered, answer, then] {
+                                     if (*answered)
+                                         return; // left unread
+                                     *header += socket->readAll();
+                                     if (!header->contains("\r\n\r\n"))
+                                         return;
+                                     *answered = true;
+                                     socket->write(answer);
+                                     socket->flush();
+                                     if (then == Then::Close)
+                                         socket->disconnectFromHost();
+                                 });
+                QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+
+    quint16 port() const { return m_server.serverPort(); }
+    int connections() const { return m_connections; }
+
+private:
+    QTcpServer m_server;
+    int m_connections = 0;
+};
+
 // A backend that answers every request after `delayMs`, keeping connections alive, and
 // counts the connections it holds at once. A connection whose other end has closed counts
 // as gone from then on, even before this thread got to its disconnected() signal.
@@ -617,6 +661,9 @@ private Q_SLOTS:
     void slowChunkedResponseStreamsChunkByChunk();
     void largeUploadStreamsInBoundedMemory_data();
     void largeUploadStreamsInBoundedMemory();
+    void earlyAnswerToUploadReachesClient_data();
+    void earlyAnswerToUploadReachesClient();
+    void largePostKeepsClientConnectionAlive();
     void webSocketEchoesThroughRouter();
     void forwardedHeadersAndRequestId();
     void hopByHopHeadersAreNotForwarded();
@@ -1047,6 +1094,84 @@ void TestRouter::largeUploadStreamsInBoundedMemory()
         before > 0 && after - before < 16 * 1024,
         qPrintable(u"peak resident memory grew by %1 KiB (peak reset: %2)"_s.arg(after - before)
                        .arg(peakReset)));
+}
+
+void TestRouter::earlyAnswerToUploadReachesClient_data()
+{
+    QTest::addColumn<QByteArray>("answer");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("closes");
+
+    const QByteArray tooLarge = "upload limit is 1 MB\n";
+    QTest::newRow("413, then closed")
+        << QByteArray("HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain\r\n"
+                      "Content-Length: " +
+                      QByteArray::number(tooLarge.size()) + "\r\nConnection: close\r\n\r\n" +
+                      tooLarge)
+        << 413 << tooLarge << true;
+    const QByteArray login = "log in first\n";
+    QTest::newRow("401, body left unread")
+        << QByteArray("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"app\"\r\n"
+                      "Content-Length: " +
+                      QByteArray::number(login.size()) + "\r\n\r\n" + login)
+        << 401 << login << false;
+}
+
+void TestRouter::earlyAnswerToUploadReachesClient()
+{
+    QFETCH(QByteArray, answer);
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(bool, closes);
+
+    EarlyAnswerBackend backend(answer, closes ? EarlyAnswerBackend::Then::Close
+                                              : EarlyAnswerBackend::Then::StopReading);
+    m_router->setBackends(u"guarded"_s, {Backend{u"guarded-1"_s, u"127.0.0.1"_s, backend.port()}});
+
+    // More than the socket buffers on both sides of the backend connection hold, so a
+    // backend that stops reading leaves the router's writes waiting.
+    const QByteArray upload(32 * 1024 * 1024, 'u');
+    HttpConnection connection;
+    QVERIFY(connection.open(m_router->port()));
+    QElapsedTimer timer;
+    timer.start();
+    const Reply reply = connection.request("POST", "/upload", host(u"guarded"_s),
+                                           {"Content-Type: application/octet-stream"}, upload);
+    QVERIFY2(reply.status == status,
+             qPrintable(u"status %1 (%2): %3"_s.arg(reply.status)
+                            .arg(reply.error, QString::fromUtf8(reply.body.left(200)))));
+    QCOMPARE(reply.body, body);
+    // The rest of the upload is never read: the client connection can't carry another request.
+    QCOMPARE(reply.header("Connection"), QByteArray("close"));
+    QVERIFY(!reply.header("X-Request-Id").isEmpty());
+    QVERIFY(connection.waitForClosed(5000));
+    QCOMPARE(backend.connections(), 1);
+    QVERIFY2(timer.elapsed() < 10000, qPrintable(u"took %1 ms"_s.arg(timer.elapsed())));
+}
+
+void TestRouter::largePostKeepsClientConnectionAlive()
+{
+    m_router->setBackends(u"bigpost"_s, {m_web[2]->backend()});
+    QByteArray upload(8 * 1024 * 1024, Qt::Uninitialized);
+    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(upload.data()),
+                                          upload.size() / 4);
+    HttpConnection connection;
+    QVERIFY(connection.open(m_router->port()));
+    const Reply posted = connection.request("POST", "/upload", host(u"bigpost"_s),
+                                            {"Content-Type: application/octet-stream"}, upload);
+    QCOMPARE(posted.status, 200);
+    QCOMPARE(posted.json().value(u"bytes"_s).toInteger(), upload.size());
+    QCOMPARE(
+        posted.json().value(u"sha256"_s).toString(),
+        QString::fromLatin1(QCryptographicHash::hash(upload, QCryptographicHash::Sha256).toHex()));
+    QVERIFY(posted.header("Connection") != "close");
+    QVERIFY(connection.isConnected());
+
+    const Reply next = connection.get("/", host(u"bigpost"_s));
+    QCOMPARE(next.status, 200);
+    QVERIFY(next.body.startsWith("version="));
+    QVERIFY(connection.isConnected());
 }
 
 void TestRouter::webSocketEchoesThroughRouter()
