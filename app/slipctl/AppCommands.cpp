@@ -11,6 +11,7 @@
 #include <QTextStream>
 #include <QThread>
 
+#include <csignal>
 #include <cstdio>
 
 using namespace Slipway;
@@ -271,12 +272,14 @@ int shutdown(CommandContext &context)
                             "grace period\n";
         standardOutput().flush();
     }
+    // The socket closes once every container has stopped; the process ends just after.
+    const auto pid = pid_t(answer->value(QStringLiteral("pid")).toDouble());
     QDeadlineTimer deadline(std::chrono::minutes(3));
-    while (DaemonLauncher::isListening(context.socketPath())) {
+    while (DaemonLauncher::isListening(context.socketPath()) || (pid > 0 && ::kill(pid, 0) == 0)) {
         if (deadline.hasExpired())
-            return fail(QStringLiteral("slipwayd still answers on %1 after 3 minutes")
-                            .arg(context.socketPath()));
-        QThread::msleep(100);
+            return fail(
+                QStringLiteral("slipwayd (pid %1) is still running after 3 minutes").arg(pid));
+        QThread::msleep(50);
     }
     if (context.json())
         printJson(QJsonObject{{QStringLiteral("stopped"), true}});

@@ -18,6 +18,7 @@
 #include "util/Background.h"
 #include "util/ProcessRunner.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -270,7 +271,9 @@ void ApiRoutes::handle(const ApiRequest &request, const std::shared_ptr<ApiRespo
     }
     if (top == QLatin1String("shutdown") && parts.isEmpty() &&
         request.method == QLatin1String("POST")) {
-        responder->send(202, QJsonObject{{QStringLiteral("stopping"), true}});
+        responder->send(
+            202, QJsonObject{{QStringLiteral("stopping"), true},
+                             {QStringLiteral("pid"), double(QCoreApplication::applicationPid())}});
         if (m_context.requestShutdown)
             m_context.requestShutdown();
         return;
