@@ -1,6 +1,7 @@
 #include "router/HttpListener.h"
 
 #include "router/CloseOnExec.h"
+#include "router/ListeningSocket.h"
 #include "router/ProxySession.h"
 #include "router/RouterLogging.h"
 #include "router/RouterWorker.h"
@@ -17,13 +18,7 @@ namespace {
 
 void reportFailure(std::exception_ptr failure)
 {
-    if (!failure)
-        return;
-    try {
-        std::rethrow_exception(failure);
-    } catch (const std::exception &error) {
-        qCWarning(lcRouter, "router connection ended with an error: %s", error.what());
-    }
+    logConnectionFailure("router connection", failure);
 }
 
 } // namespace
@@ -40,16 +35,7 @@ Result<std::shared_ptr<HttpListener>> HttpListener::listen(std::vector<RouterWor
     Io::Acceptor &acceptor = listener->m_acceptor;
     const QString where = QString::fromStdString(endpoint.address().to_string()) + u':' +
                           QString::number(endpoint.port());
-    boost::system::error_code error;
-    acceptor.open(endpoint.protocol(), error);
-    if (!error) {
-        setCloseOnExec(acceptor.native_handle());
-        acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-    }
-    if (!error)
-        acceptor.bind(endpoint, error);
-    if (!error)
-        acceptor.listen(tcp::acceptor::max_listen_connections, error);
+    boost::system::error_code error = listenOn(acceptor, endpoint);
     if (error)
         return failure(QStringLiteral("The router cannot listen on %1: %2.")
                            .arg(where, QString::fromStdString(error.message())));

@@ -1,6 +1,7 @@
 #include "router/TcpProxy.h"
 
 #include "router/CloseOnExec.h"
+#include "router/ListeningSocket.h"
 #include "router/RouterLogging.h"
 #include "router/RouterWorker.h"
 #include "router/TcpSession.h"
@@ -17,13 +18,7 @@ namespace {
 
 void reportFailure(std::exception_ptr failure)
 {
-    if (!failure)
-        return;
-    try {
-        std::rethrow_exception(failure);
-    } catch (const std::exception &error) {
-        qCWarning(lcRouter, "TCP proxy connection ended with an error: %s", error.what());
-    }
+    logConnectionFailure("TCP proxy connection", failure);
 }
 
 } // namespace
@@ -40,16 +35,7 @@ Result<std::shared_ptr<TcpProxy>> TcpProxy::open(RouterWorker &worker, const QSt
 {
     auto proxy = std::make_shared<TcpProxy>(worker, app);
     Io::Acceptor &acceptor = proxy->m_acceptor;
-    boost::system::error_code error;
-    acceptor.open(endpoint.protocol(), error);
-    if (!error) {
-        setCloseOnExec(acceptor.native_handle());
-        acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-    }
-    if (!error)
-        acceptor.bind(endpoint, error);
-    if (!error)
-        acceptor.listen(tcp::acceptor::max_listen_connections, error);
+    boost::system::error_code error = listenOn(acceptor, endpoint);
     if (error)
         return failure(QStringLiteral("The TCP port of %1 cannot listen on %2:%3: %4.")
                            .arg(app, QString::fromStdString(endpoint.address().to_string()))

@@ -256,50 +256,51 @@ void SecretVault::settleOpen(Backend backend, QString reason)
         done(m_backend, m_fallbackReason);
 }
 
+namespace {
+
+// Hands `result` to `done` from `context`'s event loop, never inside the caller.
+template<typename T>
+void deliverLater(QObject *context, const std::function<void(Result<T>)> &done, Result<T> result)
+{
+    QMetaObject::invokeMethod(
+        context, [done, result = std::move(result)] { done(result); }, Qt::QueuedConnection);
+}
+
+} // namespace
+
+std::optional<QString> SecretVault::refusal(const QString &key) const
+{
+    if (!m_open)
+        return QStringLiteral("the secret store is not open yet");
+    return invalidKey(key);
+}
+
 void SecretVault::write(const QString &key, const QByteArray &secret,
                         std::function<void(Result<void>)> done)
 {
-    auto later = [this, done](Result<void> result) {
-        QMetaObject::invokeMethod(
-            this, [done, result = std::move(result)] { done(result); }, Qt::QueuedConnection);
-    };
-    if (!m_open)
-        return later(failure(QStringLiteral("the secret store is not open yet")));
-    if (auto problem = invalidKey(key))
-        return later(failure(*problem));
+    if (auto problem = refusal(key))
+        return deliverLater<void>(this, done, failure(*problem));
     if (m_backend == Backend::Keychain)
         return keychainWrite(key, secret, std::move(done));
-    later(fileWrite(key, secret));
+    deliverLater(this, done, fileWrite(key, secret));
 }
 
 void SecretVault::read(const QString &key, std::function<void(Result<QByteArray>)> done)
 {
-    auto later = [this, done](Result<QByteArray> result) {
-        QMetaObject::invokeMethod(
-            this, [done, result = std::move(result)] { done(result); }, Qt::QueuedConnection);
-    };
-    if (!m_open)
-        return later(failure(QStringLiteral("the secret store is not open yet")));
-    if (auto problem = invalidKey(key))
-        return later(failure(*problem));
+    if (auto problem = refusal(key))
+        return deliverLater<QByteArray>(this, done, failure(*problem));
     if (m_backend == Backend::Keychain)
         return keychainRead(key, std::move(done));
-    later(fileRead(key));
+    deliverLater(this, done, fileRead(key));
 }
 
 void SecretVault::remove(const QString &key, std::function<void(Result<void>)> done)
 {
-    auto later = [this, done](Result<void> result) {
-        QMetaObject::invokeMethod(
-            this, [done, result = std::move(result)] { done(result); }, Qt::QueuedConnection);
-    };
-    if (!m_open)
-        return later(failure(QStringLiteral("the secret store is not open yet")));
-    if (auto problem = invalidKey(key))
-        return later(failure(*problem));
+    if (auto problem = refusal(key))
+        return deliverLater<void>(this, done, failure(*problem));
     if (m_backend == Backend::Keychain)
         return keychainRemove(key, std::move(done));
-    later(fileRemove(key));
+    deliverLater(this, done, fileRemove(key));
 }
 
 void SecretVault::keychainWrite(const QString &key, const QByteArray &secret,

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 
 namespace Slipway {
 
@@ -59,6 +60,8 @@ public:
     static QString masked(const QString &value = {});
 
 private:
+    // Why a request for `key` cannot be served (store not open, invalid key); nothing if it can.
+    std::optional<QString> refusal(const QString &key) const;
     void probeKeychain(std::function<void(Result<void>)> done);
     void settleOpen(Backend backend, QString reason);
 
