@@ -2,7 +2,7 @@
 
 #include "ClientCommands.h"
 #include "CommandContext.h"
-#include "DaemonLauncher.h"
+#include "api/DaemonLauncher.h"
 #include "Output.h"
 
 #include <QDeadlineTimer>

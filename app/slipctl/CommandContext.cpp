@@ -1,6 +1,6 @@
 #include "CommandContext.h"
 
-#include "DaemonLauncher.h"
+#include "api/DaemonLauncher.h"
 #include "Output.h"
 
 #include <QJsonDocument>

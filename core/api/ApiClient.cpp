@@ -46,7 +46,8 @@ Result<ApiReply> ApiClient::request(const QByteArray &method, const QString &pat
 
 Result<ApiReply> ApiClient::upload(const QByteArray &method, const QString &pathAndQuery,
                                    const QString &file, const QByteArray &contentType,
-                                   int timeoutMs)
+                                   int timeoutMs,
+                                   std::function<bool(qint64 sent, qint64 total)> onProgress)
 {
     const QFileInfo info(file);
     if (!info.isFile() || !info.isReadable())
@@ -58,6 +59,7 @@ Result<ApiReply> ApiClient::upload(const QByteArray &method, const QString &path
     call.file = file;
     call.contentType = contentType;
     call.timeout = std::chrono::milliseconds(timeoutMs);
+    call.onProgress = std::move(onProgress);
     return m_connection->perform(call);
 }
 
@@ -84,6 +86,11 @@ Result<int> ApiClient::stream(const QByteArray &method, const QString &pathAndQu
 void ApiClient::disconnect()
 {
     m_connection->disconnect();
+}
+
+void ApiClient::abort()
+{
+    m_connection->abort();
 }
 
 } // namespace Slipway

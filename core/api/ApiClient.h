@@ -45,9 +45,11 @@ public:
                              int timeoutMs = 30000);
     // Sends the file as the body, streamed from disk ("Expect: 100-continue" first, so a
     // refusal comes before the upload). The timeout applies to each step, not the whole.
+    // `onProgress` (optional) hears of each piece sent; returning false stops the upload.
     Result<ApiReply> upload(const QByteArray &method, const QString &pathAndQuery,
                             const QString &file, const QByteArray &contentType,
-                            int timeoutMs = 30000);
+                            int timeoutMs = 30000,
+                            std::function<bool(qint64 sent, qint64 total)> onProgress = {});
     // A streamed (chunked) answer: onChunk gets each piece as it arrives, until the server
     // ends the stream or onChunk returns false (the connection is then closed, which the
     // server sees as the client leaving). Returns the status. An error status is not
@@ -59,6 +61,9 @@ public:
 
     // Closes the kept-alive connection (the next call makes a new one).
     void disconnect();
+    // The one call that may come from another thread: ends the call in progress (a stream
+    // that idles, say) and makes every later call on this connection fail at once.
+    void abort();
 
 private:
     explicit ApiClient(std::shared_ptr<ApiClientConnection> connection);

@@ -11,6 +11,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -147,10 +148,27 @@ QString ApiClientConnection::reasonFor(const error_code &error) const
     return QString::fromStdString(error.message());
 }
 
+void ApiClientConnection::abort()
+{
+    m_aborted = true;
+    // Runs on the thread inside perform(), where the sockets may be touched.
+    asio::post(m_context, [this] {
+        error_code ignored;
+        if (m_local)
+            m_local->close(ignored);
+        if (m_secure)
+            m_secure->next_layer().close(ignored);
+        if (m_resolver)
+            m_resolver->cancel();
+    });
+}
+
 Result<ApiReply> ApiClientConnection::perform(Call &call)
 {
     m_timeout = call.timeout;
     for (int attempt = 0;; ++attempt) {
+        if (m_aborted)
+            return failure(QStringLiteral("the call to slipwayd was cancelled"));
         const bool reused = isConnected();
         m_timedOut = false;
         std::optional<Outcome> result;
@@ -169,6 +187,10 @@ Result<ApiReply> ApiClientConnection::perform(Call &call)
             std::rethrow_exception(thrown);
         }
         Outcome &outcome = *result;
+        if (m_aborted) {
+            disconnect();
+            return failure(QStringLiteral("the call to slipwayd was cancelled"));
+        }
         if (outcome.failure.isEmpty()) {
             if (!outcome.reusable)
                 disconnect();
@@ -363,6 +385,11 @@ Io::Task<ApiClientConnection::Outcome> ApiClientConnection::exchangeOn(Stream &s
                 if (writeError) {
                     outcome.failure = reasonFor(writeError);
                     outcome.unreachable = true;
+                    co_return outcome;
+                }
+                if (call.onProgress && !call.onProgress(fileSize - remaining, fileSize)) {
+                    outcome.failure =
+                        QStringLiteral("the upload of %1 was cancelled").arg(call.file);
                     co_return outcome;
                 }
             }

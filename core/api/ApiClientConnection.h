@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -35,6 +36,8 @@ public:
         QByteArray contentType;
         QString file;                                    // Upload
         std::function<bool(const QByteArray &)> onChunk; // Stream
+        // Upload: after each piece sent; returning false stops the upload.
+        std::function<bool(qint64 sent, qint64 total)> onProgress;
         std::chrono::milliseconds timeout{30000};
     };
 
@@ -47,6 +50,8 @@ public:
     QString endpoint() const;
     Result<ApiReply> perform(Call &call);
     void disconnect();
+    // From any thread: ends the call in progress, and every later call fails at once.
+    void abort();
 
 private:
     struct Outcome
@@ -86,6 +91,7 @@ private:
     boost::beast::flat_buffer m_buffer;
     std::chrono::milliseconds m_timeout{0};
     bool m_timedOut = false;
+    std::atomic<bool> m_aborted{false};
 };
 
 } // namespace Slipway

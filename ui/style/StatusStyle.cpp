@@ -64,10 +64,12 @@ QString StatusStyle::describe(const QString &status)
 {
     static const QHash<QString, QString> sentences = {
         {QStringLiteral("queued"), QStringLiteral("Waits for the deployment before it to end")},
-        {QStringLiteral("building"), QStringLiteral("Fetching the source and running the buildpacks")},
+        {QStringLiteral("building"),
+         QStringLiteral("Fetching the source and running the buildpacks")},
         {QStringLiteral("pushing"), QStringLiteral("Storing the slug and making the release")},
-        {QStringLiteral("starting"), QStringLiteral("Rolling out: new containers start, are probed, "
-                                                    "then take the traffic")},
+        {QStringLiteral("starting"),
+         QStringLiteral("Rolling out: new containers start, are probed, "
+                        "then take the traffic")},
         {QStringLiteral("success"), QStringLiteral("The new release serves the traffic")},
         {QStringLiteral("build-error"), QStringLiteral("The build failed; the previous release "
                                                        "keeps serving")},

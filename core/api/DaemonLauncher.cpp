@@ -1,4 +1,4 @@
-#include "DaemonLauncher.h"
+#include "api/DaemonLauncher.h"
 
 #include "util/Paths.h"
 
@@ -20,9 +20,7 @@
 
 #include <vector>
 
-using namespace Slipway;
-
-namespace Slipctl {
+namespace Slipway {
 
 namespace {
 
@@ -215,4 +213,4 @@ Result<void> DaemonLauncher::start()
                        .arg(logHint));
 }
 
-} // namespace Slipctl
+} // namespace Slipway

@@ -4,11 +4,12 @@
 
 #include <QString>
 
-namespace Slipctl {
+namespace Slipway {
 
-// Finds the daemon's socket and, when nothing answers there, starts `slipwayd` on it so a
-// first `slipctl create` just works. SLIPWAY_NO_AUTOSTART=1 turns the start off (scripts
-// and tests that must never leave a daemon behind).
+// Finds the daemon's socket and, when nothing answers there, starts `slipwayd` on it, so a
+// first `slipctl create` or a first start of the console just works. SLIPWAY_NO_AUTOSTART=1
+// turns the start off (scripts and tests that must never leave a daemon behind). Blocking:
+// the console calls it off its GUI thread.
 class DaemonLauncher
 {
 public:
@@ -19,17 +20,18 @@ public:
     // True when something accepts connections on the socket.
     static bool isListening(const QString &socketPath);
 
-    // slipwayd next to this binary, then in the build tree's layout, then on PATH; empty
+    // slipwayd next to this binary, then in the build tree's layout (app/<program>/ beside
+    // app/slipwayd/), then on PATH; empty
     // when there is none.
     static QString daemonProgram();
 
     DaemonLauncher(const QString &socketPath, const QString &dataDirectory);
 
     // Says why no daemon can be started, or nothing when daemonProgram() found one.
-    Slipway::Result<void> checkProgram() const;
+    Result<void> checkProgram() const;
     // Starts slipwayd detached (own session, output to slipwayd.log in the data folder)
     // and waits up to 10 s for it to accept connections on the socket.
-    Slipway::Result<void> start();
+    Result<void> start();
 
     QString logFile() const { return m_logFile; }
 
@@ -39,4 +41,4 @@ private:
     QString m_logFile;
 };
 
-} // namespace Slipctl
+} // namespace Slipway
