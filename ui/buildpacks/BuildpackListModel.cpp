@@ -25,7 +25,6 @@ QVariant BuildpackListModel::data(const QModelIndex &index, int role) const
     const QString &reference = m_references.at(index.row());
     switch (role) {
     case Qt::DisplayRole:
-        return QStringLiteral("%1.  %2").arg(index.row() + 1).arg(reference);
     case Qt::EditRole:
         return reference;
     case Qt::ToolTipRole:

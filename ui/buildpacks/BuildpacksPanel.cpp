@@ -22,6 +22,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QShortcut>
+#include <QStyledItemDelegate>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -45,6 +46,20 @@ QPushButton *button(const QString &text, const QString &name, const QString &acc
     result->setAccessibleName(accessible);
     return result;
 }
+
+// The list shows each buildpack's place in the order before it.
+class NumberedDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override
+    {
+        QStyledItemDelegate::initStyleOption(option, index);
+        option->text = QStringLiteral("%1.  %2").arg(index.row() + 1).arg(option->text);
+    }
+};
 
 } // namespace
 
@@ -124,6 +139,7 @@ BuildpacksPanel::BuildpacksPanel(DaemonClient *client, QWidget *parent)
     m_listView->setObjectName(QStringLiteral("buildpackList"));
     m_listView->setAccessibleName(QStringLiteral("The app's buildpacks, in order"));
     m_listView->setModel(m_list);
+    m_listView->setItemDelegate(new NumberedDelegate(m_listView));
     m_listView->setDragDropMode(QAbstractItemView::InternalMove);
     m_listView->setDefaultDropAction(Qt::MoveAction);
     m_listView->setDragEnabled(true);

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QMetaType>
 #include <QString>
 
 namespace Slipway {
@@ -24,3 +25,4 @@ struct ApiResult
 };
 
 } // namespace Slipway
+Q_DECLARE_METATYPE(Slipway::ApiResult)

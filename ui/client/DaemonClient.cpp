@@ -80,6 +80,7 @@ void DaemonClient::startDaemon()
             this,
             [this, problem] {
                 m_startingDaemon = false;
+                m_startProblem = problem;
                 if (!problem.isEmpty())
                     setState(State::Offline, problem);
                 startEvents();
@@ -106,6 +107,7 @@ void DaemonClient::startEvents()
 
 void DaemonClient::onStreamConnected()
 {
+    m_startProblem.clear();
     setState(State::Online, QString());
     refreshStatus();
     Q_EMIT resynced();
@@ -116,7 +118,8 @@ void DaemonClient::onStreamLost(const QString &reason)
     // While slipwayd is being started, "not there" is expected: keep saying why we wait.
     if (m_startingDaemon)
         return;
-    setState(State::Offline, reason);
+    // "It could not be started, because…" says more than "the socket does not exist".
+    setState(State::Offline, m_startProblem.isEmpty() ? reason : m_startProblem);
 }
 
 void DaemonClient::refreshStatus()

@@ -87,6 +87,7 @@ private:
     QThreadPool m_pool;
     EventStream *m_events = nullptr;
     bool m_startingDaemon = false;
+    QString m_startProblem; // why the last start of slipwayd failed, until it answers
     bool m_opened = false;
 };
 

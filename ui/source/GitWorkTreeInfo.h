@@ -43,3 +43,4 @@ private:
 };
 
 } // namespace Slipway
+Q_DECLARE_METATYPE(Slipway::GitWorkTreeInfo::Facts)
