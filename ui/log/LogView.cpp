@@ -312,7 +312,10 @@ void LogView::updateScrollBars()
     if (m_following)
         vertical->setValue(vertical->maximum());
 
-    const qsizetype widest = qMin<qsizetype>(m_store.widestLineColumns(), MaxPaintedLength + 40);
+    // A cut line ends with a note on how much more there is: leave room to read it.
+    const qsizetype widest = m_store.widestLineColumns() > MaxPaintedLength
+                                 ? MaxPaintedLength + 72
+                                 : m_store.widestLineColumns();
     const int contentWidth = qCeil(textLeft() + (widest + 2) * m_charWidth);
     QScrollBar *horizontal = horizontalScrollBar();
     horizontal->setRange(0, qMax(0, contentWidth - viewport()->width()));
