@@ -203,6 +203,11 @@ private Q_SLOTS:
             QVERIFY(view.isSectionCollapsed(s));
         view.expandAll();
         QCOMPARE(view.rowCount(), total);
+        // The same from the keyboard.
+        QTest::keyClick(&view, Qt::Key_BracketLeft, Qt::ControlModifier);
+        QCOMPARE(view.rowCount(), 1 + 3);
+        QTest::keyClick(&view, Qt::Key_BracketRight, Qt::ControlModifier);
+        QCOMPARE(view.rowCount(), total);
 
         // Lines arriving in a folded last step stay folded.
         view.setSectionCollapsed(2, true);

@@ -112,8 +112,10 @@ LogView::~LogView() = default;
 
 void LogView::createActions()
 {
-    const auto make = [this](const QString &text, const QKeySequence &shortcut, auto slot) {
+    const auto make = [this](const char *name, const QString &text, const QKeySequence &shortcut,
+                             auto slot) {
         auto *action = new QAction(text, this);
+        action->setObjectName(QLatin1String(name));
         if (!shortcut.isEmpty()) {
             action->setShortcut(shortcut);
             action->setShortcutContext(Qt::WidgetShortcut);
@@ -122,19 +124,23 @@ void LogView::createActions()
         addAction(action);
         return action;
     };
-    m_copyAction = make(tr("&Copy"), QKeySequence::Copy, [this] { copy(); });
-    m_copyAllAction = make(tr("Copy &all"), QKeySequence(), [this] { copyAll(); });
-    m_selectAllAction = make(tr("Select a&ll"), QKeySequence::SelectAll, [this] { selectAll(); });
-    m_saveAction = make(tr("&Save to file…"), QKeySequence::Save, [this] { promptSaveToFile(); });
-    m_toggleSectionAction = make(tr("Collapse or expand this &step"), QKeySequence(Qt::Key_Space),
-                                 [this] { toggleSection(currentSection()); });
+    m_copyAction = make("copyAction", tr("&Copy"), QKeySequence::Copy, [this] { copy(); });
+    m_copyAllAction = make("copyAllAction", tr("Copy &all"), QKeySequence(), [this] { copyAll(); });
+    m_selectAllAction = make("selectAllAction", tr("Select a&ll"), QKeySequence::SelectAll,
+                             [this] { selectAll(); });
+    m_saveAction = make("saveAction", tr("&Save to file…"), QKeySequence::Save,
+                        [this] { promptSaveToFile(); });
+    m_toggleSectionAction =
+        make("toggleSectionAction", tr("Collapse or expand this &step"),
+             QKeySequence(Qt::Key_Space), [this] { toggleSection(currentSection()); });
     m_collapseAllAction =
-        make(tr("Collapse all steps"), QKeySequence(Qt::CTRL | Qt::Key_BracketLeft),
-             [this] { collapseAll(); });
-    m_expandAllAction = make(tr("Expand all steps"), QKeySequence(Qt::CTRL | Qt::Key_BracketRight),
-                             [this] { expandAll(); });
-    m_jumpToEndAction = make(tr("&Jump to end and follow"), QKeySequence(Qt::Key_End),
-                             [this] { setFollowing(true); });
+        make("collapseAllAction", tr("Collapse all steps"),
+             QKeySequence(Qt::CTRL | Qt::Key_BracketLeft), [this] { collapseAll(); });
+    m_expandAllAction =
+        make("expandAllAction", tr("Expand all steps"),
+             QKeySequence(Qt::CTRL | Qt::Key_BracketRight), [this] { expandAll(); });
+    m_jumpToEndAction = make("jumpToEndAction", tr("&Jump to end and follow"),
+                             QKeySequence(Qt::Key_End), [this] { setFollowing(true); });
 }
 
 // --- Feeding ------------------------------------------------------------------------------
