@@ -47,6 +47,7 @@ private Q_SLOTS:
     void firstDeployEnd();
     void redeployHookAndDraining();
     void oldContainerKilledAfterGrace();
+    void drainingAfterSuccess();
     void crashedError();
     void timeoutErrorCountdown();
     void hookError();
@@ -282,6 +283,26 @@ void TestRolloutState::oldContainerKilledAfterGrace()
     QCOMPARE(state.status, QStringLiteral("success"));
 }
 
+void TestRolloutState::drainingAfterSuccess()
+{
+    // Live, a few seconds after `success`: the old worker still has its grace period.
+    const Deployment fixture = killedAfterGrace();
+    RolloutTimeline timeline = load(liveAt(fixture, 5730, QStringLiteral("success")));
+    QVERIFY(timeline.isFinished());
+    QCOMPARE(timeline.durationMs(), 729); // no finished_at: the switch ended it
+    RolloutState state = timeline.snapshotAt(5730);
+    QCOMPARE(state.status, QStringLiteral("success"));
+    QCOMPARE(state.step(StepKind::StopOld).state, StepState::Running);
+    QCOMPARE(state.currentStep, int(StepKind::StopOld));
+    QCOMPARE(state.oldContainer(QStringLiteral("worker-1"))->grace.remainingMs, 5000);
+
+    // Long past its grace period with no end recorded: the step is over all the same.
+    state = timeline.snapshotAt(730 + 10000 + 6000);
+    QCOMPARE(state.step(StepKind::StopOld).state, StepState::Done);
+    QCOMPARE(state.currentStep, -1);
+    QCOMPARE(state.oldContainer(QStringLiteral("worker-1"))->grace.remainingMs, 0);
+}
+
 void TestRolloutState::crashedError()
 {
     const RolloutTimeline timeline = load(RolloutFixtures::crashedError());
@@ -320,8 +341,7 @@ void TestRolloutState::crashedError()
     QCOMPARE(state.tile(QStringLiteral("web-2"))->family, StatusFamily::Bad);
     QCOMPARE(state.tile(QStringLiteral("web-2"))->outcome, QStringLiteral("exited with status 1"));
     QCOMPARE(state.tile(QStringLiteral("web-1"))->state, QStringLiteral("stopped"));
-    QCOMPARE(state.tile(QStringLiteral("web-1"))->outcome,
-             QStringLiteral("ended by SIGTERM in 7 ms"));
+    QCOMPARE(state.tile(QStringLiteral("web-1"))->stop, QStringLiteral("ended by SIGTERM in 7 ms"));
     QVERIFY(!state.traffic.happened);
     QCOMPARE(state.traffic.servingRelease, 3);
     QVERIFY(!state.bootTimeout.running);
@@ -354,6 +374,8 @@ void TestRolloutState::timeoutErrorCountdown()
     QCOMPARE(web1->state, QStringLiteral("timed out"));
     QCOMPARE(web1->family, StatusFamily::Bad);
     QCOMPARE(web1->probes, 600);
+    QCOMPARE(web1->outcome, QStringLiteral("no answer after 600 probes"));
+    QCOMPARE(web1->stop, QStringLiteral("ended by SIGTERM in 4 ms"));
     QCOMPARE(state.failure.container, QStringLiteral("web-1"));
     QCOMPARE(state.failure.lastLines.last(), QStringLiteral("shop listening on port 8080"));
     QVERIFY(state.failure.reason.contains(QStringLiteral("boot timeout of 60 s")));
@@ -384,7 +406,7 @@ void TestRolloutState::hookError()
     QCOMPARE(state.failure.container, QStringLiteral("postdeploy-1"));
     QCOMPARE(state.failure.lastLines.last(), QStringLiteral("rails aborted!"));
     QCOMPARE(state.tile(QStringLiteral("web-1"))->state, QStringLiteral("stopped"));
-    QCOMPARE(state.tile(QStringLiteral("web-1"))->outcome,
+    QCOMPARE(state.tile(QStringLiteral("web-1"))->stop,
              QStringLiteral("exited with status 0 after SIGTERM in 9 ms"));
     QCOMPARE(state.traffic.servingRelease, 5);
 }

@@ -29,6 +29,8 @@ RolloutScrubber::RolloutScrubber(QWidget *parent)
     setObjectName(QStringLiteral("rolloutScrubber"));
     m_playButton->setObjectName(QStringLiteral("rolloutPlayButton"));
     m_playButton->setAutoRaise(true);
+    // The word beside the icon: standard media icons can vanish on a dark palette.
+    m_playButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     m_slider->setObjectName(QStringLiteral("rolloutScrubberSlider"));
     m_slider->setAccessibleName(tr("Replay position"));
     m_slider->setRange(0, 0);

@@ -58,7 +58,8 @@ struct RolloutState
         qint64 startedMs = -1;
         qint64 readyMs = -1;
         qint64 timeToReadyMs = -1; // from its start to the successful probe
-        QString outcome;           // "exited with status 1", "stopped after SIGTERM in 12 ms"
+        QString outcome;           // why it failed: "exited with status 1", "no answer after …"
+        QString stop;              // how it was stopped: "ended by SIGTERM in 7 ms"
         Countdown grace;           // SIGTERM sent after a failed rollout
         QStringList lastLines;     // its own output, from the deployment log
     };

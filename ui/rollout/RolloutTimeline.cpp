@@ -15,6 +15,8 @@ using StepState = RolloutState::StepState;
 
 constexpr int StepCount = 6;
 constexpr int KeptOutputLines = 200;
+// How long past its grace period an old container's end may take to be reported.
+constexpr qint64 OverdueMs = 5000;
 
 struct StepInfo
 {
@@ -324,9 +326,16 @@ qint64 RolloutTimeline::lastEventOffset() const
 
 qint64 RolloutTimeline::durationMs() const
 {
-    if (!m_createdAt.isValid() || !m_finishedAt.isValid())
+    if (m_createdAt.isValid() && m_finishedAt.isValid())
+        return qMax<qint64>(0, m_createdAt.msecsTo(m_finishedAt));
+    if (!isFinished())
         return -1;
-    return qMax<qint64>(0, m_createdAt.msecsTo(m_finishedAt));
+    // Finished, without a finished_at: it ended with its failure or its traffic switch.
+    for (auto it = m_events.crbegin(); it != m_events.crend(); ++it) {
+        if (it->kind == QLatin1String("failed") || it->kind == QLatin1String("traffic-routed"))
+            return it->offset;
+    }
+    return lastEventOffset();
 }
 
 qint64 RolloutTimeline::endOffset() const
@@ -353,6 +362,8 @@ RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
     static const QRegularExpression hookSignalInText(QStringLiteral("killed by (SIG[A-Z0-9]+)"));
     static const QRegularExpression bootTimeoutInText(
         QStringLiteral("boot timeout (\\d+) (ms|s|min)"));
+    static const QRegularExpression buildpacksInText(
+        QStringLiteral("^buildpacks (.+), chosen by "));
     static const QRegularExpression statusInSection(QStringLiteral("^Deployment ([a-z-]+)$"));
     static const QRegularExpression routedNames(QStringLiteral("([A-Za-z0-9_.-]+-\\d+) \\(port"));
 
@@ -471,8 +482,20 @@ RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
             if (kind == QLatin1String("buildpack-detected")) {
                 const QString name = data.value(QStringLiteral("name")).toString();
                 const QString reference = data.value(QStringLiteral("buildpack")).toString();
-                if (!name.isEmpty() || !reference.isEmpty())
+                if (!name.isEmpty() || !reference.isEmpty()) {
                     buildpacks.append(name.isEmpty() ? reference : name);
+                } else {
+                    // "buildpacks Node.js (nodejs), Procfile (procfile), chosen by …"
+                    const QRegularExpressionMatch said = buildpacksInText.match(event.text);
+                    if (said.hasMatch()) {
+                        const QStringList each = said.captured(1).split(QStringLiteral(", "));
+                        for (const QString &buildpack : each) {
+                            const qsizetype reference = buildpack.indexOf(QStringLiteral(" ("));
+                            buildpacks.append(reference > 0 ? buildpack.left(reference)
+                                                            : buildpack);
+                        }
+                    }
+                }
             }
             if (kind == QLatin1String("slug-built"))
                 slugBytes = int64Of(data.value(QStringLiteral("bytes")));
@@ -744,7 +767,7 @@ RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
                 hasData ? optionalInt(data.value(QStringLiteral("exit_status"))) : said.exitStatus,
                 hasData ? data.value(QStringLiteral("signal")).toString() : said.signal, killed,
                 stopMs, tile.grace.totalMs);
-            tile.outcome = stop;
+            tile.stop = stop;
             if (!isFinalTileState(tile.state))
                 tile.state = QStringLiteral("stopped");
             // The countdown stops where the container ended.
@@ -924,8 +947,20 @@ RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
             }
             const bool noneExpected =
                 state.oldContainers.isEmpty() && (!stepData[stopOld].isEmpty() || t >= endOffset());
+            // A container past its grace period with no end recorded (the daemon went away
+            // meanwhile) does not keep the step running for ever.
+            bool overdue = !state.oldContainers.isEmpty();
+            for (const RolloutState::OldContainer &old : std::as_const(state.oldContainers)) {
+                const qint64 grace =
+                    old.grace.totalMs > 0 ? old.grace.totalMs : state.oldGracePeriodMs;
+                if (old.stoppedMs < 0 &&
+                    (old.sigtermMs < 0 || grace <= 0 || t < old.sigtermMs + grace + OverdueMs))
+                    overdue = false;
+            }
             if ((allStopped && !state.oldContainers.isEmpty()) || noneExpected)
                 ended[stopOld] = last;
+            else if (overdue)
+                ended[stopOld] = t;
         }
     }
 
@@ -949,8 +984,9 @@ RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
         } else if (ended[i] >= 0 && ended[i] <= t) {
             step.state = StepState::Done;
             step.durationMs = ended[i] - started[i];
-        } else if (failure.failed || (isFinished() && t >= endOffset())) {
-            // A finished deployment has nothing running any more.
+        } else if (failure.failed || (isFinished() && t >= endOffset() && i != stopOld)) {
+            // A finished deployment has nothing running any more, but its old containers
+            // may still drain after `success`.
             step.state = StepState::Done;
             step.durationMs = qMax<qint64>(0, qMin(t, finalOffset) - started[i]);
         } else {
@@ -1025,7 +1061,9 @@ RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
             post.detail = state.hook.state;
         RolloutState::Step &route = state.steps[int(StepKind::Route)];
         if (route.state != StepState::NotRun)
-            route.detail = QStringLiteral("→ v%1").arg(state.traffic.toRelease);
+            route.detail = state.traffic.toRelease > 0
+                               ? QStringLiteral("→ v%1").arg(state.traffic.toRelease)
+                               : QStringLiteral("→ new release");
         RolloutState::Step &stop = state.steps[stopOld];
         if (stop.state != StepState::Pending && stop.state != StepState::NotRun) {
             int stopped = 0;

@@ -6,6 +6,7 @@
 #include <QKeyEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QRegularExpression>
 #include <QToolTip>
 
 namespace Slipway {
@@ -125,13 +126,20 @@ QString stepNumber(StepKind kind)
     }
 }
 
-// The step title that fits: the full one, else a short one.
+// The first of `candidates`, longest first, that fits `width`; else the last one elided.
+QString fitting(const QStringList &candidates, const QFontMetrics &metrics, int width)
+{
+    for (const QString &candidate : candidates) {
+        if (metrics.horizontalAdvance(candidate) <= width)
+            return candidate;
+    }
+    return metrics.elidedText(candidates.last(), Qt::ElideRight, width);
+}
+
+// The step title that fits: the full one, else a short one, numbered while there is room.
 QString stepTitle(const RolloutState::Step &step, const QFontMetrics &metrics, int width)
 {
     const QString number = stepNumber(step.kind);
-    const QString full = number.isEmpty() ? step.title : number + QStringLiteral(". ") + step.title;
-    if (metrics.horizontalAdvance(full) <= width)
-        return full;
     static const QHash<QString, QString> shortTitles = {
         {QStringLiteral("build"), QStringLiteral("Build")},
         {QStringLiteral("start"), QStringLiteral("Start")},
@@ -141,30 +149,50 @@ QString stepTitle(const RolloutState::Step &step, const QFontMetrics &metrics, i
         {QStringLiteral("stop-old"), QStringLiteral("Stop old")},
     };
     const QString shortTitle = shortTitles.value(step.key, step.title);
-    return metrics.elidedText(number.isEmpty() ? shortTitle
-                                               : number + QStringLiteral(". ") + shortTitle,
-                              Qt::ElideRight, width);
+    if (number.isEmpty())
+        return fitting({step.title, shortTitle}, metrics, width);
+    const QString prefix = number + QStringLiteral(". ");
+    return fitting({prefix + step.title, prefix + shortTitle, shortTitle}, metrics, width);
 }
 
-QString stepStateLine(const RolloutState::Step &step)
+// "2 of 12 ready" -> "2/12 ready"; "building · Node.js" -> "building".
+QString stepDetail(const QString &detail, const QFontMetrics &metrics, int width)
 {
-    const QString word = RolloutState::stepStateName(step.state);
+    static const QRegularExpression counts(QStringLiteral("(\\d+) of (\\d+)"));
+    QString compact = detail;
+    compact.replace(counts, QStringLiteral("\\1/\\2"));
+    const QString first = compact.section(QStringLiteral(" · "), 0, 0);
+    return fitting({detail, compact, first, first.section(u' ', 0, 0)}, metrics, width);
+}
+
+// The state line of a step, longest first: "done in 1.4 s", "done · 1.4 s", "1.4 s".
+QStringList stepStateLines(const RolloutState::Step &step, const QString &failureStatus = {})
+{
+    // A cancelled step was not a failure of the app: it says "aborted".
+    const QString word =
+        step.state == StepState::Failed && failureStatus == QLatin1String("aborted")
+            ? failureStatus
+            : RolloutState::stepStateName(step.state);
+    const QString took = RolloutState::duration(step.durationMs);
+    if (step.durationMs < 0)
+        return {step.state == StepState::Running ? QStringLiteral("now") : word};
     switch (step.state) {
     case StepState::Done:
-        return step.durationMs >= 0
-                   ? QStringLiteral("done in %1").arg(RolloutState::duration(step.durationMs))
-                   : word;
+        return {QStringLiteral("done in %1").arg(took), QStringLiteral("done · %1").arg(took),
+                took};
     case StepState::Running:
-        return step.durationMs >= 0
-                   ? QStringLiteral("now · %1").arg(RolloutState::duration(step.durationMs))
-                   : QStringLiteral("now");
+        return {QStringLiteral("now · %1").arg(took), took};
     case StepState::Failed:
-        return step.durationMs >= 0
-                   ? QStringLiteral("failed after %1").arg(RolloutState::duration(step.durationMs))
-                   : word;
+        return {QStringLiteral("%1 after %2").arg(word, took),
+                QStringLiteral("%1 · %2").arg(word, took), word};
     default:
-        return word;
+        return {word};
     }
+}
+
+QString stepStateLine(const RolloutState::Step &step, const QString &failureStatus = {})
+{
+    return stepStateLines(step, failureStatus).first();
 }
 
 QString tileStateLine(const RolloutState::Tile &tile)
@@ -186,9 +214,12 @@ QString tileStateLine(const RolloutState::Tile &tile)
 QString tileDetailLine(const RolloutState::Tile &tile, qint64 now)
 {
     if (!tile.outcome.isEmpty() &&
-        (tile.state == QLatin1String("crashed") || tile.state == QLatin1String("timed out") ||
-         tile.state == QLatin1String("stopped")))
+        (tile.state == QLatin1String("crashed") || tile.state == QLatin1String("timed out")))
         return tile.outcome;
+    if (tile.state == QLatin1String("stopped"))
+        return tile.stop;
+    if (tile.state == QLatin1String("stopping"))
+        return QStringLiteral("SIGTERM sent");
     if (tile.state == QLatin1String("probing") || tile.state == QLatin1String("starting")) {
         if (tile.startedMs >= 0)
             return QStringLiteral("started %1 ago%2")
@@ -326,7 +357,9 @@ QSize RolloutView::sizeHint() const
 
 QSize RolloutView::minimumSizeHint() const
 {
-    return {560, computeLayout(560).height};
+    // The height follows the width (heightForWidth); a fixed minimum here would make a
+    // scroll area keep the height of the narrowest layout.
+    return {560, fontMetrics().lineSpacing() * 8};
 }
 
 void RolloutView::relayout()
@@ -395,8 +428,10 @@ RolloutView::Layout RolloutView::computeLayout(int width) const
     const int headerHeight = qMax(line * 2 + 4, boldMetrics.lineSpacing() + small.lineSpacing());
     layout.tilesHeader = QRect(margin, y, inner, headerHeight);
     y += headerHeight + gap / 2;
-    const int tileMinimum = qMax(
-        150, metrics.horizontalAdvance(QStringLiteral("serving · ready in 12.4 s")) + 2 * pad + 8);
+    // Wide enough for its longest state line, "serving · ready in 999 ms", in bold.
+    const int tileMinimum =
+        qMax(160, boldMetrics.horizontalAdvance(QStringLiteral("serving · ready in 999 ms")) +
+                      2 * pad + 12);
     layout.columns = qMax(1, (inner + gap) / (tileMinimum + gap));
     const int tileWidth = (inner - (layout.columns - 1) * gap) / layout.columns;
     const int tileHeight =
@@ -417,7 +452,9 @@ RolloutView::Layout RolloutView::computeLayout(int width) const
     y += gap;
 
     // Postdeploy hook and traffic, side by side when there is room.
-    const int hookHeight = 2 * pad + boldMetrics.lineSpacing() + line + 2 * mono.lineSpacing();
+    // The hook's box holds its last output lines once it ran.
+    const int hookHeight = 2 * pad + boldMetrics.lineSpacing() + line +
+                           (m_state.hook.startedMs >= 0 ? 2 * mono.lineSpacing() : 0);
     const int trafficHeight =
         2 * pad + boldMetrics.lineSpacing() + boldMetrics.lineSpacing() + pad + small.lineSpacing();
     if (inner >= 1000) {
@@ -440,7 +477,8 @@ RolloutView::Layout RolloutView::computeLayout(int width) const
         layout.oldEmpty = QRect(margin, y, inner, line * 2);
         y += line * 2;
     } else {
-        const int oldHeight = 2 * pad + boldMetrics.lineSpacing() + line + small.lineSpacing() + 6;
+        const int oldHeight =
+            2 * pad + boldMetrics.lineSpacing() + line + 2 * small.lineSpacing() + 6;
         for (int i = 0; i < m_state.oldContainers.size(); ++i) {
             const int row = i / layout.columns;
             const int column = i % layout.columns;
@@ -481,6 +519,10 @@ void RolloutView::paintSteps(QPainter &painter) const
     const QFontMetrics metrics(font());
     const QFontMetrics boldMetrics(boldFont);
     const int pad = qMax(6, metrics.lineSpacing() / 2);
+    // Narrow steps (a 700 px window) write a little smaller rather than cut words; all of
+    // them alike, judged by a middle one (the first and last have no notch to spare).
+    const bool narrow =
+        !m_layout.steps.isEmpty() && m_layout.steps.first().width() - 2 * pad - 18 < 110;
     for (int i = 0; i < m_state.steps.size() && i < m_layout.steps.size(); ++i) {
         const RolloutState::Step &step = m_state.steps.at(i);
         const QRectF box = QRectF(m_layout.steps.at(i)).adjusted(0.5, 0.5, -0.5, -0.5);
@@ -530,26 +572,31 @@ void RolloutView::paintSteps(QPainter &painter) const
         const int left = int(box.left()) + pad + (first ? 0 : int(notch));
         const int right = int(box.right()) - pad - (last ? 0 : int(notch) / 2);
         const int textWidth = qMax(10, right - left);
+        const QFont plain = narrow ? scaled(font(), 0.9) : font();
+        const QFont strong = bold(plain);
+        const QFontMetrics plainMetrics(plain);
+        const QFontMetrics strongMetrics(strong);
         int y = int(box.top()) + pad;
         const bool quiet = step.state == StepState::Pending || step.state == StepState::Skipped ||
                            step.state == StepState::NotRun;
-        painter.setFont(boldFont);
+        painter.setFont(strong);
         painter.setPen(quiet ? colors.muted : colors.text);
         painter.drawText(QRect(left, y, textWidth, boldMetrics.lineSpacing()),
-                         Qt::AlignLeft | Qt::AlignVCenter, stepTitle(step, boldMetrics, textWidth));
+                         Qt::AlignLeft | Qt::AlignVCenter,
+                         stepTitle(step, strongMetrics, textWidth));
         y += boldMetrics.lineSpacing();
-        painter.setFont(font());
+        painter.setFont(plain);
         painter.setPen(colors.muted);
         painter.drawText(QRect(left, y, textWidth, metrics.lineSpacing()),
                          Qt::AlignLeft | Qt::AlignVCenter,
-                         metrics.elidedText(step.detail, Qt::ElideRight, textWidth));
+                         stepDetail(step.detail, plainMetrics, textWidth));
         y += metrics.lineSpacing();
-        painter.setFont(current ? boldFont : font());
+        painter.setFont(current ? strong : plain);
         painter.setPen(quiet ? colors.muted : accent);
         painter.drawText(QRect(left, y, textWidth, metrics.lineSpacing()),
                          Qt::AlignLeft | Qt::AlignVCenter,
-                         QFontMetrics(painter.font())
-                             .elidedText(stepStateLine(step), Qt::ElideRight, textWidth));
+                         fitting(stepStateLines(step, m_state.failure.status),
+                                 QFontMetrics(painter.font()), textWidth));
         if (current) {
             // A bar under the step that runs (or failed) now.
             painter.setPen(Qt::NoPen);
@@ -662,6 +709,12 @@ void RolloutView::paintRing(QPainter &painter, const QRect &rect,
     painter.setPen(
         QPen(mix(colors.window, colors.text, 0.15), thickness, Qt::SolidLine, Qt::FlatCap));
     painter.drawEllipse(ring);
+    if (!countdown.running) {
+        // Over: a whole ring in the colour of how it ended; the words say the numbers.
+        painter.setPen(QPen(color, thickness, Qt::SolidLine, Qt::FlatCap));
+        painter.drawEllipse(ring);
+        return;
+    }
     if (countdown.totalMs <= 0 || countdown.remainingMs <= 0)
         return;
     const qreal fraction =
@@ -717,8 +770,11 @@ void RolloutView::paintTiles(QPainter &painter) const
         // Ended early by a crash or a cancel: not "ready", merely stopped.
         const bool cutShort =
             !failedHere && m_state.step(StepKind::WaitReady).state == StepState::Failed;
+        // The last sixth of the boot timeout (at least 5 s) turns amber: about to fail.
+        const bool late = boot.running && boot.remainingMs <= qMax<qint64>(5000, boot.totalMs / 6);
         const QColor color = failedHere || cutShort
                                  ? colors.family(StatusStyle::family(m_state.failure.status))
+                             : late         ? colors.family(StatusFamily::Ended)
                              : boot.running ? colors.family(StatusFamily::Active)
                                             : colors.family(StatusFamily::Good);
         const int size = header.height() - 4;
@@ -904,9 +960,8 @@ void RolloutView::paintHook(QPainter &painter) const
     if (hook.timeLimit.known && hook.state == QLatin1String("running")) {
         const qreal fraction =
             qreal(hook.timeLimit.remainingMs) / qMax<qint64>(1, hook.timeLimit.totalMs);
-        painter.fillRect(
-            QRectF(inner.left(), y + boldMetrics.lineSpacing() - 1, inner.width() * fraction, 2),
-            accent);
+        painter.fillRect(QRectF(box.left() + 6, box.bottom() - 3, (box.width() - 12) * fraction, 2),
+                         accent);
     }
     y += boldMetrics.lineSpacing();
 
@@ -982,7 +1037,8 @@ void RolloutView::paintTraffic(QPainter &painter) const
 
     const QString before = traffic.fromRelease ? tr("router → v%1").arg(*traffic.fromRelease)
                                                : tr("router → no release");
-    const QString after = tr("router → v%1").arg(traffic.toRelease);
+    const QString after = traffic.toRelease > 0 ? tr("router → v%1").arg(traffic.toRelease)
+                                                : tr("router → new release");
     const int pillHeight = boldMetrics.lineSpacing() + pad - 2;
     const int pillWidth =
         qMax(boldMetrics.horizontalAdvance(before), boldMetrics.horizontalAdvance(after)) + 2 * pad;
@@ -1139,24 +1195,46 @@ void RolloutView::paintOld(QPainter &painter) const
                          boldMetrics.elidedText(stateLine, Qt::ElideRight, width));
         y += metrics.lineSpacing();
 
-        QString detail = old.outcome;
-        if (old.state == QLatin1String("serving"))
-            detail = tr("takes requests until the switch");
-        else if (old.state == QLatin1String("draining"))
-            detail = tr("SIGTERM sent, in-flight requests finish");
+        // Two short lines rather than one cut sentence; the tooltip has the sentence.
+        const QString took = RolloutState::duration(old.stopMs);
+        QString what;
+        QString how;
+        if (old.state == QLatin1String("serving")) {
+            what = tr("takes requests");
+            how = tr("until the switch");
+        } else if (old.state == QLatin1String("draining")) {
+            what = tr("SIGTERM sent");
+            how = tr("requests in flight finish");
+        } else if (old.killed) {
+            what = tr("SIGTERM ignored");
+            how = tr("SIGKILL after %1").arg(RolloutState::duration(old.grace.totalMs));
+        } else if (old.exitStatus) {
+            what = tr("exit status %1").arg(*old.exitStatus);
+            how = old.stopMs >= 0 ? tr("%1 after SIGTERM").arg(took) : tr("after SIGTERM");
+        } else {
+            what = old.signal.isEmpty() ? tr("stopped") : tr("ended by %1").arg(old.signal);
+            how = old.stopMs >= 0 ? tr("%1 after SIGTERM").arg(took) : QString();
+        }
         painter.setFont(smallFont);
         painter.setPen(colors.muted);
         painter.drawText(QRect(left, y, width, small.lineSpacing()),
                          Qt::AlignLeft | Qt::AlignVCenter,
-                         small.elidedText(detail, Qt::ElideRight, width));
+                         small.elidedText(what, Qt::ElideRight, width));
+        y += small.lineSpacing();
+        painter.drawText(QRect(left, y, width, small.lineSpacing()),
+                         Qt::AlignLeft | Qt::AlignVCenter,
+                         small.elidedText(how, Qt::ElideRight, width));
 
         if (old.grace.known) {
-            // The grace period as a bar: drains while it waits, frozen where it ended.
-            const qreal fraction =
-                qreal(old.grace.remainingMs) / qMax<qint64>(1, old.grace.totalMs);
+            // The grace period as a bar: while it drains, the time left; once it ended, the
+            // part of the grace period it used (all of it for a killed one).
+            const qreal total = qreal(qMax<qint64>(1, old.grace.totalMs));
+            const qreal fraction = old.grace.running ? old.grace.remainingMs / total
+                                                     : 1.0 - old.grace.remainingMs / total;
             const QRectF track(box.left() + 8, box.bottom() - 5, box.width() - 16, 3);
             painter.fillRect(track, mix(colors.window, colors.text, 0.12));
-            painter.fillRect(QRectF(track.left(), track.top(), track.width() * fraction, 3),
+            painter.fillRect(QRectF(track.left(), track.top(),
+                                    qMax(2.0, track.width() * qBound(0.0, fraction, 1.0)), 3),
                              accent);
         }
     }
@@ -1219,7 +1297,8 @@ QString RolloutView::tooltipAt(const QPoint &position, QRect *area) const
         const RolloutState::Step &step = m_state.steps.at(i);
         *area = m_layout.steps.at(i);
         QString html =
-            QStringLiteral("<b>%1</b>: %2").arg(escaped(step.title), escaped(stepStateLine(step)));
+            QStringLiteral("<b>%1</b>: %2")
+                .arg(escaped(step.title), escaped(stepStateLine(step, m_state.failure.status)));
         if (step.startedMs >= 0)
             html +=
                 tr("<br>began %1 into the deployment").arg(RolloutState::duration(step.startedMs));
