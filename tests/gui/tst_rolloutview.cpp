@@ -447,6 +447,19 @@ void TestRolloutView::scrubberReplays()
     QTest::qWait(150);
     QCOMPARE(scrubber->position(), paused);
 
+    // The moments worth a look are marked; a click on one jumps there.
+    QStringList labels;
+    for (const RolloutScrubber::Mark &mark : scrubber->marks())
+        labels.append(mark.label);
+    QCOMPARE(labels, (QStringList{QStringLiteral("rollout"), QStringLiteral("all ready"),
+                                  QStringLiteral("hook"), QStringLiteral("switch"),
+                                  QStringLiteral("drained")}));
+    const int switchMark = int(labels.indexOf(QStringLiteral("switch")));
+    QTest::mouseClick(scrubber, Qt::LeftButton, {}, scrubber->markPosition(switchMark));
+    QCOMPARE(scrubber->position(), scrubber->marks().at(switchMark).offsetMs);
+    QCOMPARE(pane.state().traffic.happened, true);
+    QCOMPARE(pane.state().traffic.servingRelease, 2);
+
     // Played to the end, it stops there; playing again starts over.
     slider->setValue(int(fixture.end) - 200);
     scrubber->play();

@@ -13,12 +13,44 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace Slipway {
 
 namespace {
 
 // Often enough for a countdown in whole seconds and a probe count every 100 ms.
 constexpr int LiveRefreshMilliseconds = 200;
+// The moments a replay can jump to, from the finished deployment's picture.
+QList<RolloutScrubber::Mark> marksOf(const RolloutState &end)
+{
+    using StepKind = RolloutState::StepKind;
+    using StepState = RolloutState::StepState;
+    QList<RolloutScrubber::Mark> marks;
+    auto add = [&marks](qint64 offset, const QString &label, StatusFamily family,
+                        bool major = false) {
+        if (offset >= 0)
+            marks.append({offset, label, family, major});
+    };
+    add(end.step(StepKind::Start).startedMs, RolloutPane::tr("rollout"), StatusFamily::Active);
+    const RolloutState::Step &postdeploy = end.step(StepKind::Postdeploy);
+    if (postdeploy.state != StepState::NotRun)
+        add(postdeploy.startedMs, RolloutPane::tr("all ready"), StatusFamily::Good);
+    if (end.hook.startedMs >= 0)
+        add(end.hook.startedMs, RolloutPane::tr("hook"), StatusFamily::Active);
+    if (end.traffic.happened)
+        add(end.traffic.atMs, RolloutPane::tr("switch"), StatusFamily::Good, true);
+    if (end.failure.failed)
+        add(end.failure.atMs, end.failure.status, StatusStyle::family(end.failure.status), true);
+    const RolloutState::Step &stopOld = end.step(StepKind::StopOld);
+    if (stopOld.state == StepState::Done && !end.oldContainers.isEmpty())
+        add(stopOld.startedMs + stopOld.durationMs, RolloutPane::tr("drained"),
+            StatusFamily::Ended);
+    std::stable_sort(marks.begin(), marks.end(),
+                     [](const auto &a, const auto &b) { return a.offsetMs < b.offsetMs; });
+    return marks;
+}
+
 // After `success`, old containers still drain; the view stays live for that long at most
 // past the last event before it settles as a replay.
 constexpr qint64 DrainFollowMilliseconds = 5000;
@@ -227,6 +259,8 @@ void RolloutPane::updateMode()
             replay = false;
     }
     m_scrubber->setDuration(m_timeline.endOffset());
+    if (replay)
+        m_scrubber->setMarks(marksOf(m_timeline.snapshotAt(m_timeline.endOffset())));
     if (replay != m_replay) {
         m_replay = replay;
         if (replay)

@@ -5,6 +5,8 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
 #include <QSlider>
 #include <QStyle>
 #include <QToolButton>
@@ -47,7 +49,8 @@ RolloutScrubber::RolloutScrubber(QWidget *parent)
     m_speedBox->setCurrentIndex(DefaultSpeedIndex);
 
     auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
+    // Room above the slider for the marks' labels and ticks.
+    layout->setContentsMargins(0, fontMetrics().lineSpacing() + 4, 0, 0);
     auto *title = new QLabel(tr("Replay"), this);
     title->setObjectName(QStringLiteral("rolloutReplayTitle"));
     layout->addWidget(title);
@@ -97,6 +100,98 @@ void RolloutScrubber::setPosition(qint64 milliseconds)
     }
     updateLabel();
     Q_EMIT positionChanged(m_position);
+}
+
+void RolloutScrubber::setMarks(const QList<Mark> &marks)
+{
+    if (marks == m_marks)
+        return;
+    m_marks = marks;
+    update();
+}
+
+int RolloutScrubber::xFor(qint64 offsetMs) const
+{
+    // Where the slider's handle centre would be for this value.
+    const QRect slider = m_slider->geometry();
+    const int handle = style()->pixelMetric(QStyle::PM_SliderLength, nullptr, m_slider);
+    const int span = qMax(1, slider.width() - handle);
+    return slider.left() + handle / 2 +
+           QStyle::sliderPositionFromValue(
+               0, qMax(1, m_slider->maximum()),
+               int(qBound<qint64>(0, offsetMs, qint64(m_slider->maximum()))), span);
+}
+
+QPoint RolloutScrubber::markPosition(int index) const
+{
+    if (index < 0 || index >= m_marks.size())
+        return {};
+    return {xFor(m_marks.at(index).offsetMs), fontMetrics().lineSpacing() / 2 + 2};
+}
+
+void RolloutScrubber::paintEvent(QPaintEvent *event)
+{
+    QWidget::paintEvent(event);
+    if (m_marks.isEmpty() || m_duration <= 0)
+        return;
+    QPainter painter(this);
+    painter.setRenderHint(QPainter::Antialiasing);
+    const QFontMetrics metrics = fontMetrics();
+    const int band = metrics.lineSpacing() + 4;
+    for (const Mark &mark : std::as_const(m_marks)) {
+        const int x = xFor(mark.offsetMs);
+        painter.setPen(QPen(StatusStyle::color(mark.family, palette()), 2));
+        painter.drawLine(QPointF(x, band - 5), QPointF(x, band + 2));
+    }
+    // Labels: the major ones first; one that would overlap a drawn label is left out (its
+    // tick stays).
+    QList<QRect> drawn;
+    for (const bool major : {true, false}) {
+        for (const Mark &mark : std::as_const(m_marks)) {
+            if (mark.major != major)
+                continue;
+            const int width = metrics.horizontalAdvance(mark.label);
+            const int left =
+                qBound(0, xFor(mark.offsetMs) - width / 2, qMax(0, this->width() - width));
+            const QRect rect(left, 0, width, metrics.lineSpacing());
+            bool overlaps = false;
+            for (const QRect &other : std::as_const(drawn))
+                overlaps = overlaps || rect.adjusted(-4, 0, 4, 0).intersects(other);
+            if (overlaps)
+                continue;
+            painter.setPen(StatusStyle::color(mark.family, palette()));
+            painter.drawText(rect, Qt::AlignCenter, mark.label);
+            drawn.append(rect);
+        }
+    }
+}
+
+void RolloutScrubber::mousePressEvent(QMouseEvent *event)
+{
+    // A click in the marks' band jumps to the nearest mark.
+    const int band = fontMetrics().lineSpacing() + 4;
+    const QPoint at = event->position().toPoint();
+    if (at.y() <= band && !m_marks.isEmpty()) {
+        // Marks on the same pixel: a major one wins, as its label is the one drawn.
+        int best = -1;
+        int bestDistance = fontMetrics().averageCharWidth() * 4 + 1;
+        for (int i = 0; i < m_marks.size(); ++i) {
+            const int distance = qAbs(xFor(m_marks.at(i).offsetMs) - at.x());
+            const bool beats =
+                distance < bestDistance || (distance == bestDistance && best >= 0 &&
+                                            m_marks.at(i).major && !m_marks.at(best).major);
+            if (beats) {
+                best = i;
+                bestDistance = distance;
+            }
+        }
+        if (best >= 0) {
+            pause();
+            setPosition(m_marks.at(best).offsetMs);
+            return;
+        }
+    }
+    QWidget::mousePressEvent(event);
 }
 
 void RolloutScrubber::setSpeed(double speed)

@@ -254,11 +254,7 @@ RolloutView::RolloutView(QWidget *parent)
 void RolloutView::setState(const RolloutState &state)
 {
     const QString current = currentItem();
-    const bool shapeChanged = state.tiles.size() != m_state.tiles.size() ||
-                              state.oldContainers.size() != m_state.oldContainers.size() ||
-                              state.failure.failed != m_state.failure.failed ||
-                              state.failure.lastLines.size() != m_state.failure.lastLines.size() ||
-                              state.failure.reason != m_state.failure.reason;
+    const int heightBefore = m_layout.height;
     m_state = state;
     const QStringList names = itemNames();
     m_current = current.isEmpty() ? (names.isEmpty() ? -1 : qMin(m_current, int(names.size()) - 1))
@@ -266,7 +262,8 @@ void RolloutView::setState(const RolloutState &state)
     if (m_current < 0 && hasFocus() && !names.isEmpty())
         m_current = 0;
     relayout();
-    if (shapeChanged)
+    // New tiles, a failure panel or the hook's output change the height the view needs.
+    if (m_layout.height != heightBefore)
         updateGeometry();
     updateAccessibleText();
     update();
@@ -1444,8 +1441,13 @@ void RolloutView::updateAccessibleText()
     }
     if (description == accessibleDescription())
         return;
+    // A countdown changes the words five times a second; assistive tools hear about a
+    // change only when more than its numbers changed.
+    static const QRegularExpression numbers(QStringLiteral("[0-9.]+"));
+    const bool newWords =
+        QString(description).remove(numbers) != accessibleDescription().remove(numbers);
     setAccessibleDescription(description);
-    if (QAccessible::isActive()) {
+    if (newWords && QAccessible::isActive()) {
         QAccessibleEvent changed(this, QAccessible::DescriptionChanged);
         QAccessible::updateAccessibility(&changed);
     }
