@@ -350,451 +350,565 @@ QStringList RolloutTimeline::outputOf(const QString &container) const
 
 // ---- the picture at one moment -------------------------------------------------------
 
-RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
-{
-    static const QRegularExpression portInText(QStringLiteral("on port (\\d+)"));
-    static const QRegularExpression pidInText(QStringLiteral("\\(pid (\\d+)"));
-    static const QRegularExpression probeInText(QStringLiteral(" probe (\\d+)"));
-    static const QRegularExpression readyInText(
-        QStringLiteral("ready after (\\d+) probes? \\((\\d+) ms\\)"));
-    static const QRegularExpression releaseInText(QStringLiteral("release v(\\d+)"));
-    static const QRegularExpression hookExitInText(QStringLiteral("exited with status (\\d+)"));
-    static const QRegularExpression hookSignalInText(QStringLiteral("killed by (SIG[A-Z0-9]+)"));
-    static const QRegularExpression bootTimeoutInText(
-        QStringLiteral("boot timeout (\\d+) (ms|s|min)"));
-    static const QRegularExpression buildpacksInText(
-        QStringLiteral("^buildpacks (.+), chosen by "));
-    static const QRegularExpression statusInSection(QStringLiteral("^Deployment ([a-z-]+)$"));
-    static const QRegularExpression routedNames(QStringLiteral("([A-Za-z0-9_.-]+-\\d+) \\(port"));
+namespace {
 
-    const qint64 t = qMax<qint64>(0, offsetMs);
-    RolloutState state;
-    state.offsetMs = t;
-    state.release = m_release;
-    state.previousRelease = m_previousRelease;
-    state.waitingFor = m_waitingFor;
+// Replays the events up to one offset into a RolloutState, then settles what the events
+// leave implicit: the status then, the failure, each step's state, the countdowns.
+class SnapshotBuilder
+{
+public:
+    SnapshotBuilder(const RolloutTimeline &timeline, qint64 offset)
+        : m_timeline(timeline)
+        , m_t(qMax<qint64>(0, offset))
+    {
+        m_started.fill(-1);
+        m_ended.fill(-1);
+    }
+
+    RolloutState build();
+
+private:
+    using Event = RolloutTimeline::Event;
+
+    void readWholeTimeline();
+    void apply(const Event &event);
+    void applyBuildEvent(const Event &event);
+    void applyLogSection(const Event &event);
+    void applyStepStarted(const Event &event);
+    void applyNewContainer(const Event &event);
+    void applyHook(const Event &event);
+    void applyTrafficRouted(const Event &event);
+    void applyOldContainer(const Event &event);
+    void applyNewContainerStop(const Event &event);
+    void addLegacyDrains();
+    void inferMissingSteps();
+    void settleStatus();
+    void settleFailure();
+    void settleSteps();
+    void describeSteps();
+    void settleCountdowns();
+    void settleContainers();
+
+    RolloutState::Tile &tileFor(const QString &name);
+    RolloutState::OldContainer &oldFor(const QString &name);
+    bool timedOut(const RolloutState::Tile &tile) const;
+    qint64 finalOffset() const;
+
+    const RolloutTimeline &m_timeline;
+    const qint64 m_t;
+    RolloutState m_state;
+
+    std::array<qint64, StepCount> m_started;
+    std::array<qint64, StepCount> m_ended;
+    std::array<QJsonObject, StepCount> m_stepData;
+    QString m_failureStatus; // from the whole timeline
+    bool m_buildSeen = false;
+    bool m_rolloutSeen = false;
+    QString m_sectionStatus;
+    qint64 m_releaseCreatedAt = -1;
+    QStringList m_buildpacks;
+    qint64 m_slugBytes = -1;
+    qint64 m_bootTimeoutMs = -1;
+    qint64 m_hookLimitMs = -1;
+    bool m_hookSkipped = false;
+    qint64 m_failedAt = -1;
+    QString m_failedStep;
+    QString m_failedText;
+    QString m_failedStatus;
+    QString m_crashedContainer;
+    QHash<QString, int> m_tileIndex;
+    QHash<QString, int> m_oldIndex;
+    QHash<QString, qint64> m_newSigterm; // new containers stopped after a failure
+};
+
+const QRegularExpression &releaseInText()
+{
+    static const QRegularExpression pattern(QStringLiteral("release v(\\d+)"));
+    return pattern;
+}
+
+const QRegularExpression &portInText()
+{
+    static const QRegularExpression pattern(QStringLiteral("on port (\\d+)"));
+    return pattern;
+}
+
+bool isFinalTileState(const QString &word)
+{
+    return word == QLatin1String("crashed") || word == QLatin1String("timed out");
+}
+
+RolloutState SnapshotBuilder::build()
+{
+    m_state.offsetMs = m_t;
+    m_state.release = m_timeline.release();
+    m_state.previousRelease = m_timeline.previousRelease();
+    m_state.waitingFor = m_timeline.waitingFor();
     for (const StepInfo &info : Steps) {
         RolloutState::Step step;
         step.kind = info.kind;
         step.key = QString::fromLatin1(info.key);
         step.title = QString::fromLatin1(info.title);
-        state.steps.append(step);
+        m_state.steps.append(step);
     }
+    readWholeTimeline();
+    for (const Event &event : m_timeline.events()) {
+        if (event.offset > m_t)
+            break;
+        apply(event);
+    }
+    addLegacyDrains();
+    inferMissingSteps();
+    settleStatus();
+    settleFailure();
+    settleSteps();
+    describeSteps();
+    settleCountdowns();
+    settleContainers();
+    return m_state;
+}
 
-    // What the whole timeline says, so a replay names both releases from its first moment
-    // and a container stopped in the same millisecond as a boot timeout is shown as timed
-    // out, not merely stopped.
-    QString failureStatus = StatusStyle::isFinal(m_status) && m_status != QLatin1String("success")
-                                ? m_status
-                                : QString();
-    for (const Event &event : m_events) {
+// What the whole timeline says, so a replay names both releases from its first moment and
+// a container stopped in the same millisecond as a boot timeout is shown as timed out, not
+// merely stopped.
+void SnapshotBuilder::readWholeTimeline()
+{
+    const QString &status = m_timeline.status();
+    if (StatusStyle::isFinal(status) && status != QLatin1String("success"))
+        m_failureStatus = status;
+    for (const Event &event : m_timeline.events()) {
         const QJsonObject &data = event.data;
         if (event.kind == QLatin1String("failed")) {
             const QString said = data.value(QStringLiteral("status")).toString();
             if (!said.isEmpty())
-                failureStatus = said;
-        } else if (event.kind == QLatin1String("release-created") && state.release == 0) {
-            state.release = data.value(QStringLiteral("release"))
-                                .toInt(int(capturedNumber(event.text, releaseInText, 0)));
+                m_failureStatus = said;
+        } else if (event.kind == QLatin1String("release-created") && m_state.release == 0) {
+            m_state.release = data.value(QStringLiteral("release"))
+                                  .toInt(int(capturedNumber(event.text, releaseInText(), 0)));
         } else if (event.kind == QLatin1String("step-started") &&
                    data.value(QStringLiteral("step")).toString() == QLatin1String("start")) {
-            state.release = data.value(QStringLiteral("release")).toInt(state.release);
+            m_state.release = data.value(QStringLiteral("release")).toInt(m_state.release);
             if (data.contains(QStringLiteral("previous_release")))
-                state.previousRelease = optionalInt(data.value(QStringLiteral("previous_release")));
+                m_state.previousRelease =
+                    optionalInt(data.value(QStringLiteral("previous_release")));
         } else if (event.kind.startsWith(QLatin1String("old-container-")) &&
-                   !state.previousRelease) {
+                   !m_state.previousRelease) {
             const int release =
                 data.value(QStringLiteral("release")).toInt(readStopText(event.text).release);
             if (release > 0)
-                state.previousRelease = release;
+                m_state.previousRelease = release;
         }
     }
+}
 
-    std::array<qint64, StepCount> started;
-    started.fill(-1);
-    std::array<QJsonObject, StepCount> stepData;
-    bool buildSeen = false;
-    bool rolloutSeen = false;
-    QString sectionStatus;
-    qint64 releaseCreatedAt = -1;
-    QStringList buildpacks;
-    qint64 slugBytes = -1;
-    qint64 bootTimeoutMs = -1;
-    qint64 hookLimitMs = -1;
-    bool hookSkipped = false;
-    qint64 failedAt = -1;
-    QString failedStep;
-    QString failedText;
-    QString failedStatusAtEvent;
-    QString crashedContainer;
-    QHash<QString, int> tileIndex;
-    QHash<QString, int> oldIndex;
-    QHash<QString, qint64> newGrace;
+RolloutState::Tile &SnapshotBuilder::tileFor(const QString &name)
+{
+    auto found = m_tileIndex.constFind(name);
+    if (found != m_tileIndex.constEnd())
+        return m_state.tiles[*found];
+    RolloutState::Tile tile;
+    tile.name = name;
+    const int dash = int(name.lastIndexOf(u'-'));
+    tile.type = dash > 0 ? name.left(dash) : name;
+    tile.index = dash > 0 ? name.mid(dash + 1).toInt() : 0;
+    tile.probed = isProbedType(tile.type);
+    tile.release = m_state.release;
+    tile.state = QStringLiteral("starting");
+    m_tileIndex.insert(name, int(m_state.tiles.size()));
+    m_state.tiles.append(tile);
+    return m_state.tiles.last();
+}
 
-    auto tileFor = [&](const QString &name) -> RolloutState::Tile & {
-        auto found = tileIndex.constFind(name);
-        if (found != tileIndex.constEnd())
-            return state.tiles[*found];
-        RolloutState::Tile tile;
-        tile.name = name;
-        const int dash = int(name.lastIndexOf(u'-'));
-        tile.type = dash > 0 ? name.left(dash) : name;
-        tile.index = dash > 0 ? name.mid(dash + 1).toInt() : 0;
-        tile.probed = isProbedType(tile.type);
-        tile.release = m_release;
-        tile.state = QStringLiteral("starting");
-        tileIndex.insert(name, int(state.tiles.size()));
-        state.tiles.append(tile);
-        return state.tiles.last();
-    };
-    auto oldFor = [&](const QString &name) -> RolloutState::OldContainer & {
-        auto found = oldIndex.constFind(name);
-        if (found != oldIndex.constEnd())
-            return state.oldContainers[*found];
-        RolloutState::OldContainer old;
-        old.name = name;
-        old.state = QStringLiteral("serving");
-        old.release = m_previousRelease.value_or(0);
-        oldIndex.insert(name, int(state.oldContainers.size()));
-        state.oldContainers.append(old);
-        return state.oldContainers.last();
-    };
-    // Whether a new container still waiting for its probe was cut short by the boot timeout.
-    auto timedOut = [&](const RolloutState::Tile &tile) {
-        return failureStatus == QLatin1String("timeout-error") && tile.probed &&
-               (tile.state == QLatin1String("starting") || tile.state == QLatin1String("probing"));
-    };
-    auto isFinalTileState = [](const QString &word) {
-        return word == QLatin1String("crashed") || word == QLatin1String("timed out");
-    };
+RolloutState::OldContainer &SnapshotBuilder::oldFor(const QString &name)
+{
+    auto found = m_oldIndex.constFind(name);
+    if (found != m_oldIndex.constEnd())
+        return m_state.oldContainers[*found];
+    RolloutState::OldContainer old;
+    old.name = name;
+    old.state = QStringLiteral("serving");
+    old.release = m_state.previousRelease.value_or(0);
+    m_oldIndex.insert(name, int(m_state.oldContainers.size()));
+    m_state.oldContainers.append(old);
+    return m_state.oldContainers.last();
+}
 
-    for (const Event &event : m_events) {
-        if (event.offset > t)
-            break;
-        const QJsonObject &data = event.data;
-        const QString &kind = event.kind;
-        if (isRolloutKind(kind))
-            rolloutSeen = true;
+// Whether a new container still waiting for its probe was cut short by the boot timeout.
+bool SnapshotBuilder::timedOut(const RolloutState::Tile &tile) const
+{
+    return m_failureStatus == QLatin1String("timeout-error") && tile.probed &&
+           (tile.state == QLatin1String("starting") || tile.state == QLatin1String("probing"));
+}
 
-        if (kind == QLatin1String("source-fetched") ||
-            kind == QLatin1String("buildpack-detected") || kind == QLatin1String("slug-built")) {
-            buildSeen = true;
-            if (kind == QLatin1String("buildpack-detected")) {
-                const QString name = data.value(QStringLiteral("name")).toString();
-                const QString reference = data.value(QStringLiteral("buildpack")).toString();
-                if (!name.isEmpty() || !reference.isEmpty()) {
-                    buildpacks.append(name.isEmpty() ? reference : name);
-                } else {
-                    // "buildpacks Node.js (nodejs), Procfile (procfile), chosen by …"
-                    const QRegularExpressionMatch said = buildpacksInText.match(event.text);
-                    if (said.hasMatch()) {
-                        const QStringList each = said.captured(1).split(QStringLiteral(", "));
-                        for (const QString &buildpack : each) {
-                            const qsizetype reference = buildpack.indexOf(QStringLiteral(" ("));
-                            buildpacks.append(reference > 0 ? buildpack.left(reference)
-                                                            : buildpack);
-                        }
-                    }
-                }
-            }
-            if (kind == QLatin1String("slug-built"))
-                slugBytes = int64Of(data.value(QStringLiteral("bytes")));
-        } else if (kind == QLatin1String("log-section")) {
-            const QString title = data.value(QStringLiteral("title")).toString();
-            const QString words = title.isEmpty() ? event.text : title;
-            // "-----> Deployment building": the log says when the status changed.
-            const QRegularExpressionMatch said = statusInSection.match(words);
-            if (said.hasMatch()) {
-                if (statusRank(said.captured(1)) < 4 &&
-                    statusRank(said.captured(1)) > statusRank(sectionStatus))
-                    sectionStatus = said.captured(1);
+qint64 SnapshotBuilder::finalOffset() const
+{
+    const qint64 duration = m_timeline.durationMs();
+    return duration >= 0 ? duration : m_failedAt >= 0 ? m_failedAt : m_timeline.lastEventOffset();
+}
+
+void SnapshotBuilder::apply(const Event &event)
+{
+    const QString &kind = event.kind;
+    if (isRolloutKind(kind))
+        m_rolloutSeen = true;
+    if (kind == QLatin1String("source-fetched") || kind == QLatin1String("buildpack-detected") ||
+        kind == QLatin1String("slug-built")) {
+        applyBuildEvent(event);
+    } else if (kind == QLatin1String("log-section")) {
+        applyLogSection(event);
+    } else if (kind == QLatin1String("release-created")) {
+        m_releaseCreatedAt = event.offset;
+        const int release = event.data.value(QStringLiteral("release"))
+                                .toInt(int(capturedNumber(event.text, releaseInText(), 0)));
+        if (release > 0)
+            m_state.release = release;
+    } else if (kind == QLatin1String("step-started")) {
+        applyStepStarted(event);
+    } else if (kind.startsWith(QLatin1String("container-"))) {
+        applyNewContainer(event);
+    } else if (kind.startsWith(QLatin1String("hook-"))) {
+        applyHook(event);
+    } else if (kind == QLatin1String("traffic-routed")) {
+        applyTrafficRouted(event);
+    } else if (kind.startsWith(QLatin1String("old-container-"))) {
+        applyOldContainer(event);
+    } else if (kind.startsWith(QLatin1String("new-container-"))) {
+        applyNewContainerStop(event);
+    } else if (kind == QLatin1String("failed")) {
+        m_failedAt = event.offset;
+        m_failedStep = event.data.value(QStringLiteral("step")).toString();
+        m_failedText = event.text;
+        m_failedStatus = event.data.value(QStringLiteral("status")).toString();
+        for (RolloutState::Tile &tile : m_state.tiles) {
+            if (timedOut(tile))
+                tile.state = QStringLiteral("timed out");
+        }
+    }
+}
+
+void SnapshotBuilder::applyBuildEvent(const Event &event)
+{
+    static const QRegularExpression buildpacksInText(
+        QStringLiteral("^buildpacks (.+), chosen by "));
+    m_buildSeen = true;
+    if (event.kind == QLatin1String("slug-built"))
+        m_slugBytes = int64Of(event.data.value(QStringLiteral("bytes")));
+    if (event.kind != QLatin1String("buildpack-detected"))
+        return;
+    const QString name = event.data.value(QStringLiteral("name")).toString();
+    const QString reference = event.data.value(QStringLiteral("buildpack")).toString();
+    if (!name.isEmpty() || !reference.isEmpty()) {
+        m_buildpacks.append(name.isEmpty() ? reference : name);
+        return;
+    }
+    // "buildpacks Node.js (nodejs), Procfile (procfile), chosen by …"
+    const QRegularExpressionMatch said = buildpacksInText.match(event.text);
+    if (!said.hasMatch())
+        return;
+    const QStringList each = said.captured(1).split(QStringLiteral(", "));
+    for (const QString &buildpack : each) {
+        const qsizetype cut = buildpack.indexOf(QStringLiteral(" ("));
+        m_buildpacks.append(cut > 0 ? buildpack.left(cut) : buildpack);
+    }
+}
+
+void SnapshotBuilder::applyLogSection(const Event &event)
+{
+    static const QRegularExpression statusInSection(QStringLiteral("^Deployment ([a-z-]+)$"));
+    static const QRegularExpression bootTimeoutInText(
+        QStringLiteral("boot timeout (\\d+) (ms|s|min)"));
+    const QString title = event.data.value(QStringLiteral("title")).toString();
+    const QString words = title.isEmpty() ? event.text : title;
+    // "-----> Deployment building": the log says when the status changed.
+    const QRegularExpressionMatch said = statusInSection.match(words);
+    if (said.hasMatch()) {
+        const int rank = statusRank(said.captured(1));
+        if (rank < 4 && rank > statusRank(m_sectionStatus))
+            m_sectionStatus = said.captured(1);
+        return;
+    }
+    if (!m_rolloutSeen && m_releaseCreatedAt < 0 &&
+        !words.contains(QLatin1String("Starting release")))
+        m_buildSeen = true;
+    const QRegularExpressionMatch timeout = bootTimeoutInText.match(words);
+    if (timeout.hasMatch() && m_bootTimeoutMs < 0)
+        m_bootTimeoutMs = parseDuration(timeout.captured(1), timeout.captured(2));
+}
+
+void SnapshotBuilder::applyStepStarted(const Event &event)
+{
+    const QJsonObject &data = event.data;
+    const int index = stepIndex(data.value(QStringLiteral("step")).toString());
+    if (index < 0)
+        return;
+    m_started[index] = event.offset;
+    m_stepData[index] = data;
+    switch (Steps[index].kind) {
+    case StepKind::Start: {
+        const QJsonArray containers = data.value(QStringLiteral("containers")).toArray();
+        for (const QJsonValue &value : containers) {
+            const QJsonObject container = value.toObject();
+            const QString name = container.value(QStringLiteral("name")).toString();
+            if (name.isEmpty())
                 continue;
-            }
-            if (!rolloutSeen && releaseCreatedAt < 0 &&
-                !words.contains(QLatin1String("Starting release")))
-                buildSeen = true;
-            const QRegularExpressionMatch timeout = bootTimeoutInText.match(words);
-            if (timeout.hasMatch() && bootTimeoutMs < 0)
-                bootTimeoutMs = parseDuration(timeout.captured(1), timeout.captured(2));
-        } else if (kind == QLatin1String("release-created")) {
-            releaseCreatedAt = event.offset;
-            int release = data.value(QStringLiteral("release")).toInt();
-            if (release == 0)
-                release = int(capturedNumber(event.text, releaseInText, 0));
+            RolloutState::Tile &tile = tileFor(name);
+            tile.type = container.value(QStringLiteral("type")).toString(tile.type);
+            tile.index = container.value(QStringLiteral("index")).toInt(tile.index);
+            tile.port = container.value(QStringLiteral("port")).toInt(tile.port);
+            tile.probed = container.value(QStringLiteral("probed")).toBool(tile.probed);
+        }
+        break;
+    }
+    case StepKind::WaitReady:
+        m_bootTimeoutMs = int64Of(data.value(QStringLiteral("boot_timeout_ms")), m_bootTimeoutMs);
+        m_state.probeIntervalMs = int64Of(data.value(QStringLiteral("probe_interval_ms")));
+        break;
+    case StepKind::Postdeploy:
+        m_hookSkipped = data.value(QStringLiteral("skipped")).toBool();
+        m_state.hook.expected = !m_hookSkipped;
+        m_state.hook.command = data.value(QStringLiteral("command")).toString();
+        m_hookLimitMs = int64Of(data.value(QStringLiteral("time_limit_ms")));
+        m_state.hook.state = m_hookSkipped ? QStringLiteral("skipped") : QStringLiteral("waiting");
+        break;
+    case StepKind::Route:
+        if (data.contains(QStringLiteral("from_release")))
+            m_state.traffic.fromRelease = optionalInt(data.value(QStringLiteral("from_release")));
+        m_state.traffic.toRelease = data.value(QStringLiteral("to_release")).toInt();
+        break;
+    case StepKind::StopOld: {
+        m_state.oldGracePeriodMs = int64Of(data.value(QStringLiteral("grace_period_ms")));
+        const int release = data.value(QStringLiteral("release")).toInt();
+        const QJsonArray containers = data.value(QStringLiteral("containers")).toArray();
+        for (const QJsonValue &value : containers) {
+            RolloutState::OldContainer &old = oldFor(value.toString());
             if (release > 0)
-                state.release = release;
-        } else if (kind == QLatin1String("step-started")) {
-            const int index = stepIndex(data.value(QStringLiteral("step")).toString());
-            if (index < 0)
-                continue;
-            started[index] = event.offset;
-            stepData[index] = data;
-            switch (Steps[index].kind) {
-            case StepKind::Start: {
-                if (data.value(QStringLiteral("release")).isDouble())
-                    state.release = data.value(QStringLiteral("release")).toInt();
-                if (data.contains(QStringLiteral("previous_release")))
-                    state.previousRelease =
-                        optionalInt(data.value(QStringLiteral("previous_release")));
-                const QJsonArray containers = data.value(QStringLiteral("containers")).toArray();
-                for (const QJsonValue &value : containers) {
-                    const QJsonObject container = value.toObject();
-                    const QString name = container.value(QStringLiteral("name")).toString();
-                    if (name.isEmpty())
-                        continue;
-                    RolloutState::Tile &tile = tileFor(name);
-                    if (container.value(QStringLiteral("type")).isString())
-                        tile.type = container.value(QStringLiteral("type")).toString();
-                    if (container.value(QStringLiteral("index")).isDouble())
-                        tile.index = container.value(QStringLiteral("index")).toInt();
-                    tile.port = container.value(QStringLiteral("port")).toInt(tile.port);
-                    if (container.value(QStringLiteral("probed")).isBool())
-                        tile.probed = container.value(QStringLiteral("probed")).toBool();
-                    tile.release = state.release;
-                }
-                break;
-            }
-            case StepKind::WaitReady:
-                bootTimeoutMs =
-                    int64Of(data.value(QStringLiteral("boot_timeout_ms")), bootTimeoutMs);
-                state.probeIntervalMs = int64Of(data.value(QStringLiteral("probe_interval_ms")));
-                break;
-            case StepKind::Postdeploy:
-                hookSkipped = data.value(QStringLiteral("skipped")).toBool();
-                state.hook.expected = !hookSkipped;
-                state.hook.command = data.value(QStringLiteral("command")).toString();
-                hookLimitMs = int64Of(data.value(QStringLiteral("time_limit_ms")));
-                state.hook.state =
-                    hookSkipped ? QStringLiteral("skipped") : QStringLiteral("waiting");
-                break;
-            case StepKind::Route:
-                if (data.contains(QStringLiteral("from_release")))
-                    state.traffic.fromRelease =
-                        optionalInt(data.value(QStringLiteral("from_release")));
-                state.traffic.toRelease = data.value(QStringLiteral("to_release")).toInt();
-                break;
-            case StepKind::StopOld: {
-                state.oldGracePeriodMs = int64Of(data.value(QStringLiteral("grace_period_ms")));
-                const int release = data.value(QStringLiteral("release")).toInt();
-                const QJsonArray containers = data.value(QStringLiteral("containers")).toArray();
-                for (const QJsonValue &value : containers) {
-                    RolloutState::OldContainer &old = oldFor(value.toString());
-                    if (release > 0)
-                        old.release = release;
-                }
-                break;
-            }
-            case StepKind::Build:
-                break;
-            }
-        } else if (kind == QLatin1String("container-started")) {
-            if (event.container.isEmpty() || isHookContainer(event.container))
-                continue;
-            RolloutState::Tile &tile = tileFor(event.container);
-            if (data.value(QStringLiteral("type")).isString())
-                tile.type = data.value(QStringLiteral("type")).toString();
-            if (data.value(QStringLiteral("index")).isDouble())
-                tile.index = data.value(QStringLiteral("index")).toInt();
-            tile.port = data.value(QStringLiteral("port"))
-                            .toInt(int(capturedNumber(event.text, portInText, tile.port)));
-            tile.pid = int64Of(data.value(QStringLiteral("pid")),
-                               capturedNumber(event.text, pidInText, 0));
-            if (data.value(QStringLiteral("release")).isDouble())
-                tile.release = data.value(QStringLiteral("release")).toInt();
-            tile.isolated = data.contains(QStringLiteral("isolated"))
-                                ? data.value(QStringLiteral("isolated")).toBool()
-                                : !event.text.contains(QLatin1String("not isolated"));
-            tile.startedMs = event.offset;
-            if (tile.state == QLatin1String("starting") && !tile.probed)
-                tile.state = QStringLiteral("running");
-        } else if (kind == QLatin1String("container-probed")) {
-            RolloutState::Tile &tile = tileFor(event.container);
-            tile.probes =
-                qMax(tile.probes, data.value(QStringLiteral("probes"))
-                                      .toInt(int(capturedNumber(event.text, probeInText, 0))));
-            if (tile.port == 0)
-                tile.port = data.value(QStringLiteral("port"))
-                                .toInt(int(capturedNumber(event.text, portInText, 0)));
-            if (tile.state == QLatin1String("starting"))
-                tile.state = QStringLiteral("probing");
-        } else if (kind == QLatin1String("container-ready")) {
-            RolloutState::Tile &tile = tileFor(event.container);
-            const QRegularExpressionMatch ready = readyInText.match(event.text);
-            tile.probes = data.value(QStringLiteral("probes"))
-                              .toInt(ready.hasMatch() ? ready.captured(1).toInt() : tile.probes);
-            qint64 elapsed = int64Of(data.value(QStringLiteral("elapsed_ms")),
-                                     ready.hasMatch() ? ready.captured(2).toLongLong() : -1);
-            if (elapsed < 0 && tile.startedMs >= 0)
-                elapsed = event.offset - tile.startedMs;
-            tile.timeToReadyMs = elapsed;
-            tile.readyMs = event.offset;
-            if (tile.port == 0)
-                tile.port = data.value(QStringLiteral("port"))
-                                .toInt(int(capturedNumber(event.text, portInText, 0)));
-            if (!isFinalTileState(tile.state))
-                tile.state = QStringLiteral("ready");
-        } else if (kind == QLatin1String("container-crashed")) {
-            RolloutState::Tile &tile = tileFor(event.container);
-            tile.state = QStringLiteral("crashed");
-            QString how = data.value(QStringLiteral("how")).toString();
-            if (how.isEmpty()) {
-                how = event.text;
-                if (how.startsWith(event.container + u' '))
-                    how = how.mid(event.container.size() + 1);
-                how.remove(QStringLiteral(" before the traffic switch"));
-            }
-            tile.outcome = how;
-            if (crashedContainer.isEmpty())
-                crashedContainer = event.container;
-        } else if (kind == QLatin1String("hook-started")) {
-            state.hook.expected = true;
-            state.hook.state = QStringLiteral("running");
-            state.hook.startedMs = event.offset;
-            QString command = data.value(QStringLiteral("command")).toString();
-            if (command.isEmpty() && event.text.startsWith(QLatin1String("postdeploy started: ")))
-                command = event.text.mid(20);
-            if (!command.isEmpty())
-                state.hook.command = command;
-            hookLimitMs = int64Of(data.value(QStringLiteral("time_limit_ms")), hookLimitMs);
-            if (started[int(StepKind::Postdeploy)] < 0)
-                started[int(StepKind::Postdeploy)] = event.offset;
-        } else if (kind == QLatin1String("hook-finished")) {
-            state.hook.finishedMs = event.offset;
-            state.hook.exitStatus = optionalInt(data.value(QStringLiteral("exit_status")));
-            state.hook.signal = data.value(QStringLiteral("signal")).toString();
-            state.hook.timedOut = data.contains(QStringLiteral("timed_out"))
-                                      ? data.value(QStringLiteral("timed_out")).toBool()
-                                      : event.text.contains(QLatin1String("time limit"));
-            if (!data.contains(QStringLiteral("exit_status"))) {
-                const qint64 status = capturedNumber(event.text, hookExitInText);
-                if (status >= 0)
-                    state.hook.exitStatus = int(status);
-                const QRegularExpressionMatch signal = hookSignalInText.match(event.text);
-                if (signal.hasMatch())
-                    state.hook.signal = signal.captured(1);
-            }
-            if (state.hook.timedOut)
-                state.hook.state = QStringLiteral("timed out");
-            else if (state.hook.exitStatus == 0)
-                state.hook.state = QStringLiteral("succeeded");
-            else
-                state.hook.state = QStringLiteral("failed");
-        } else if (kind == QLatin1String("traffic-routed")) {
-            RolloutState::TrafficSwitch &traffic = state.traffic;
-            traffic.happened = true;
-            traffic.atMs = event.offset;
-            traffic.time = event.time;
-            if (data.contains(QStringLiteral("from_release")))
-                traffic.fromRelease = optionalInt(data.value(QStringLiteral("from_release")));
-            else if (started[int(StepKind::Route)] < 0)
-                traffic.fromRelease = state.previousRelease;
-            traffic.toRelease = data.value(QStringLiteral("to_release")).toInt(traffic.toRelease);
-            if (traffic.toRelease == 0)
-                traffic.toRelease = int(capturedNumber(event.text, releaseInText, state.release));
-            traffic.containers.clear();
-            if (data.value(QStringLiteral("containers")).isArray()) {
-                for (const QJsonValue &value : data.value(QStringLiteral("containers")).toArray())
-                    traffic.containers.append(value.toString());
-            } else {
-                auto names = routedNames.globalMatch(event.text);
-                while (names.hasNext())
-                    traffic.containers.append(names.next().captured(1));
-            }
-            for (RolloutState::Tile &tile : state.tiles) {
-                const bool routed = traffic.containers.isEmpty()
-                                        ? tile.state == QLatin1String("ready")
-                                        : traffic.containers.contains(tile.name);
-                if (routed)
-                    tile.state = QStringLiteral("serving");
-            }
-            if (started[int(StepKind::Route)] < 0)
-                started[int(StepKind::Route)] = event.offset;
-        } else if (kind == QLatin1String("old-container-stopping")) {
-            RolloutState::OldContainer &old = oldFor(event.container);
-            if (data.value(QStringLiteral("release")).isDouble())
-                old.release = data.value(QStringLiteral("release")).toInt();
-            old.sigtermMs = event.offset;
-            old.grace.totalMs =
-                int64Of(data.value(QStringLiteral("grace_period_ms")), state.oldGracePeriodMs);
-            if (old.state == QLatin1String("serving"))
-                old.state = QStringLiteral("draining");
-        } else if (kind == QLatin1String("old-container-stopped")) {
-            RolloutState::OldContainer &old = oldFor(event.container);
-            const StopText said = readStopText(event.text);
-            old.stoppedMs = event.offset;
-            if (data.value(QStringLiteral("release")).isDouble())
-                old.release = data.value(QStringLiteral("release")).toInt();
-            else if (said.release > 0)
-                old.release = said.release;
-            const bool hasData = data.contains(QStringLiteral("killed"));
-            old.exitStatus =
-                hasData ? optionalInt(data.value(QStringLiteral("exit_status"))) : said.exitStatus;
-            old.signal = hasData ? data.value(QStringLiteral("signal")).toString() : said.signal;
-            old.killed = hasData ? data.value(QStringLiteral("killed")).toBool() : said.killed;
-            old.stopMs = int64Of(data.value(QStringLiteral("stop_ms")), said.stopMs);
-            if (old.sigtermMs < 0)
-                old.sigtermMs = old.stopMs >= 0 ? event.offset - old.stopMs : state.traffic.atMs;
-            if (old.grace.totalMs <= 0)
-                old.grace.totalMs = state.oldGracePeriodMs > 0 ? state.oldGracePeriodMs
-                                                               : (old.killed ? old.stopMs : 0);
-            old.state = old.killed ? QStringLiteral("killed") : QStringLiteral("exited");
-            old.outcome =
-                stopOutcome(old.exitStatus, old.signal, old.killed, old.stopMs, old.grace.totalMs);
-        } else if (kind == QLatin1String("new-container-stopping")) {
-            if (isHookContainer(event.container))
-                continue;
-            RolloutState::Tile &tile = tileFor(event.container);
-            tile.grace.totalMs = int64Of(data.value(QStringLiteral("grace_period_ms")), 0);
-            newGrace.insert(tile.name, event.offset);
-            if (timedOut(tile))
-                tile.state = QStringLiteral("timed out");
-            else if (!isFinalTileState(tile.state))
-                tile.state = QStringLiteral("stopping");
-        } else if (kind == QLatin1String("new-container-stopped")) {
-            if (isHookContainer(event.container))
-                continue;
-            RolloutState::Tile &tile = tileFor(event.container);
-            const StopText said = readStopText(event.text);
-            const bool hasData = data.contains(QStringLiteral("killed"));
-            const bool killed =
-                hasData ? data.value(QStringLiteral("killed")).toBool() : said.killed;
-            const qint64 stopMs = int64Of(data.value(QStringLiteral("stop_ms")), said.stopMs);
-            if (timedOut(tile))
-                tile.state = QStringLiteral("timed out");
-            if (tile.state == QLatin1String("crashed"))
-                continue; // it had ended on its own; being "stopped" adds nothing
-            const QString stop = stopOutcome(
-                hasData ? optionalInt(data.value(QStringLiteral("exit_status"))) : said.exitStatus,
-                hasData ? data.value(QStringLiteral("signal")).toString() : said.signal, killed,
-                stopMs, tile.grace.totalMs);
-            tile.stop = stop;
-            if (!isFinalTileState(tile.state))
-                tile.state = QStringLiteral("stopped");
-            // The countdown stops where the container ended.
-            if (newGrace.contains(tile.name))
-                tile.grace.remainingMs = qMax<qint64>(
-                    0, tile.grace.totalMs - (event.offset - newGrace.value(tile.name)));
-            newGrace.remove(tile.name);
-        } else if (kind == QLatin1String("failed")) {
-            failedAt = event.offset;
-            failedStep = data.value(QStringLiteral("step")).toString();
-            failedText = event.text;
-            failedStatusAtEvent = data.value(QStringLiteral("status")).toString();
-            for (RolloutState::Tile &tile : state.tiles) {
-                if (timedOut(tile))
-                    tile.state = QStringLiteral("timed out");
-            }
+                old.release = release;
         }
+        break;
     }
+    case StepKind::Build:
+        break;
+    }
+}
 
-    // Timelines without stopping events: an old container whose end is still to come got
-    // its SIGTERM when its stop time says, so a replay shows it draining meanwhile.
-    for (const Event &event : m_events) {
-        if (event.offset <= t || event.kind != QLatin1String("old-container-stopped") ||
-            event.data.contains(QStringLiteral("killed")) || oldIndex.contains(event.container))
+void SnapshotBuilder::applyNewContainer(const Event &event)
+{
+    static const QRegularExpression pidInText(QStringLiteral("\\(pid (\\d+)"));
+    static const QRegularExpression probeInText(QStringLiteral(" probe (\\d+)"));
+    static const QRegularExpression readyInText(
+        QStringLiteral("ready after (\\d+) probes? \\((\\d+) ms\\)"));
+    if (event.container.isEmpty() || isHookContainer(event.container))
+        return;
+    const QJsonObject &data = event.data;
+    RolloutState::Tile &tile = tileFor(event.container);
+    if (tile.port == 0)
+        tile.port = data.value(QStringLiteral("port"))
+                        .toInt(int(capturedNumber(event.text, portInText(), 0)));
+    if (event.kind == QLatin1String("container-started")) {
+        tile.type = data.value(QStringLiteral("type")).toString(tile.type);
+        tile.index = data.value(QStringLiteral("index")).toInt(tile.index);
+        tile.pid =
+            int64Of(data.value(QStringLiteral("pid")), capturedNumber(event.text, pidInText, 0));
+        tile.release = data.value(QStringLiteral("release")).toInt(tile.release);
+        tile.isolated = data.value(QStringLiteral("isolated"))
+                            .toBool(!event.text.contains(QLatin1String("not isolated")));
+        tile.startedMs = event.offset;
+        if (tile.state == QLatin1String("starting") && !tile.probed)
+            tile.state = QStringLiteral("running");
+    } else if (event.kind == QLatin1String("container-probed")) {
+        tile.probes =
+            qMax(tile.probes, data.value(QStringLiteral("probes"))
+                                  .toInt(int(capturedNumber(event.text, probeInText, 0))));
+        if (tile.state == QLatin1String("starting"))
+            tile.state = QStringLiteral("probing");
+    } else if (event.kind == QLatin1String("container-ready")) {
+        const QRegularExpressionMatch ready = readyInText.match(event.text);
+        tile.probes = data.value(QStringLiteral("probes"))
+                          .toInt(ready.hasMatch() ? ready.captured(1).toInt() : tile.probes);
+        qint64 elapsed = int64Of(data.value(QStringLiteral("elapsed_ms")),
+                                 ready.hasMatch() ? ready.captured(2).toLongLong() : -1);
+        if (elapsed < 0 && tile.startedMs >= 0)
+            elapsed = event.offset - tile.startedMs;
+        tile.timeToReadyMs = elapsed;
+        tile.readyMs = event.offset;
+        if (!isFinalTileState(tile.state))
+            tile.state = QStringLiteral("ready");
+    } else if (event.kind == QLatin1String("container-crashed")) {
+        tile.state = QStringLiteral("crashed");
+        QString how = data.value(QStringLiteral("how")).toString();
+        if (how.isEmpty()) {
+            // "web-2 exited with status 1 before the traffic switch"
+            how = event.text;
+            if (how.startsWith(event.container + u' '))
+                how = how.mid(event.container.size() + 1);
+            how.remove(QStringLiteral(" before the traffic switch"));
+        }
+        tile.outcome = how;
+        if (m_crashedContainer.isEmpty())
+            m_crashedContainer = event.container;
+    }
+}
+
+void SnapshotBuilder::applyHook(const Event &event)
+{
+    static const QRegularExpression exitInText(QStringLiteral("exited with status (\\d+)"));
+    static const QRegularExpression signalInText(QStringLiteral("killed by (SIG[A-Z0-9]+)"));
+    const QJsonObject &data = event.data;
+    RolloutState::Hook &hook = m_state.hook;
+    if (event.kind == QLatin1String("hook-started")) {
+        hook.expected = true;
+        hook.state = QStringLiteral("running");
+        hook.startedMs = event.offset;
+        QString command = data.value(QStringLiteral("command")).toString();
+        const QString prefix = QStringLiteral("postdeploy started: ");
+        if (command.isEmpty() && event.text.startsWith(prefix))
+            command = event.text.mid(prefix.size());
+        if (!command.isEmpty())
+            hook.command = command;
+        m_hookLimitMs = int64Of(data.value(QStringLiteral("time_limit_ms")), m_hookLimitMs);
+        if (m_started[int(StepKind::Postdeploy)] < 0)
+            m_started[int(StepKind::Postdeploy)] = event.offset;
+        return;
+    }
+    if (event.kind != QLatin1String("hook-finished"))
+        return;
+    hook.finishedMs = event.offset;
+    hook.exitStatus = optionalInt(data.value(QStringLiteral("exit_status")));
+    hook.signal = data.value(QStringLiteral("signal")).toString();
+    hook.timedOut = data.value(QStringLiteral("timed_out"))
+                        .toBool(event.text.contains(QLatin1String("time limit")));
+    if (!data.contains(QStringLiteral("exit_status"))) {
+        // "postdeploy exited with status 3", "postdeploy killed by SIGKILL"
+        const qint64 status = capturedNumber(event.text, exitInText);
+        if (status >= 0)
+            hook.exitStatus = int(status);
+        const QRegularExpressionMatch signal = signalInText.match(event.text);
+        if (signal.hasMatch())
+            hook.signal = signal.captured(1);
+    }
+    if (hook.timedOut)
+        hook.state = QStringLiteral("timed out");
+    else if (hook.exitStatus == 0)
+        hook.state = QStringLiteral("succeeded");
+    else
+        hook.state = QStringLiteral("failed");
+}
+
+void SnapshotBuilder::applyTrafficRouted(const Event &event)
+{
+    static const QRegularExpression routedNames(QStringLiteral("([A-Za-z0-9_.-]+-\\d+) \\(port"));
+    const QJsonObject &data = event.data;
+    RolloutState::TrafficSwitch &traffic = m_state.traffic;
+    traffic.happened = true;
+    traffic.atMs = event.offset;
+    traffic.time = event.time;
+    if (data.contains(QStringLiteral("from_release")))
+        traffic.fromRelease = optionalInt(data.value(QStringLiteral("from_release")));
+    else if (m_started[int(StepKind::Route)] < 0)
+        traffic.fromRelease = m_state.previousRelease;
+    traffic.toRelease = data.value(QStringLiteral("to_release")).toInt(traffic.toRelease);
+    if (traffic.toRelease == 0)
+        traffic.toRelease = int(capturedNumber(event.text, releaseInText(), m_state.release));
+    traffic.containers.clear();
+    if (data.value(QStringLiteral("containers")).isArray()) {
+        for (const QJsonValue &value : data.value(QStringLiteral("containers")).toArray())
+            traffic.containers.append(value.toString());
+    } else {
+        // "traffic routed to web-1 (port 5001), web-2 (port 5002)"
+        auto names = routedNames.globalMatch(event.text);
+        while (names.hasNext())
+            traffic.containers.append(names.next().captured(1));
+    }
+    for (RolloutState::Tile &tile : m_state.tiles) {
+        const bool routed = traffic.containers.isEmpty() ? tile.state == QLatin1String("ready")
+                                                         : traffic.containers.contains(tile.name);
+        if (routed)
+            tile.state = QStringLiteral("serving");
+    }
+    if (m_started[int(StepKind::Route)] < 0)
+        m_started[int(StepKind::Route)] = event.offset;
+}
+
+void SnapshotBuilder::applyOldContainer(const Event &event)
+{
+    const QJsonObject &data = event.data;
+    RolloutState::OldContainer &old = oldFor(event.container);
+    if (event.kind == QLatin1String("old-container-stopping")) {
+        old.release = data.value(QStringLiteral("release")).toInt(old.release);
+        old.sigtermMs = event.offset;
+        old.grace.totalMs =
+            int64Of(data.value(QStringLiteral("grace_period_ms")), m_state.oldGracePeriodMs);
+        if (old.state == QLatin1String("serving"))
+            old.state = QStringLiteral("draining");
+        return;
+    }
+    if (event.kind != QLatin1String("old-container-stopped"))
+        return;
+    const StopText said = readStopText(event.text);
+    const bool hasData = data.contains(QStringLiteral("killed"));
+    old.stoppedMs = event.offset;
+    old.release =
+        data.value(QStringLiteral("release")).toInt(said.release > 0 ? said.release : old.release);
+    old.exitStatus =
+        hasData ? optionalInt(data.value(QStringLiteral("exit_status"))) : said.exitStatus;
+    old.signal = hasData ? data.value(QStringLiteral("signal")).toString() : said.signal;
+    old.killed = hasData ? data.value(QStringLiteral("killed")).toBool() : said.killed;
+    old.stopMs = int64Of(data.value(QStringLiteral("stop_ms")), said.stopMs);
+    if (old.sigtermMs < 0)
+        old.sigtermMs = old.stopMs >= 0 ? event.offset - old.stopMs : m_state.traffic.atMs;
+    if (old.grace.totalMs <= 0)
+        old.grace.totalMs =
+            m_state.oldGracePeriodMs > 0 ? m_state.oldGracePeriodMs : (old.killed ? old.stopMs : 0);
+    old.state = old.killed ? QStringLiteral("killed") : QStringLiteral("exited");
+    old.outcome =
+        stopOutcome(old.exitStatus, old.signal, old.killed, old.stopMs, old.grace.totalMs);
+}
+
+// The new containers of a failed rollout get SIGTERM and their grace period too.
+void SnapshotBuilder::applyNewContainerStop(const Event &event)
+{
+    if (event.container.isEmpty() || isHookContainer(event.container))
+        return;
+    const QJsonObject &data = event.data;
+    RolloutState::Tile &tile = tileFor(event.container);
+    if (timedOut(tile))
+        tile.state = QStringLiteral("timed out");
+    if (event.kind == QLatin1String("new-container-stopping")) {
+        tile.grace.totalMs = int64Of(data.value(QStringLiteral("grace_period_ms")), 0);
+        m_newSigterm.insert(tile.name, event.offset);
+        if (!isFinalTileState(tile.state))
+            tile.state = QStringLiteral("stopping");
+        return;
+    }
+    if (event.kind != QLatin1String("new-container-stopped") ||
+        tile.state == QLatin1String("crashed"))
+        return; // a crashed one had ended on its own; being "stopped" adds nothing
+    const StopText said = readStopText(event.text);
+    const bool hasData = data.contains(QStringLiteral("killed"));
+    tile.stop = stopOutcome(
+        hasData ? optionalInt(data.value(QStringLiteral("exit_status"))) : said.exitStatus,
+        hasData ? data.value(QStringLiteral("signal")).toString() : said.signal,
+        hasData ? data.value(QStringLiteral("killed")).toBool() : said.killed,
+        int64Of(data.value(QStringLiteral("stop_ms")), said.stopMs), tile.grace.totalMs);
+    if (!isFinalTileState(tile.state))
+        tile.state = QStringLiteral("stopped");
+    // The countdown stops where the container ended.
+    if (m_newSigterm.contains(tile.name))
+        tile.grace.remainingMs =
+            qMax<qint64>(0, tile.grace.totalMs - (event.offset - m_newSigterm.value(tile.name)));
+    m_newSigterm.remove(tile.name);
+}
+
+// Timelines without stopping events: an old container whose end is still to come got its
+// SIGTERM when its stop time says, so a replay shows it draining meanwhile.
+void SnapshotBuilder::addLegacyDrains()
+{
+    for (const Event &event : m_timeline.events()) {
+        if (event.offset <= m_t || event.kind != QLatin1String("old-container-stopped") ||
+            event.data.contains(QStringLiteral("killed")) || m_oldIndex.contains(event.container))
             continue;
         const StopText said = readStopText(event.text);
-        if (said.stopMs < 0 || event.offset - said.stopMs > t)
+        if (said.stopMs < 0 || event.offset - said.stopMs > m_t)
             continue;
         RolloutState::OldContainer &old = oldFor(event.container);
         old.sigtermMs = event.offset - said.stopMs;
@@ -804,319 +918,351 @@ RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
         if (said.killed)
             old.grace.totalMs = said.stopMs;
     }
+}
 
-    // Fallbacks for timelines without step-started events.
-    if (started[int(StepKind::Start)] < 0) {
-        for (const RolloutState::Tile &tile : std::as_const(state.tiles)) {
-            if (tile.startedMs >= 0 && (started[int(StepKind::Start)] < 0 ||
-                                        tile.startedMs < started[int(StepKind::Start)]))
-                started[int(StepKind::Start)] = tile.startedMs;
+// Timelines without step-started events still tell when each step began.
+void SnapshotBuilder::inferMissingSteps()
+{
+    qint64 &start = m_started[int(StepKind::Start)];
+    if (start < 0) {
+        for (const RolloutState::Tile &tile : std::as_const(m_state.tiles)) {
+            if (tile.startedMs >= 0 && (start < 0 || tile.startedMs < start))
+                start = tile.startedMs;
         }
     }
-    if (started[int(StepKind::WaitReady)] < 0 && started[int(StepKind::Start)] >= 0) {
+    if (m_started[int(StepKind::WaitReady)] < 0 && start >= 0) {
         // The engine waits as soon as it launched the processes: the last launch marks it.
-        qint64 last = started[int(StepKind::Start)];
-        for (const RolloutState::Tile &tile : std::as_const(state.tiles))
+        qint64 last = start;
+        for (const RolloutState::Tile &tile : std::as_const(m_state.tiles))
             last = qMax(last, tile.startedMs);
-        started[int(StepKind::WaitReady)] = last;
+        m_started[int(StepKind::WaitReady)] = last;
     }
-    if (started[int(StepKind::Route)] >= 0 && started[int(StepKind::Postdeploy)] < 0) {
-        started[int(StepKind::Postdeploy)] = started[int(StepKind::Route)];
-        hookSkipped = true;
-        state.hook.state = QStringLiteral("skipped");
+    if (m_started[int(StepKind::Route)] >= 0 && m_started[int(StepKind::Postdeploy)] < 0) {
+        m_started[int(StepKind::Postdeploy)] = m_started[int(StepKind::Route)];
+        m_hookSkipped = true;
+        m_state.hook.state = QStringLiteral("skipped");
     }
-    if (started[int(StepKind::StopOld)] < 0 && state.traffic.happened)
-        started[int(StepKind::StopOld)] = state.traffic.atMs;
-    if (state.traffic.toRelease == 0)
-        state.traffic.toRelease = state.release;
-    if (!state.traffic.fromRelease && !state.traffic.happened)
-        state.traffic.fromRelease = state.previousRelease;
-    if (!state.previousRelease && state.traffic.fromRelease)
-        state.previousRelease = state.traffic.fromRelease;
-    if (bootTimeoutMs < 0)
-        bootTimeoutMs = m_logBootTimeoutMs;
-    for (RolloutState::OldContainer &old : state.oldContainers) {
-        if (old.release == 0 && state.previousRelease)
-            old.release = *state.previousRelease;
+    RolloutState::TrafficSwitch &traffic = m_state.traffic;
+    if (m_started[int(StepKind::StopOld)] < 0 && traffic.happened)
+        m_started[int(StepKind::StopOld)] = traffic.atMs;
+    if (traffic.toRelease == 0)
+        traffic.toRelease = m_state.release;
+    if (!traffic.fromRelease && !traffic.happened)
+        traffic.fromRelease = m_state.previousRelease;
+    if (!m_state.previousRelease && traffic.fromRelease)
+        m_state.previousRelease = traffic.fromRelease;
+    if (m_bootTimeoutMs < 0)
+        m_bootTimeoutMs = m_timeline.bootTimeoutFromLog();
+    for (RolloutState::OldContainer &old : m_state.oldContainers) {
+        if (old.release == 0 && m_state.previousRelease)
+            old.release = *m_state.previousRelease;
     }
+}
 
-    // ---- the status at this moment
-    const qint64 finalOffset = durationMs() >= 0 ? durationMs()
-                               : failedAt >= 0   ? failedAt
-                                                 : lastEventOffset();
+void SnapshotBuilder::settleStatus()
+{
     QString status = QStringLiteral("queued");
-    if (buildSeen)
+    if (m_buildSeen)
         status = QStringLiteral("building");
-    if (releaseCreatedAt >= 0)
+    if (m_releaseCreatedAt >= 0)
         status = QStringLiteral("pushing");
-    if (rolloutSeen)
+    if (m_rolloutSeen)
         status = QStringLiteral("starting");
-    if (statusRank(sectionStatus) > statusRank(status))
-        status = sectionStatus;
-    if (failedAt >= 0) {
-        if (!failedStatusAtEvent.isEmpty())
-            status = failedStatusAtEvent;
-        else if (!failureStatus.isEmpty())
-            status = failureStatus;
+    if (statusRank(m_sectionStatus) > statusRank(status))
+        status = m_sectionStatus;
+    if (m_failedAt >= 0) {
+        if (!m_failedStatus.isEmpty())
+            status = m_failedStatus;
+        else if (!m_failureStatus.isEmpty())
+            status = m_failureStatus;
     }
-    if (isFinished()) {
-        if (t >= finalOffset)
-            status = m_status;
-    } else if (statusRank(m_status) > statusRank(status)) {
-        status = m_status; // live: the stream may be ahead of the events
+    if (m_timeline.isFinished()) {
+        if (m_t >= finalOffset())
+            status = m_timeline.status();
+    } else if (statusRank(m_timeline.status()) > statusRank(status)) {
+        status = m_timeline.status(); // live: the stream may be ahead of the events
     }
-    state.status = status;
-    state.statusFamily = StatusStyle::family(status);
-    state.finished = StatusStyle::isFinal(status);
+    m_state.status = status;
+    m_state.statusFamily = StatusStyle::family(status);
+    m_state.finished = StatusStyle::isFinal(status);
+}
 
-    // ---- the failure
-    RolloutState::Failure &failure = state.failure;
-    if (state.finished && status != QLatin1String("success")) {
-        failure.failed = true;
-        failure.status = status;
-        failure.reason = failedText.isEmpty() ? m_error : failedText;
-        failure.atMs = failedAt >= 0 ? failedAt : qMin(t, finalOffset);
-        int index = stepIndex(failedStep);
-        if (index < 0) {
-            if (status == QLatin1String("build-error")) {
-                index = int(StepKind::Build);
-            } else if (status == QLatin1String("hook-error")) {
-                index = int(StepKind::Postdeploy);
-            } else if ((status == QLatin1String("crashed-error") ||
-                        status == QLatin1String("timeout-error")) &&
-                       started[int(StepKind::WaitReady)] >= 0 &&
-                       started[int(StepKind::Postdeploy)] < 0) {
-                index = int(StepKind::WaitReady);
-            } else {
-                // The step that was running when it ended.
-                index = int(StepKind::Build);
-                for (int i = int(StepKind::Start); i <= int(StepKind::Route); ++i) {
-                    if (started[i] >= 0 && started[i] <= failure.atMs)
-                        index = i;
-                }
+void SnapshotBuilder::settleFailure()
+{
+    const QString &status = m_state.status;
+    if (!m_state.finished || status == QLatin1String("success"))
+        return;
+    RolloutState::Failure &failure = m_state.failure;
+    failure.failed = true;
+    failure.status = status;
+    failure.reason = m_failedText.isEmpty() ? m_timeline.error() : m_failedText;
+    failure.atMs = m_failedAt >= 0 ? m_failedAt : qMin(m_t, finalOffset());
+    int index = stepIndex(m_failedStep);
+    if (index < 0) {
+        if (status == QLatin1String("build-error")) {
+            index = int(StepKind::Build);
+        } else if (status == QLatin1String("hook-error")) {
+            index = int(StepKind::Postdeploy);
+        } else if ((status == QLatin1String("crashed-error") ||
+                    status == QLatin1String("timeout-error")) &&
+                   m_started[int(StepKind::WaitReady)] >= 0 &&
+                   m_started[int(StepKind::Postdeploy)] < 0) {
+            index = int(StepKind::WaitReady);
+        } else {
+            // The step that was running when it ended.
+            index = int(StepKind::Build);
+            for (int i = int(StepKind::Start); i <= int(StepKind::Route); ++i) {
+                if (m_started[i] >= 0 && m_started[i] <= failure.atMs)
+                    index = i;
             }
         }
-        failure.stepIndex = index;
-        failure.stepKey = QString::fromLatin1(Steps[index].key);
-        if (status == QLatin1String("hook-error")) {
-            failure.container = QStringLiteral("postdeploy-1");
-        } else if (!crashedContainer.isEmpty()) {
-            failure.container = crashedContainer;
-        } else if (status == QLatin1String("timeout-error")) {
-            for (const RolloutState::Tile &tile : std::as_const(state.tiles)) {
-                if (tile.state == QLatin1String("timed out")) {
-                    failure.container = tile.name;
-                    break;
-                }
-            }
-        }
-        if (!failure.container.isEmpty())
-            failure.lastLines = m_output.value(failure.container);
     }
-
-    // ---- the steps
-    std::array<qint64, StepCount> ended;
-    ended.fill(-1);
-    for (int i = 0; i < StepCount; ++i) {
-        if (started[i] < 0)
-            continue;
-        for (int j = i + 1; j < StepCount; ++j) {
-            if (started[j] >= 0) {
-                ended[i] = started[j];
+    failure.stepIndex = index;
+    failure.stepKey = QString::fromLatin1(Steps[index].key);
+    if (status == QLatin1String("hook-error")) {
+        failure.container = QStringLiteral("postdeploy-1");
+    } else if (!m_crashedContainer.isEmpty()) {
+        failure.container = m_crashedContainer;
+    } else if (status == QLatin1String("timeout-error")) {
+        for (const RolloutState::Tile &tile : std::as_const(m_state.tiles)) {
+            if (tile.state == QLatin1String("timed out")) {
+                failure.container = tile.name;
                 break;
             }
         }
     }
-    started[int(StepKind::Build)] = 0;
-    ended[int(StepKind::Build)] = started[int(StepKind::Start)];
-    if (ended[int(StepKind::Build)] < 0 && releaseCreatedAt >= 0 && rolloutSeen)
-        ended[int(StepKind::Build)] = releaseCreatedAt;
-    if (state.traffic.happened)
-        ended[int(StepKind::Route)] = state.traffic.atMs;
-    {
-        // Stopping the old containers ends with the last of them.
-        const int stopOld = int(StepKind::StopOld);
-        if (started[stopOld] >= 0) {
-            bool allStopped = true;
-            qint64 last = started[stopOld];
-            for (const RolloutState::OldContainer &old : std::as_const(state.oldContainers)) {
-                if (old.stoppedMs < 0)
-                    allStopped = false;
-                else
-                    last = qMax(last, old.stoppedMs);
+    if (!failure.container.isEmpty())
+        failure.lastLines = m_timeline.outputOf(failure.container);
+}
+
+void SnapshotBuilder::settleSteps()
+{
+    // A step ends when the next one begins, except for the few that end on their own.
+    for (int i = 0; i < StepCount; ++i) {
+        if (m_started[i] < 0)
+            continue;
+        for (int j = i + 1; j < StepCount; ++j) {
+            if (m_started[j] >= 0) {
+                m_ended[i] = m_started[j];
+                break;
             }
-            const bool noneExpected =
-                state.oldContainers.isEmpty() && (!stepData[stopOld].isEmpty() || t >= endOffset());
-            // A container past its grace period with no end recorded (the daemon went away
-            // meanwhile) does not keep the step running for ever.
-            bool overdue = !state.oldContainers.isEmpty();
-            for (const RolloutState::OldContainer &old : std::as_const(state.oldContainers)) {
-                const qint64 grace =
-                    old.grace.totalMs > 0 ? old.grace.totalMs : state.oldGracePeriodMs;
-                if (old.stoppedMs < 0 &&
-                    (old.sigtermMs < 0 || grace <= 0 || t < old.sigtermMs + grace + OverdueMs))
-                    overdue = false;
-            }
-            if ((allStopped && !state.oldContainers.isEmpty()) || noneExpected)
-                ended[stopOld] = last;
-            else if (overdue)
-                ended[stopOld] = t;
         }
     }
-
+    const int build = int(StepKind::Build);
     const int stopOld = int(StepKind::StopOld);
+    m_started[build] = 0; // queued, building and pushing are the build segment
+    m_ended[build] = m_started[int(StepKind::Start)];
+    if (m_ended[build] < 0 && m_releaseCreatedAt >= 0 && m_rolloutSeen)
+        m_ended[build] = m_releaseCreatedAt;
+    if (m_state.traffic.happened)
+        m_ended[int(StepKind::Route)] = m_state.traffic.atMs;
+    if (m_started[stopOld] >= 0) {
+        // Stopping the old containers ends with the last of them.
+        const QList<RolloutState::OldContainer> &olds = m_state.oldContainers;
+        bool allStopped = !olds.isEmpty();
+        // One past its grace period with no end recorded (the daemon went away meanwhile)
+        // does not keep the step running for ever.
+        bool overdue = !olds.isEmpty();
+        qint64 last = m_started[stopOld];
+        for (const RolloutState::OldContainer &old : olds) {
+            const qint64 grace =
+                old.grace.totalMs > 0 ? old.grace.totalMs : m_state.oldGracePeriodMs;
+            if (old.stoppedMs >= 0) {
+                last = qMax(last, old.stoppedMs);
+                continue;
+            }
+            allStopped = false;
+            if (old.sigtermMs < 0 || grace <= 0 || m_t < old.sigtermMs + grace + OverdueMs)
+                overdue = false;
+        }
+        const bool noneExpected =
+            olds.isEmpty() && (!m_stepData[stopOld].isEmpty() || m_t >= m_timeline.endOffset());
+        if (allStopped || noneExpected)
+            m_ended[stopOld] = last;
+        else if (overdue)
+            m_ended[stopOld] = m_t;
+    }
+
+    const RolloutState::Failure &failure = m_state.failure;
     for (int i = 0; i < StepCount; ++i) {
-        RolloutState::Step &step = state.steps[i];
-        step.startedMs = started[i];
+        RolloutState::Step &step = m_state.steps[i];
+        step.startedMs = m_started[i];
         if (failure.failed && i == failure.stepIndex) {
             step.state = StepState::Failed;
-            step.durationMs = started[i] >= 0 ? qMax<qint64>(0, failure.atMs - started[i]) : -1;
+            step.durationMs = m_started[i] >= 0 ? qMax<qint64>(0, failure.atMs - m_started[i]) : -1;
         } else if (failure.failed && i > failure.stepIndex) {
             step.state = StepState::NotRun;
             step.startedMs = -1;
-        } else if (started[i] < 0 || started[i] > t) {
+        } else if (m_started[i] < 0 || m_started[i] > m_t) {
             step.state = StepState::Pending;
-        } else if (i == int(StepKind::Postdeploy) && hookSkipped) {
+        } else if (i == int(StepKind::Postdeploy) && m_hookSkipped) {
             step.state = StepState::Skipped;
-        } else if (i == int(StepKind::Build) && ended[i] >= 0 && !buildSeen &&
-                   releaseCreatedAt < 0) {
-            step.state = StepState::Skipped;
-        } else if (ended[i] >= 0 && ended[i] <= t) {
+        } else if (i == build && m_ended[i] >= 0 && !m_buildSeen && m_releaseCreatedAt < 0) {
+            step.state = StepState::Skipped; // a restart: the same release, nothing to build
+        } else if (m_ended[i] >= 0 && m_ended[i] <= m_t) {
             step.state = StepState::Done;
-            step.durationMs = ended[i] - started[i];
-        } else if (failure.failed || (isFinished() && t >= endOffset() && i != stopOld)) {
+            step.durationMs = m_ended[i] - m_started[i];
+        } else if (failure.failed ||
+                   (m_timeline.isFinished() && m_t >= m_timeline.endOffset() && i != stopOld)) {
             // A finished deployment has nothing running any more, but its old containers
             // may still drain after `success`.
             step.state = StepState::Done;
-            step.durationMs = qMax<qint64>(0, qMin(t, finalOffset) - started[i]);
+            step.durationMs = qMax<qint64>(0, qMin(m_t, finalOffset()) - m_started[i]);
         } else {
             step.state = StepState::Running;
-            step.durationMs = t - started[i];
+            step.durationMs = m_t - m_started[i];
         }
-        if (step.state == StepState::Running && state.currentStep < 0)
-            state.currentStep = i;
     }
     // Stopping the old containers can still run after the status became `success`; the
     // step running last is the one to highlight.
     for (int i = StepCount - 1; i >= 0; --i) {
-        if (state.steps[i].state == StepState::Running) {
-            state.currentStep = i;
+        if (m_state.steps[i].state == StepState::Running) {
+            m_state.currentStep = i;
             break;
         }
     }
     if (failure.failed)
-        state.currentStep = failure.stepIndex;
+        m_state.currentStep = failure.stepIndex;
+}
 
-    // Step details: the few words under each step's title.
-    {
-        RolloutState::Step &build = state.steps[int(StepKind::Build)];
-        if (build.state == StepState::Running || build.state == StepState::Failed)
-            build.detail = statusRank(status) <= 2 ? status : QStringLiteral("building");
-        else if (build.state == StepState::Skipped)
-            build.detail = QStringLiteral("no build");
-        else if (!buildpacks.isEmpty())
-            build.detail = buildpacks.join(QStringLiteral(", "));
-        else if (build.state == StepState::Done)
-            build.detail = buildSeen ? QStringLiteral("built") : QStringLiteral("pushed");
-        if (build.state == StepState::Running && status == QLatin1String("building") &&
-            !buildpacks.isEmpty())
-            build.detail += QStringLiteral(" · ") + buildpacks.join(QStringLiteral(", "));
-        if (build.state == StepState::Failed && failure.status == QLatin1String("aborted"))
-            build.detail = QStringLiteral("aborted while ") + (statusRank(status) == 0 || !buildSeen
-                                                                   ? QStringLiteral("queued")
-                                                                   : QStringLiteral("building"));
-        if (build.state == StepState::Failed && failure.status == QLatin1String("build-error"))
-            build.detail = QStringLiteral("build-error");
-        if (build.state == StepState::Done && slugBytes >= 0)
+// The few words under each step's title.
+void SnapshotBuilder::describeSteps()
+{
+    const QString &status = m_state.status;
+    const RolloutState::Failure &failure = m_state.failure;
+    auto reached = [](const RolloutState::Step &step) {
+        return step.state != StepState::Pending && step.state != StepState::NotRun;
+    };
+
+    RolloutState::Step &build = m_state.steps[int(StepKind::Build)];
+    const QString buildpacks = m_buildpacks.join(QStringLiteral(", "));
+    switch (build.state) {
+    case StepState::Running:
+        build.detail = statusRank(status) <= 2 ? status : QStringLiteral("building");
+        if (status == QLatin1String("building") && !buildpacks.isEmpty())
+            build.detail += QStringLiteral(" · ") + buildpacks;
+        break;
+    case StepState::Failed:
+        if (failure.status == QLatin1String("aborted"))
+            build.detail = m_buildSeen ? QStringLiteral("aborted while building")
+                                       : QStringLiteral("aborted while queued");
+        else
+            build.detail = failure.status;
+        break;
+    case StepState::Skipped:
+        build.detail = QStringLiteral("no build");
+        break;
+    case StepState::Done:
+        build.detail = !buildpacks.isEmpty() ? buildpacks
+                       : m_buildSeen         ? QStringLiteral("built")
+                                             : QStringLiteral("pushed");
+        if (m_slugBytes >= 0)
             build.detail +=
                 QStringLiteral(" · ") +
-                QLocale::c().formattedDataSize(slugBytes, 1, QLocale::DataSizeTraditionalFormat);
-
-        int launched = 0;
-        int ready = 0;
-        int probed = 0;
-        for (const RolloutState::Tile &tile : std::as_const(state.tiles)) {
-            if (tile.startedMs >= 0)
-                ++launched;
-            if (tile.probed) {
-                ++probed;
-                if (tile.readyMs >= 0)
-                    ++ready;
-            }
-        }
-        RolloutState::Step &start = state.steps[int(StepKind::Start)];
-        if (start.state != StepState::Pending && start.state != StepState::NotRun)
-            start.detail =
-                state.tiles.isEmpty()
-                    ? QStringLiteral("no container")
-                    : QStringLiteral("%1 of %2 started").arg(launched).arg(state.tiles.size());
-        RolloutState::Step &wait = state.steps[int(StepKind::WaitReady)];
-        if (wait.state != StepState::Pending && wait.state != StepState::NotRun)
-            wait.detail = probed == 0 ? QStringLiteral("nothing to probe")
-                                      : QStringLiteral("%1 of %2 ready").arg(ready).arg(probed);
-        RolloutState::Step &post = state.steps[int(StepKind::Postdeploy)];
-        if (post.state == StepState::Skipped)
-            post.detail = QStringLiteral("no hook");
-        else if (post.state != StepState::Pending && post.state != StepState::NotRun)
-            post.detail = state.hook.state;
-        RolloutState::Step &route = state.steps[int(StepKind::Route)];
-        if (route.state != StepState::NotRun)
-            route.detail = state.traffic.toRelease > 0
-                               ? QStringLiteral("→ v%1").arg(state.traffic.toRelease)
-                               : QStringLiteral("→ new release");
-        RolloutState::Step &stop = state.steps[stopOld];
-        if (stop.state != StepState::Pending && stop.state != StepState::NotRun) {
-            int stopped = 0;
-            for (const RolloutState::OldContainer &old : std::as_const(state.oldContainers))
-                stopped += old.stoppedMs >= 0 ? 1 : 0;
-            stop.detail = state.oldContainers.isEmpty() ? QStringLiteral("none to stop")
-                                                        : QStringLiteral("%1 of %2 stopped")
-                                                              .arg(stopped)
-                                                              .arg(state.oldContainers.size());
-        }
+                QLocale::c().formattedDataSize(m_slugBytes, 1, QLocale::DataSizeTraditionalFormat);
+        break;
+    default:
+        break;
     }
 
-    // ---- countdowns
-    const RolloutState::Step &wait = state.steps[int(StepKind::WaitReady)];
-    if (bootTimeoutMs > 0 && wait.startedMs >= 0) {
-        RolloutState::Countdown &boot = state.bootTimeout;
+    int launched = 0;
+    int ready = 0;
+    int probed = 0;
+    for (const RolloutState::Tile &tile : std::as_const(m_state.tiles)) {
+        launched += tile.startedMs >= 0 ? 1 : 0;
+        probed += tile.probed ? 1 : 0;
+        ready += tile.probed && tile.readyMs >= 0 ? 1 : 0;
+    }
+    RolloutState::Step &start = m_state.steps[int(StepKind::Start)];
+    if (reached(start))
+        start.detail =
+            m_state.tiles.isEmpty()
+                ? QStringLiteral("no container")
+                : QStringLiteral("%1 of %2 started").arg(launched).arg(m_state.tiles.size());
+    RolloutState::Step &wait = m_state.steps[int(StepKind::WaitReady)];
+    if (reached(wait))
+        wait.detail = probed == 0 ? QStringLiteral("nothing to probe")
+                                  : QStringLiteral("%1 of %2 ready").arg(ready).arg(probed);
+    RolloutState::Step &postdeploy = m_state.steps[int(StepKind::Postdeploy)];
+    if (postdeploy.state == StepState::Skipped)
+        postdeploy.detail = QStringLiteral("no hook");
+    else if (reached(postdeploy))
+        postdeploy.detail = m_state.hook.state;
+    RolloutState::Step &route = m_state.steps[int(StepKind::Route)];
+    if (route.state != StepState::NotRun)
+        route.detail = m_state.traffic.toRelease > 0
+                           ? QStringLiteral("→ v%1").arg(m_state.traffic.toRelease)
+                           : QStringLiteral("→ new release");
+    RolloutState::Step &stop = m_state.steps[int(StepKind::StopOld)];
+    if (reached(stop)) {
+        int stopped = 0;
+        for (const RolloutState::OldContainer &old : std::as_const(m_state.oldContainers))
+            stopped += old.stoppedMs >= 0 ? 1 : 0;
+        stop.detail =
+            m_state.oldContainers.isEmpty()
+                ? QStringLiteral("none to stop")
+                : QStringLiteral("%1 of %2 stopped").arg(stopped).arg(m_state.oldContainers.size());
+    }
+}
+
+void SnapshotBuilder::settleCountdowns()
+{
+    const RolloutState::Failure &failure = m_state.failure;
+    const RolloutState::Step &wait = m_state.step(StepKind::WaitReady);
+    if (m_bootTimeoutMs > 0 && wait.startedMs >= 0) {
+        RolloutState::Countdown &boot = m_state.bootTimeout;
         boot.known = true;
-        boot.totalMs = bootTimeoutMs;
+        boot.totalMs = m_bootTimeoutMs;
         boot.running = wait.state == StepState::Running;
-        const qint64 spent = wait.state == StepState::Running ? t - wait.startedMs
-                                                              : qMax<qint64>(0, wait.durationMs);
-        boot.remainingMs = qMax<qint64>(0, bootTimeoutMs - spent);
+        const qint64 spent = boot.running ? m_t - wait.startedMs : qMax<qint64>(0, wait.durationMs);
+        boot.remainingMs = qMax<qint64>(0, m_bootTimeoutMs - spent);
     }
-    if (state.hook.startedMs >= 0 && hookLimitMs > 0) {
-        RolloutState::Countdown &limit = state.hook.timeLimit;
-        limit.known = true;
-        limit.totalMs = hookLimitMs;
-        limit.running = state.hook.state == QLatin1String("running") && !failure.failed;
-        const qint64 end = state.hook.finishedMs >= 0 ? state.hook.finishedMs
-                           : failure.failed           ? failure.atMs
-                                                      : t;
-        limit.remainingMs = qMax<qint64>(0, hookLimitMs - (end - state.hook.startedMs));
-    }
-    if (state.hook.state.isEmpty() || state.hook.state == QLatin1String("waiting"))
-        state.hook.state = failure.failed ? QStringLiteral("not run") : QStringLiteral("waiting");
-    if (failure.failed && state.hook.state == QLatin1String("running"))
-        state.hook.state = QStringLiteral("stopped");
-    state.hook.family = state.hook.state == QLatin1String("running")     ? StatusFamily::Active
-                        : state.hook.state == QLatin1String("succeeded") ? StatusFamily::Good
-                        : state.hook.state == QLatin1String("failed") ||
-                                state.hook.state == QLatin1String("timed out")
-                            ? StatusFamily::Bad
-                        : state.hook.state == QLatin1String("stopped") ? StatusFamily::Ended
-                                                                       : StatusFamily::Waiting;
-    state.hook.lastLines = m_output.value(QStringLiteral("postdeploy-1"));
 
-    for (RolloutState::OldContainer &old : state.oldContainers) {
+    RolloutState::Hook &hook = m_state.hook;
+    if (hook.startedMs >= 0 && m_hookLimitMs > 0) {
+        RolloutState::Countdown &limit = hook.timeLimit;
+        limit.known = true;
+        limit.totalMs = m_hookLimitMs;
+        limit.running = hook.state == QLatin1String("running") && !failure.failed;
+        const qint64 end = hook.finishedMs >= 0 ? hook.finishedMs
+                           : failure.failed     ? failure.atMs
+                                                : m_t;
+        limit.remainingMs = qMax<qint64>(0, m_hookLimitMs - (end - hook.startedMs));
+    }
+    if (hook.state.isEmpty() || hook.state == QLatin1String("waiting"))
+        hook.state = failure.failed ? QStringLiteral("not run") : QStringLiteral("waiting");
+    if (failure.failed && hook.state == QLatin1String("running"))
+        hook.state = QStringLiteral("stopped");
+    hook.family =
+        hook.state == QLatin1String("running")     ? StatusFamily::Active
+        : hook.state == QLatin1String("succeeded") ? StatusFamily::Good
+        : hook.state == QLatin1String("failed") || hook.state == QLatin1String("timed out")
+            ? StatusFamily::Bad
+        : hook.state == QLatin1String("stopped") ? StatusFamily::Ended
+                                                 : StatusFamily::Waiting;
+    hook.lastLines = m_timeline.outputOf(QStringLiteral("postdeploy-1"));
+
+    for (RolloutState::OldContainer &old : m_state.oldContainers) {
         if (old.sigtermMs >= 0 && old.grace.totalMs > 0) {
             old.grace.known = true;
             old.grace.running = old.stoppedMs < 0;
-            const qint64 end = old.stoppedMs >= 0 ? old.stoppedMs : t;
+            const qint64 end = old.stoppedMs >= 0 ? old.stoppedMs : m_t;
             old.grace.remainingMs = qMax<qint64>(0, old.grace.totalMs - (end - old.sigtermMs));
         }
+    }
+    for (RolloutState::Tile &tile : m_state.tiles) {
+        if (m_newSigterm.contains(tile.name) && tile.grace.totalMs > 0) {
+            tile.grace.known = true;
+            tile.grace.running = true;
+            tile.grace.remainingMs =
+                qMax<qint64>(0, tile.grace.totalMs - (m_t - m_newSigterm.value(tile.name)));
+        }
+    }
+}
+
+void SnapshotBuilder::settleContainers()
+{
+    for (RolloutState::OldContainer &old : m_state.oldContainers) {
         if (old.state == QLatin1String("draining") && old.outcome.isEmpty())
             old.outcome = QStringLiteral("SIGTERM sent");
         old.family = old.state == QLatin1String("serving")    ? StatusFamily::Good
@@ -1124,27 +1270,24 @@ RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
                      : old.state == QLatin1String("killed")   ? StatusFamily::Bad
                                                               : StatusFamily::Ended;
     }
-
-    for (RolloutState::Tile &tile : state.tiles) {
-        if (newGrace.contains(tile.name) && tile.grace.totalMs > 0) {
-            tile.grace.known = true;
-            tile.grace.running = true;
-            tile.grace.remainingMs =
-                qMax<qint64>(0, tile.grace.totalMs - (t - newGrace.value(tile.name)));
-        }
+    for (RolloutState::Tile &tile : m_state.tiles) {
         if (tile.state == QLatin1String("timed out") && tile.outcome.isEmpty())
             tile.outcome = QStringLiteral("no answer after %1 probes").arg(tile.probes);
         tile.family =
             tile.state == QLatin1String("stopping") ? StatusFamily::Active : familyOf(tile.state);
-        tile.lastLines = m_output.value(tile.name);
+        tile.lastLines = m_timeline.outputOf(tile.name);
     }
+    // What the router sends requests to at this moment.
+    const RolloutState::TrafficSwitch &traffic = m_state.traffic;
+    m_state.traffic.servingRelease =
+        traffic.happened ? std::optional<int>(traffic.toRelease) : traffic.fromRelease;
+}
 
-    // ---- the router, at this moment
-    if (state.traffic.happened && (!failure.failed || failure.atMs >= state.traffic.atMs))
-        state.traffic.servingRelease = state.traffic.toRelease;
-    else
-        state.traffic.servingRelease = state.traffic.fromRelease;
-    return state;
+} // namespace
+
+RolloutState RolloutTimeline::snapshotAt(qint64 offsetMs) const
+{
+    return SnapshotBuilder(*this, offsetMs).build();
 }
 
 } // namespace Slipway

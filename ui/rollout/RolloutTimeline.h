@@ -10,6 +10,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace Slipway {
 
 // A deployment as the console knows it: the API's deployment JSON, its timeline events
@@ -56,7 +58,7 @@ public:
 
     RolloutState snapshotAt(qint64 offsetMs) const;
 
-private:
+    // One timeline event as received; `data` is {} for deployments recorded before it.
     struct Event
     {
         qint64 offset = 0;
@@ -66,7 +68,15 @@ private:
         QString text;
         QJsonObject data;
     };
+    // By offset, in arrival order for equal offsets.
+    const QList<Event> &events() const { return m_events; }
+    int release() const { return m_release; }
+    std::optional<int> previousRelease() const { return m_previousRelease; }
+    const QString &waitingFor() const { return m_waitingFor; }
+    // The boot timeout the log announced ("… (boot timeout 60 s)"), or -1.
+    qint64 bootTimeoutFromLog() const { return m_logBootTimeoutMs; }
 
+private:
     void readLogLine(const QString &line);
 
     QString m_id;
@@ -77,7 +87,7 @@ private:
     std::optional<int> m_previousRelease;
     QDateTime m_createdAt;
     QDateTime m_finishedAt;
-    QList<Event> m_events; // by offset, in arrival order for equal offsets
+    QList<Event> m_events;
 
     // From the deployment log.
     QHash<QString, QStringList> m_output;
