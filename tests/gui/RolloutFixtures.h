@@ -670,10 +670,16 @@ inline Deployment liveAt(const Deployment &finished, qint64 offset, const QStrin
 {
     Deployment live = finished;
     QJsonArray events;
+    bool released = false; // the API names the release once it is made
     for (const QJsonValue &value : finished.json.value(QStringLiteral("timeline")).toArray()) {
-        if (value.toObject().value(QStringLiteral("offset_ms")).toDouble() <= offset)
-            events.append(value);
+        if (value.toObject().value(QStringLiteral("offset_ms")).toDouble() > offset)
+            continue;
+        events.append(value);
+        released = released || value.toObject().value(QStringLiteral("kind")).toString() ==
+                                   QLatin1String("release-created");
     }
+    if (!released)
+        live.json.insert(QStringLiteral("release_version"), QJsonValue());
     live.json.insert(QStringLiteral("timeline"), events);
     live.json.insert(QStringLiteral("status"), status);
     live.json.insert(QStringLiteral("error"), QJsonValue());
