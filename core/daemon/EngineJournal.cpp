@@ -158,15 +158,19 @@ void EngineJournal::watchDeployment(Deployment *deployment)
     auto log = std::make_shared<LogFile>(record.logPath);
     connect(deployment, &Deployment::logAppended, this,
             [log](const QString &line) { log->append(line); });
-    connect(deployment, &Deployment::statusChanged, this,
-            [this, deployment](DeploymentStatus status) {
-                std::optional<int> version;
-                if (deployment->releaseVersion() > 0)
-                    version = deployment->releaseVersion();
-                report(m_store->updateDeployment(deployment->id(), status, deployment->error(),
-                                                 version, deployment->finishedAt()),
-                       "update the deployment");
-            });
+    connect(
+        deployment, &Deployment::statusChanged, this, [this, deployment](DeploymentStatus status) {
+            std::optional<int> version;
+            if (deployment->releaseVersion() > 0)
+                version = deployment->releaseVersion();
+            report(m_store->updateDeployment(deployment->id(), status, deployment->error(), version,
+                                             deployment->finishedAt()),
+                   "update the deployment");
+            // Known from the moment it left the queue, before its first status change.
+            if (deployment->previousRelease())
+                report(m_store->setPreviousRelease(deployment->id(), deployment->previousRelease()),
+                       "save the deployment's previous release");
+        });
     connect(deployment, &Deployment::eventAdded, this,
             [this, deployment](const TimelineEvent &event) {
                 const Result<int> added = m_store->addTimelineEvent(deployment->id(), event);
