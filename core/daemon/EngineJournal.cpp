@@ -20,6 +20,7 @@ namespace Slipway {
 namespace {
 
 const QString SecretPrefix = QStringLiteral("secret-ref:");
+constexpr qint64 DeploymentLogLimit = 1024LL * 1024 * 1024;
 
 QString secretKey(const QString &app, const QString &name)
 {
@@ -155,7 +156,9 @@ void EngineJournal::watchDeployment(Deployment *deployment)
     record.createdAt = deployment->createdAt();
     record.logPath = deploymentLogPath(deployment->id());
     report(m_store->addDeployment(record), "record the deployment");
-    auto log = std::make_shared<LogFile>(record.logPath);
+    // One file for the whole log: /output serves it whole and log-section events point at
+    // its lines by index, which rotating it at the usual 10 MB would break.
+    auto log = std::make_shared<LogFile>(record.logPath, DeploymentLogLimit);
     connect(deployment, &Deployment::logAppended, this,
             [log](const QString &line) { log->append(line); });
     connect(

@@ -848,6 +848,63 @@ private Q_SLOTS:
         again.terminate();
     }
 
+    void longDeploymentLogKeepsItsSectionLines()
+    {
+        // A buildpack that prints 12 MB: the log stays whole, its sections where they are.
+        const QString buildpack = m_temp.filePath(QStringLiteral("chatty-buildpack"));
+        QVERIFY(copyTree(dataPath(QStringLiteral("buildpacks/noop")), buildpack));
+        {
+            QFile compile(buildpack + QStringLiteral("/bin/compile"));
+            QVERIFY(compile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            compile.write("#!/usr/bin/env bash\n"
+                          "echo '-----> Talking a lot'\n"
+                          "python3 -c \"import sys\n"
+                          "line = 'x' * 99 + '\\\\n'\n"
+                          "sys.stdout.write(line * 120000)\"\n"
+                          "echo '-----> Done talking'\n");
+        }
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        const QString app = QStringLiteral("chatty");
+        daemon.call("POST", QStringLiteral("/v1/apps"),
+                    {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), app}}}});
+        int status = 0;
+        daemon.call("PUT", QStringLiteral("/v1/apps/%1/buildpacks").arg(app),
+                    {{QStringLiteral("buildpacks"), QJsonArray{buildpack}}}, &status);
+        QCOMPARE(status, 200);
+        QString id;
+        QCOMPARE(deploy(daemon, app, deployBody(fixture()), &id), QStringLiteral("success"));
+        const Slipway::Result<Slipway::ApiReply> output = daemon.client().request(
+            "GET", QStringLiteral("/v1/apps/%1/deployments/%2/output").arg(app, id), {},
+            "application/json", 60000);
+        QVERIFY(output);
+        QVERIFY2(output->body.size() > 12 * 1000 * 1000,
+                 QByteArray::number(output->body.size()).constData());
+        const QList<QByteArray> lines = output->body.split('\n');
+        const QJsonArray timeline =
+            daemon.call("GET", QStringLiteral("/v1/apps/%1/deployments/%2").arg(app, id))
+                .value(QStringLiteral("deployment"))
+                .toObject()
+                .value(QStringLiteral("timeline"))
+                .toArray();
+        int checked = 0;
+        for (const QJsonValue &value : timeline) {
+            const QJsonObject data = value.toObject().value(QStringLiteral("data")).toObject();
+            if (value.toObject().value(QStringLiteral("kind")) != QStringLiteral("log-section"))
+                continue;
+            const int line = data.value(QStringLiteral("line")).toInt(-1);
+            QVERIFY(line >= 0 && line < lines.size());
+            QCOMPARE(QString::fromUtf8(lines.at(line)),
+                     QStringLiteral("-----> ") + data.value(QStringLiteral("title")).toString());
+            if (data.value(QStringLiteral("title")) == QStringLiteral("Done talking")) {
+                QVERIFY(line > 120000);
+                ++checked;
+            }
+        }
+        QCOMPARE(checked, 1);
+        daemon.terminate();
+    }
+
     void gitLoginWhosePasswordIsLostIsMarkedUnusable()
     {
         DaemonProcess daemon;
