@@ -49,8 +49,9 @@ public:
     // The release that served the app when this deployment started to run; none on a first
     // deploy and while it is queued.
     std::optional<int> previousRelease() const { return m_previousRelease; }
-    // Where it is: "build" until the rollout's first step, then the step last started
-    // ("start", "wait-ready", "postdeploy", "route", "stop-old").
+    // Where it is: before the rollout's first step "build" for a deployment of a source and
+    // "start" for the others, then the step last started ("start", "wait-ready",
+    // "postdeploy", "route", "stop-old").
     const QString &step() const { return m_step; }
 
     // Asks whoever runs the deployment to stop it; it ends as `aborted`.
