@@ -179,7 +179,8 @@ BuildpackSelection BuildpackSelection::evaluate(const ConfigVars &config,
     if (name.applies) {
         name.detail = QStringLiteral("BUILDPACK_NAME is %1").arg(buildpackName);
         Result<BuildpackRef> ref = BuildpackRef::parse(buildpackName);
-        if (!ref || ref->kind() != BuildpackRef::Kind::BuiltIn) {
+        if (!ref || ref->kind() != BuildpackRef::Kind::BuiltIn ||
+            !builtins.contains(ref->location())) {
             name.error = QStringLiteral("BUILDPACK_NAME is '%1', which is not a built-in "
                                         "buildpack; the built-in ones are: %2")
                              .arg(buildpackName, builtins.join(QStringLiteral(", ")));
