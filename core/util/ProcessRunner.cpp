@@ -75,6 +75,8 @@ ProcessRunner::ProcessRunner(QObject *parent)
     // A coarse timer may fire up to 5 % early: a 30 min limit must not end at 28.5 min.
     m_limitTimer.setTimerType(Qt::PreciseTimer);
     m_killTimer.setSingleShot(true);
+    // The same for the grace period: a container gets its full 30 s before SIGKILL.
+    m_killTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_limitTimer, &QTimer::timeout, this,
             [this] { terminateTree(ProcessOutcome::Kind::TimedOut); });
     connect(&m_killTimer, &QTimer::timeout, this, &ProcessRunner::killTree);
