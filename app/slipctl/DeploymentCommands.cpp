@@ -116,8 +116,12 @@ int deployments(CommandContext &context)
         const QJsonValue release = deployment.value(QStringLiteral("release_version"));
         const QString created = deployment.value(QStringLiteral("created_at")).toString();
         const QString finished = deployment.value(QStringLiteral("finished_at")).toString();
-        table.addRow({cellText(deployment.value(QStringLiteral("id"))),
-                      cellText(deployment.value(QStringLiteral("status"))),
+        // A queued deployment says which one it waits for.
+        QString status = cellText(deployment.value(QStringLiteral("status")));
+        const QString waitingFor = deployment.value(QStringLiteral("waiting_for")).toString();
+        if (!waitingFor.isEmpty())
+            status += QStringLiteral(" (after %1)").arg(waitingFor);
+        table.addRow({cellText(deployment.value(QStringLiteral("id"))), status,
                       release.isDouble() && release.toInt() > 0
                           ? QStringLiteral("v%1").arg(release.toInt())
                           : QStringLiteral("-"),

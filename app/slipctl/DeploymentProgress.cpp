@@ -117,8 +117,12 @@ Result<QJsonObject> wait(CommandContext &context, const QString &id, QTextStream
             return deployment;
         if (log) {
             const QJsonArray timeline = deployment->value(QStringLiteral("timeline")).toArray();
-            for (; shown < timeline.size(); ++shown)
-                *log << timelineLine(timeline.at(shown).toObject()) << '\n';
+            for (; shown < timeline.size(); ++shown) {
+                const QJsonObject event = timeline.at(shown).toObject();
+                // A log section only points into the deployment's log, not shown here.
+                if (event.value(QStringLiteral("kind")).toString() != QLatin1String("log-section"))
+                    *log << timelineLine(event) << '\n';
+            }
             log->flush();
         }
         if (isFinal(deployment->value(QStringLiteral("status")).toString()))

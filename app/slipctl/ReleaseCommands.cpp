@@ -205,6 +205,28 @@ int buildpacksDetect(CommandContext &context)
     table.print(standardOutput());
     if (const QString rule = answer->value(QStringLiteral("rule")).toString(); !rule.isEmpty())
         standardOutput() << "\nSelection: " << rule << '\n';
+    // The buildpacks configured for the app and source, and what a build would run now.
+    const QJsonArray configured = answer->value(QStringLiteral("configured")).toArray();
+    for (const QJsonValue &value : configured) {
+        const QJsonObject entry = value.toObject();
+        QString outcome = entry.value(QStringLiteral("error")).toString();
+        if (outcome.isEmpty())
+            outcome = entry.value(QStringLiteral("detected")).toBool()
+                          ? entry.value(QStringLiteral("name")).toString()
+                          : QStringLiteral("not detected");
+        standardOutput() << "Configured (" << entry.value(QStringLiteral("origin")).toString()
+                         << "): " << entry.value(QStringLiteral("buildpack")).toString() << " - "
+                         << outcome << '\n';
+    }
+    if (answer->contains(QStringLiteral("would_run"))) {
+        QStringList wouldRun;
+        for (const QJsonValue &value : answer->value(QStringLiteral("would_run")).toArray())
+            wouldRun.append(value.toString());
+        standardOutput() << "Would run: "
+                         << (wouldRun.isEmpty() ? QStringLiteral("nothing")
+                                                : wouldRun.join(QStringLiteral(", ")))
+                         << '\n';
+    }
     standardOutput().flush();
     return 0;
 }

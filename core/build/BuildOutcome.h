@@ -20,8 +20,9 @@ struct BuildOutcome
     };
 
     Status status = Status::BuildError;
-    QString error;         // one sentence, empty on success
-    QString selectionRule; // which rule chose the buildpacks
+    QString error;           // one sentence, empty on success
+    QString selectionRule;   // which rule chose the buildpacks, for people
+    QString selectionRuleId; // the same as BuildpackSelection::id(): "auto-detection", ...
     QList<UsedBuildpack> buildpacks;
     QList<Phase> phases;
     Release release; // set on success

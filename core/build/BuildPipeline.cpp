@@ -1,7 +1,7 @@
 #include "build/BuildPipeline.h"
 
+#include "build/BuildpackSelection.h"
 #include "buildpack/BuildpackFetcher.h"
-#include "buildpack/BuildpacksFile.h"
 #include "release/ConfigVars.h"
 #include "release/Procfile.h"
 #include "slug/SlugWriter.h"
@@ -170,6 +170,24 @@ Result<void> BuildPipeline::prepareBuildFolders()
 
 // ---- fetch ---------------------------------------------------------------------------
 
+Result<QString> BuildPipeline::appDirectory(const QString &sourceDirectory,
+                                            const ConfigVars &config)
+{
+    const QString projectDir = config.value(QStringLiteral("PROJECT_DIR")).trimmed();
+    if (projectDir.isEmpty())
+        return sourceDirectory;
+    const QString root = QFileInfo(sourceDirectory).canonicalFilePath();
+    const QString candidate =
+        QFileInfo(sourceDirectory + QLatin1Char('/') + projectDir).canonicalFilePath();
+    if (QDir::isAbsolutePath(projectDir) || candidate.isEmpty() || !QFileInfo(candidate).isDir() ||
+        !QString(candidate + QLatin1Char('/')).startsWith(root + QLatin1Char('/'))) {
+        return failure(QStringLiteral("PROJECT_DIR is '%1', which is not a folder inside the "
+                                      "source; set it to a relative path such as 'server'")
+                           .arg(projectDir));
+    }
+    return candidate;
+}
+
 void BuildPipeline::fetchSource()
 {
     if (!QDir().mkpath(m_request.workDirectory)) {
@@ -182,43 +200,39 @@ void BuildPipeline::fetchSource()
     auto *fetcher = new SourceFetcher(m_request.source, m_request.workDirectory, options, this);
     m_sourceFetcher = fetcher;
     connect(fetcher, &SourceFetcher::logLine, this, &BuildPipeline::logLine);
-    connect(fetcher, &SourceFetcher::downloadProgress, this, &BuildPipeline::downloadProgress);
-    connect(
-        fetcher, &SourceFetcher::finished, this,
-        [this, fetcher](const Result<FetchedSource> &fetched) {
-            fetcher->deleteLater();
-            if (!fetched) {
-                fail(fetched.error().message);
-                return;
-            }
-            m_outcome.sourceSize = fetched->sizeBytes;
-            m_sourceVersion =
-                fetched->version.isEmpty() ? m_request.sourceVersion : fetched->version;
-            m_appDirectory = fetched->directory;
-            const QString projectDir =
-                m_request.config.value(QStringLiteral("PROJECT_DIR")).trimmed();
-            if (!projectDir.isEmpty()) {
-                const QString root = QFileInfo(m_appDirectory).canonicalFilePath();
-                const QString candidate =
-                    QFileInfo(m_appDirectory + QLatin1Char('/') + projectDir).canonicalFilePath();
-                if (QDir::isAbsolutePath(projectDir) || candidate.isEmpty() ||
-                    !QFileInfo(candidate).isDir() ||
-                    !QString(candidate + QLatin1Char('/')).startsWith(root + QLatin1Char('/'))) {
-                    fail(QStringLiteral("PROJECT_DIR is '%1', which is not a folder inside the "
-                                        "source; set it to a relative path such as 'server'")
-                             .arg(projectDir));
+    const QString what = m_request.source.displayLocation();
+    connect(fetcher, &SourceFetcher::downloadProgress, this,
+            [this, what](qint64 received, qint64 total) {
+                Q_EMIT fetchProgress(QStringLiteral("fetch-source"), what, received, total);
+            });
+    connect(fetcher, &SourceFetcher::finished, this,
+            [this, fetcher](const Result<FetchedSource> &fetched) {
+                fetcher->deleteLater();
+                if (!fetched) {
+                    fail(fetched.error().message);
                     return;
                 }
-                m_appDirectory = candidate;
-                Q_EMIT logLine(QStringLiteral("-----> Building the subfolder %1 (PROJECT_DIR)")
-                                   .arg(projectDir));
-            }
-            if (Result<void> prepared = prepareBuildFolders(); !prepared) {
-                fail(prepared.error().message);
-                return;
-            }
-            stepDone();
-        });
+                m_outcome.sourceSize = fetched->sizeBytes;
+                m_sourceVersion =
+                    fetched->version.isEmpty() ? m_request.sourceVersion : fetched->version;
+                const Result<QString> appDirectory =
+                    BuildPipeline::appDirectory(fetched->directory, m_request.config);
+                if (!appDirectory) {
+                    fail(appDirectory.error().message);
+                    return;
+                }
+                m_appDirectory = *appDirectory;
+                const QString projectDir =
+                    m_request.config.value(QStringLiteral("PROJECT_DIR")).trimmed();
+                if (!projectDir.isEmpty())
+                    Q_EMIT logLine(QStringLiteral("-----> Building the subfolder %1 (PROJECT_DIR)")
+                                       .arg(projectDir));
+                if (Result<void> prepared = prepareBuildFolders(); !prepared) {
+                    fail(prepared.error().message);
+                    return;
+                }
+                stepDone();
+            });
     fetcher->start();
 }
 
@@ -233,6 +247,10 @@ void BuildPipeline::useBuildpacks(const QList<BuildpackRef> &refs, const QString
     m_buildpackFetcher = fetcher;
     fetcher->setGitLogins(m_request.gitLogins);
     connect(fetcher, &BuildpackFetcher::logLine, this, &BuildPipeline::logLine);
+    connect(fetcher, &BuildpackFetcher::progress, this,
+            [this](const QString &reference, qint64 received, qint64 total) {
+                Q_EMIT fetchProgress(QStringLiteral("fetch-buildpack"), reference, received, total);
+            });
     connect(fetcher, &BuildpackFetcher::finished, this,
             [this, fetcher](const Result<QList<Buildpack>> &fetched) {
                 fetcher->deleteLater();
@@ -249,74 +267,17 @@ void BuildPipeline::useBuildpacks(const QList<BuildpackRef> &refs, const QString
 void BuildPipeline::chooseBuildpacks()
 {
     // First rule that applies wins, as on Scalingo and Heroku.
-    const QString buildpackUrl = m_request.config.value(QStringLiteral("BUILDPACK_URL")).trimmed();
-    if (!buildpackUrl.isEmpty()) {
-        Result<BuildpackRef> ref = BuildpackRef::parse(buildpackUrl, m_appDirectory);
-        if (!ref) {
-            fail(QStringLiteral("BUILDPACK_URL: %1").arg(ref.error().message));
-            return;
-        }
-        useBuildpacks({*ref}, QStringLiteral("the BUILDPACK_URL config var"));
+    const BuildpackSelection selection =
+        BuildpackSelection::evaluate(m_request.config, m_request.appBuildpacks, m_appDirectory,
+                                     m_request.builtinBuildpacksDirectory);
+    const BuildpackSelection::RuleState &chosen = selection.inEffect();
+    if (!chosen.error.isEmpty()) {
+        fail(chosen.error);
         return;
     }
-    if (!m_request.appBuildpacks.isEmpty()) {
-        QList<BuildpackRef> refs;
-        for (const QString &text : std::as_const(m_request.appBuildpacks)) {
-            Result<BuildpackRef> ref = BuildpackRef::parse(text);
-            if (!ref) {
-                fail(ref.error().message);
-                return;
-            }
-            refs.append(*ref);
-        }
-        useBuildpacks(refs, QStringLiteral("the buildpack list set for the app"));
-        return;
-    }
-    QFile buildpacksFile(m_appDirectory + QStringLiteral("/.buildpacks"));
-    if (buildpacksFile.exists()) {
-        if (!buildpacksFile.open(QIODevice::ReadOnly)) {
-            fail(QStringLiteral("cannot read .buildpacks: %1").arg(buildpacksFile.errorString()));
-            return;
-        }
-        Result<QList<BuildpackRef>> refs =
-            BuildpacksFile::parse(buildpacksFile.read(1024 * 1024), m_appDirectory);
-        if (!refs) {
-            fail(refs.error().message);
-            return;
-        }
-        if (!refs->isEmpty()) {
-            useBuildpacks(*refs, QStringLiteral("the .buildpacks file"));
-            return;
-        }
-    }
-    const QString buildpackName =
-        m_request.config.value(QStringLiteral("BUILDPACK_NAME")).trimmed();
-    if (!buildpackName.isEmpty()) {
-        Result<BuildpackRef> ref = BuildpackRef::parse(buildpackName);
-        if (!ref || ref->kind() != BuildpackRef::Kind::BuiltIn) {
-            fail(QStringLiteral("BUILDPACK_NAME is '%1', which is not a built-in buildpack; the "
-                                "built-in ones are: %2")
-                     .arg(buildpackName,
-                          BuildpackFetcher::builtinNames(m_request.builtinBuildpacksDirectory)
-                              .join(QStringLiteral(", "))));
-            return;
-        }
-        useBuildpacks({*ref}, QStringLiteral("the BUILDPACK_NAME config var"));
-        return;
-    }
-    m_autoDetect = true;
-    QList<BuildpackRef> refs;
-    const QStringList names = BuildpackFetcher::builtinNames(m_request.builtinBuildpacksDirectory);
-    for (const QString &name : names) {
-        if (Result<BuildpackRef> ref = BuildpackRef::parse(name))
-            refs.append(*ref);
-    }
-    if (refs.isEmpty()) {
-        fail(QStringLiteral("no built-in buildpacks were found in %1; reinstall Slipway")
-                 .arg(m_request.builtinBuildpacksDirectory));
-        return;
-    }
-    useBuildpacks(refs, QStringLiteral("auto-detection"));
+    m_autoDetect = chosen.rule == BuildpackSelection::Rule::AutoDetection;
+    m_outcome.selectionRuleId = BuildpackSelection::id(chosen.rule);
+    useBuildpacks(chosen.buildpacks, BuildpackSelection::description(chosen.rule));
 }
 
 // ---- detect --------------------------------------------------------------------------

@@ -36,6 +36,10 @@ public:
     void cancel();
     const BuildOutcome &outcome() const { return m_outcome; }
 
+    // The folder a build of the source in `sourceDirectory` runs in: the source itself, or
+    // the subfolder PROJECT_DIR names, which must be inside it.
+    static Result<QString> appDirectory(const QString &sourceDirectory, const ConfigVars &config);
+
 Q_SIGNALS:
     void logLine(const QString &line);
     // A buildpack's part of the log begins (the console folds the log by these).
@@ -43,7 +47,10 @@ Q_SIGNALS:
     void phaseStarted(const QString &phase);
     // Detection is over: these buildpacks compile, in this order, chosen by that rule.
     void buildpacksDetected(const QList<Slipway::UsedBuildpack> &buildpacks, const QString &rule);
-    void downloadProgress(qint64 received, qint64 total);
+    // Bytes of a long fetch so far: `phase` is "fetch-source" (an http(s) download or a git
+    // clone of the source) or "fetch-buildpack"; `what` names the source or the buildpack;
+    // `total` is -1 when not known.
+    void fetchProgress(const QString &phase, const QString &what, qint64 bytes, qint64 total);
     void finished(const Slipway::BuildOutcome &outcome);
 
 private:

@@ -13,6 +13,7 @@
 #include <QNetworkReply>
 #include <QRegularExpression>
 #include <QUrl>
+#include <QUuid>
 
 namespace Slipway {
 
@@ -137,14 +138,20 @@ void BuildpackFetcher::fetchNext()
 }
 
 void BuildpackFetcher::runGit(const QStringList &arguments, const QString &workingDirectory,
-                              const QString &url, std::function<void(bool, QString)> then)
+                              const BuildpackRef &ref, std::function<void(bool, QString)> then)
 {
     GitCommand command;
     command.arguments = arguments;
     command.workingDirectory = workingDirectory;
     command.timeout = std::chrono::minutes(5);
     command.ownPidNamespace = false;
-    command.login = m_gitLogins.forUrl(url);
+    command.login = m_gitLogins.forUrl(ref.location());
+    if (arguments.value(0) == QLatin1String("clone")) {
+        const QString reference = ref.text();
+        command.progress = [this, reference](qint64 bytes) {
+            Q_EMIT progress(reference, bytes, -1);
+        };
+    }
     m_git = command.start(this, [this, then = std::move(then)](const GitCommand::Outcome &outcome) {
         if (m_cancelled) {
             fail(QStringLiteral("cancelled"));
@@ -157,9 +164,11 @@ void BuildpackFetcher::runGit(const QStringList &arguments, const QString &worki
 void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
 {
     const QString cached = m_cacheDirectory + QLatin1Char('/') + ref.cacheKey();
-    const QString fresh = cached + QStringLiteral(".new");
+    // A folder of its own for each clone: several fetches of one buildpack may run at once
+    // (builds of two apps, a detection in the console).
+    const QString fresh =
+        cached + QStringLiteral(".new-") + QUuid::createUuid().toString(QUuid::Id128).left(12);
     QDir().mkpath(m_cacheDirectory);
-    QDir(fresh).removeRecursively();
     Q_EMIT logLine(QStringLiteral("-----> Cloning custom buildpack: '%1'").arg(ref.text()));
 
     // A fresh shallow clone each time keeps branches and moved tags current; the previous
@@ -182,7 +191,7 @@ void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
     };
 
     QStringList clone = {QStringLiteral("clone"),
-                         QStringLiteral("--quiet"),
+                         QStringLiteral("--progress"),
                          QStringLiteral("--depth"),
                          QStringLiteral("1"),
                          QStringLiteral("--recurse-submodules"),
@@ -191,10 +200,10 @@ void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
     if (!ref.ref().isEmpty() && !byCommit)
         clone << QStringLiteral("--branch") << ref.ref();
     if (byCommit)
-        clone = {QStringLiteral("clone"), QStringLiteral("--quiet"),
+        clone = {QStringLiteral("clone"), QStringLiteral("--progress"),
                  QStringLiteral("--no-checkout")};
     clone << QStringLiteral("--") << ref.location() << fresh;
-    runGit(clone, m_cacheDirectory, ref.location(),
+    runGit(clone, m_cacheDirectory, ref,
            [this, ref, byCommit, fresh, useFresh, fallBack](bool ok, const QString &reason) {
                if (!ok) {
                    fallBack(reason);
@@ -206,7 +215,7 @@ void BuildpackFetcher::fetchGit(const BuildpackRef &ref)
                }
                runGit({QStringLiteral("checkout"), QStringLiteral("--quiet"),
                        QStringLiteral("--detach"), ref.ref()},
-                      fresh, ref.location(), [useFresh, fallBack, ref](bool ok, const QString &) {
+                      fresh, ref, [useFresh, fallBack, ref](bool ok, const QString &) {
                           if (ok)
                               useFresh();
                           else
@@ -220,11 +229,12 @@ void BuildpackFetcher::fetchTarball(const BuildpackRef &ref)
 {
     const QString cached = m_cacheDirectory + QLatin1Char('/') + ref.cacheKey();
     QDir().mkpath(m_cacheDirectory);
-    const QString archive = cached + QStringLiteral(".tgz");
+    // Names of their own: several fetches of one buildpack may run at once.
+    const QString unique = QUuid::createUuid().toString(QUuid::Id128).left(12);
+    const QString archive = cached + QStringLiteral(".download-") + unique + QStringLiteral(".tgz");
 
-    auto unpack = [this, ref, cached](const QString &archivePath) {
-        const QString fresh = cached + QStringLiteral(".new");
-        QDir(fresh).removeRecursively();
+    auto unpack = [this, ref, cached, unique](const QString &archivePath) {
+        const QString fresh = cached + QStringLiteral(".new-") + unique;
         QDir().mkpath(fresh);
         runInBackground(
             this,
@@ -232,7 +242,10 @@ void BuildpackFetcher::fetchTarball(const BuildpackRef &ref)
                 return ArchiveExtractor::extract(archivePath, fresh,
                                                  ArchiveExtractor::DefaultSizeLimit);
             },
-            [this, ref, cached, fresh](const Result<ExtractedArchive> &extracted) {
+            [this, ref, cached, fresh, archivePath](const Result<ExtractedArchive> &extracted) {
+                // A downloaded archive was only needed for this.
+                if (archivePath != ref.location())
+                    QFile::remove(archivePath);
                 if (!extracted) {
                     QDir(fresh).removeRecursively();
                     fail(QStringLiteral("cannot unpack the buildpack '%1': %2")
@@ -271,6 +284,11 @@ void BuildpackFetcher::fetchTarball(const BuildpackRef &ref)
     request.setTransferTimeout(60000);
     QNetworkReply *reply = m_network->get(request);
     m_reply = reply;
+    const QString reference = ref.text();
+    connect(reply, &QNetworkReply::downloadProgress, this,
+            [this, reference](qint64 received, qint64 total) {
+                Q_EMIT progress(reference, received, total);
+            });
     connect(reply, &QNetworkReply::finished, this, [this, reply, ref, cached, archive, unpack] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();

@@ -38,6 +38,9 @@ public:
 
 Q_SIGNALS:
     void logLine(const QString &line);
+    // Bytes received so far while a git clone or a tarball download of `reference` runs;
+    // `total` is -1 when not known (always for git).
+    void progress(const QString &reference, qint64 bytes, qint64 total);
     void finished(const Slipway::Result<QList<Slipway::Buildpack>> &result);
 
 private:
@@ -46,8 +49,8 @@ private:
     void fetchTarball(const BuildpackRef &ref);
     void accept(const BuildpackRef &ref, const QString &directory);
     void fail(const QString &message);
-    void runGit(const QStringList &arguments, const QString &workingDirectory, const QString &url,
-                std::function<void(bool, QString)> then);
+    void runGit(const QStringList &arguments, const QString &workingDirectory,
+                const BuildpackRef &ref, std::function<void(bool, QString)> then);
 
     QString m_builtinDirectory;
     QString m_cacheDirectory;

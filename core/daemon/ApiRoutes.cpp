@@ -2,6 +2,7 @@
 
 #include "api/ApiServer.h"
 #include "buildpack/BuildpackFetcher.h"
+#include "daemon/BuildpackDetection.h"
 #include "daemon/EngineJournal.h"
 #include "daemon/GitLoginKeeper.h"
 #include "release/ConfigVars.h"
@@ -12,10 +13,8 @@
 #include "runtime/Container.h"
 #include "runtime/Sandbox.h"
 #include "secrets/SecretVault.h"
-#include "source/SourceFetcher.h"
 #include "store/LogFile.h"
 #include "store/Store.h"
-#include "util/Background.h"
 #include "util/ProcessRunner.h"
 
 #include <QCoreApplication>
@@ -47,13 +46,19 @@ QJsonValue nullable(const QString &text)
     return text.isEmpty() ? QJsonValue() : QJsonValue(text);
 }
 
+QJsonValue nullable(const std::optional<int> &number)
+{
+    return number ? QJsonValue(*number) : QJsonValue();
+}
+
 QJsonObject eventJson(const TimelineEvent &event)
 {
     return {{QStringLiteral("time"), iso(event.time)},
             {QStringLiteral("offset_ms"), double(event.offsetMilliseconds)},
             {QStringLiteral("kind"), TimelineEvent::kindName(event.kind)},
             {QStringLiteral("container"), nullable(event.container)},
-            {QStringLiteral("text"), event.text}};
+            {QStringLiteral("text"), event.text},
+            {QStringLiteral("data"), event.data}};
 }
 
 QJsonObject recordJson(const DeploymentRecord &record, const QList<TimelineEvent> &timeline)
@@ -61,14 +66,16 @@ QJsonObject recordJson(const DeploymentRecord &record, const QList<TimelineEvent
     QJsonArray events;
     for (const TimelineEvent &event : timeline)
         events.append(eventJson(event));
+    // A stored deployment that is not running any more waits for nothing.
     return {{QStringLiteral("id"), record.id},
             {QStringLiteral("app"), record.app},
             {QStringLiteral("trigger"), record.trigger},
             {QStringLiteral("source"), nullable(record.source)},
             {QStringLiteral("status"), deploymentStatusName(record.status)},
             {QStringLiteral("error"), nullable(record.error)},
-            {QStringLiteral("release_version"),
-             record.releaseVersion ? QJsonValue(*record.releaseVersion) : QJsonValue()},
+            {QStringLiteral("release_version"), nullable(record.releaseVersion)},
+            {QStringLiteral("previous_release"), nullable(record.previousRelease)},
+            {QStringLiteral("waiting_for"), QJsonValue()},
             {QStringLiteral("created_at"), iso(record.createdAt)},
             {QStringLiteral("finished_at"), nullable(iso(record.finishedAt))},
             {QStringLiteral("timeline"), events}};
@@ -107,33 +114,6 @@ int statusFor(const QString &message)
     return 422;
 }
 
-// What every built-in buildpack's bin/detect says of the source at `directory`. Blocking.
-QJsonArray detectBuiltins(const QString &builtin, const QString &directory)
-{
-    QJsonArray results;
-    for (const QString &name : BuildpackFetcher::builtinNames(builtin)) {
-        QProcess detect;
-        detect.setWorkingDirectory(builtin + QLatin1Char('/') + name);
-        detect.start(builtin + QLatin1Char('/') + name + QStringLiteral("/bin/detect"),
-                     {directory});
-        const bool finished = detect.waitForFinished(30000);
-        if (!finished) {
-            detect.kill();
-            detect.waitForFinished(5000);
-        }
-        const bool detected =
-            finished && detect.exitStatus() == QProcess::NormalExit && detect.exitCode() == 0;
-        results.append(QJsonObject{
-            {QStringLiteral("buildpack"), name},
-            {QStringLiteral("detected"), detected},
-            {QStringLiteral("name"), detected ? QString::fromUtf8(detect.readAllStandardOutput())
-                                                    .section(QLatin1Char('\n'), 0, 0)
-                                                    .trimmed()
-                                              : QString()}});
-    }
-    return results;
-}
-
 } // namespace
 
 ApiRoutes::ApiRoutes(Context context, QObject *parent)
@@ -163,17 +143,20 @@ ApiRoutes::~ApiRoutes() = default;
 
 QJsonObject ApiRoutes::deploymentJson(const Deployment *deployment, bool withTimeline)
 {
-    QJsonObject object{{QStringLiteral("id"), deployment->id()},
-                       {QStringLiteral("app"), deployment->app()},
-                       {QStringLiteral("trigger"), Deployment::triggerName(deployment->trigger())},
-                       {QStringLiteral("source"), nullable(deployment->source())},
-                       {QStringLiteral("status"), deployment->statusName()},
-                       {QStringLiteral("error"), nullable(deployment->error())},
-                       {QStringLiteral("release_version"),
-                        deployment->releaseVersion() > 0 ? QJsonValue(deployment->releaseVersion())
-                                                         : QJsonValue()},
-                       {QStringLiteral("created_at"), iso(deployment->createdAt())},
-                       {QStringLiteral("finished_at"), nullable(iso(deployment->finishedAt()))}};
+    QJsonObject object{
+        {QStringLiteral("id"), deployment->id()},
+        {QStringLiteral("app"), deployment->app()},
+        {QStringLiteral("trigger"), Deployment::triggerName(deployment->trigger())},
+        {QStringLiteral("source"), nullable(deployment->source())},
+        {QStringLiteral("status"), deployment->statusName()},
+        {QStringLiteral("error"), nullable(deployment->error())},
+        {QStringLiteral("release_version"), deployment->releaseVersion() > 0
+                                                ? QJsonValue(deployment->releaseVersion())
+                                                : QJsonValue()},
+        {QStringLiteral("previous_release"), nullable(deployment->previousRelease())},
+        {QStringLiteral("waiting_for"), nullable(deployment->waitingFor())},
+        {QStringLiteral("created_at"), iso(deployment->createdAt())},
+        {QStringLiteral("finished_at"), nullable(iso(deployment->finishedAt()))}};
     if (withTimeline) {
         QJsonArray events;
         for (const TimelineEvent &event : deployment->timeline())
@@ -200,6 +183,18 @@ void ApiRoutes::watchDeployment(Deployment *deployment)
                                 {QStringLiteral("app"), app},
                                 {QStringLiteral("id"), deployment->id()},
                                 {QStringLiteral("event"), eventJson(event)}});
+            });
+    connect(deployment, &Deployment::progress, this,
+            [this, app, deployment](const QString &phase, const QString &what, qint64 bytes,
+                                    qint64 total) {
+                broadcast(app, {{QStringLiteral("type"), QStringLiteral("progress")},
+                                {QStringLiteral("app"), app},
+                                {QStringLiteral("id"), deployment->id()},
+                                {QStringLiteral("phase"), phase},
+                                {QStringLiteral("what"), what},
+                                {QStringLiteral("bytes"), double(bytes)},
+                                {QStringLiteral("total"),
+                                 total >= 0 ? QJsonValue(double(total)) : QJsonValue()}});
             });
 }
 
@@ -246,6 +241,29 @@ QJsonObject ApiRoutes::appJson(const QString &name) const
         }
     }
     object.insert(QStringLiteral("status"), state);
+    // The current release's web containers, for a list of apps that needs one call.
+    int webTotal = 0;
+    int webReady = 0;
+    for (const ContainerStatus &container : instance->containerStatuses()) {
+        if (container.type != QLatin1String("web") || container.releaseVersion != current)
+            continue;
+        ++webTotal;
+        if (container.ready)
+            ++webReady;
+    }
+    object.insert(QStringLiteral("web"), QJsonObject{{QStringLiteral("ready"), webReady},
+                                                     {QStringLiteral("total"), webTotal}});
+    QJsonValue last;
+    const Result<QList<DeploymentRecord>> newest = m_context.store->deployments(name, 1);
+    if (newest && !newest->isEmpty()) {
+        const DeploymentRecord &record = newest->constFirst();
+        last = QJsonObject{{QStringLiteral("id"), record.id},
+                           {QStringLiteral("status"), deploymentStatusName(record.status)},
+                           {QStringLiteral("created_at"), iso(record.createdAt)},
+                           {QStringLiteral("finished_at"), nullable(iso(record.finishedAt))},
+                           {QStringLiteral("source"), nullable(record.source)}};
+    }
+    object.insert(QStringLiteral("last_deployment"), last);
     return object;
 }
 
@@ -267,6 +285,11 @@ void ApiRoutes::handle(const ApiRequest &request, const std::shared_ptr<ApiRespo
     if (top == QLatin1String("events") && parts.isEmpty() &&
         request.method == QLatin1String("GET")) {
         events(request, responder);
+        return;
+    }
+    if (top == QLatin1String("buildpacks") && parts == QStringList{QStringLiteral("check")} &&
+        request.method == QLatin1String("POST")) {
+        checkBuildpack(request, responder);
         return;
     }
     if (top == QLatin1String("shutdown") && parts.isEmpty() &&
@@ -548,8 +571,16 @@ void ApiRoutes::deployments(const QString &app, const QStringList &rest, const A
         }
         const Result<QList<DeploymentRecord>> records = m_context.store->deployments(app, 100);
         QJsonArray list;
-        for (const DeploymentRecord &record : records.value_or(QList<DeploymentRecord>()))
-            list.append(recordJson(record, {}));
+        for (const DeploymentRecord &record : records.value_or(QList<DeploymentRecord>())) {
+            // A deployment still in the engine knows more (what it waits for).
+            const Deployment *live = m_context.engine->deployment(record.id);
+            QJsonObject entry = recordJson(record, {});
+            if (live) {
+                entry = deploymentJson(live, false);
+                entry.insert(QStringLiteral("timeline"), QJsonArray());
+            }
+            list.append(entry);
+        }
         responder->send(200, QJsonObject{{QStringLiteral("deployments"), list}});
         return;
     }
@@ -1019,7 +1050,7 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
             responder->sendError(422, source.error().message);
             return;
         }
-        // Fetch the source into a scratch folder, then ask every built-in buildpack.
+        // Fetch the source into a scratch folder, then ask the buildpacks.
         const QString scratch = m_context.dataDirectory + QStringLiteral("/work");
         QDir().mkpath(scratch);
         auto work = std::make_shared<QTemporaryDir>(scratch + QStringLiteral("/detect-XXXXXX"));
@@ -1028,46 +1059,90 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
                                           .arg(scratch, work->errorString()));
             return;
         }
-        SourceFetcher::Options fetchOptions;
-        fetchOptions.gitLogins = engine->gitLogins();
-        auto *fetcher = new SourceFetcher(*source, work->path(), fetchOptions, this);
-        const QString builtin = engine->options().builtinBuildpacksDirectory;
-        const ConfigVars config = engine->config(app);
-        const bool appList = !engine->buildpacks(app).isEmpty();
-        connect(fetcher, &SourceFetcher::finished, this,
-                [this, fetcher, work, builtin, responder, config,
-                 appList](const Result<FetchedSource> &fetched) {
-                    fetcher->deleteLater();
-                    if (!fetched) {
-                        responder->sendError(422, fetched.error().message);
-                        return;
-                    }
-                    // Each bin/detect may take a while: off the daemon's thread, which keeps
-                    // answering other requests meanwhile.
-                    const QString directory = fetched->directory;
-                    runInBackground(
-                        this, [builtin, directory] { return detectBuiltins(builtin, directory); },
-                        [work, directory, responder, config, appList](const QJsonArray &results) {
-                            // Which rule a build of this source would follow (the first that
-                            // applies).
-                            QString rule = QStringLiteral("auto-detection");
-                            if (!config.value(QStringLiteral("BUILDPACK_URL")).isEmpty())
-                                rule = QStringLiteral("the BUILDPACK_URL config var");
-                            else if (appList)
-                                rule = QStringLiteral("the buildpack list set for the app");
-                            else if (QFileInfo::exists(directory + QStringLiteral("/.buildpacks")))
-                                rule = QStringLiteral("the .buildpacks file");
-                            else if (!config.value(QStringLiteral("BUILDPACK_NAME")).isEmpty())
-                                rule = QStringLiteral("the BUILDPACK_NAME config var");
-                            responder->send(200, QJsonObject{{QStringLiteral("results"), results},
-                                                             {QStringLiteral("rule"), rule}});
-                        });
+        BuildpackDetection::Request detection;
+        detection.source = *source;
+        detection.config = engine->config(app);
+        detection.appBuildpacks = engine->buildpacks(app);
+        detection.builtinDirectory = engine->options().builtinBuildpacksDirectory;
+        detection.buildpackCacheDirectory = engine->buildpackCacheDirectory();
+        detection.workDirectory = work->path();
+        detection.gitLogins = engine->gitLogins();
+        auto *detector = new BuildpackDetection(detection, this);
+        connect(detector, &BuildpackDetection::finished, this,
+                [detector, work, responder](const Result<QJsonObject> &report) {
+                    detector->deleteLater();
+                    if (!report)
+                        responder->sendError(422, report.error().message);
+                    else
+                        responder->send(200, *report);
                 });
-        fetcher->start();
+        detector->start();
         return;
     }
     responder->sendError(404, QStringLiteral("no such endpoint: %1 %2; see docs/api.md")
                                   .arg(request.method, request.path));
+}
+
+void ApiRoutes::checkBuildpack(const ApiRequest &request, const Responder &responder)
+{
+    const QJsonValue text = request.json().object().value(QStringLiteral("buildpack"));
+    if (!text.isString()) {
+        responder->sendError(
+            400, QStringLiteral("send {\"buildpack\": \"nodejs\"} with a built-in name, a folder, "
+                                "a git URL (#ref optional) or a .tgz URL"));
+        return;
+    }
+    const Result<BuildpackRef> ref = BuildpackRef::parse(text.toString());
+    if (!ref) {
+        responder->sendError(422, ref.error().message);
+        return;
+    }
+    // The daemon's current folder is nobody's: a relative path would name some other folder.
+    const QString trimmed = text.toString().trimmed();
+    if (trimmed.startsWith(QLatin1String("./")) || trimmed.startsWith(QLatin1String("../"))) {
+        responder->sendError(
+            422, QStringLiteral("'%1' is a relative path; give the buildpack's folder as an "
+                                "absolute path (the daemon does not share your current folder)")
+                     .arg(trimmed));
+        return;
+    }
+    // Fetched the way a build fetches it: same cache, same logins, off this thread.
+    Engine *engine = m_context.engine;
+    auto *fetcher = new BuildpackFetcher(engine->options().builtinBuildpacksDirectory,
+                                         engine->buildpackCacheDirectory(), this);
+    fetcher->setGitLogins(engine->gitLogins());
+    const BuildpackRef checked = *ref;
+    connect(fetcher, &BuildpackFetcher::finished, this,
+            [fetcher, checked, responder](const Result<QList<Buildpack>> &fetched) {
+                fetcher->deleteLater();
+                if (!fetched || fetched->isEmpty()) {
+                    responder->sendError(
+                        422, fetched ? QStringLiteral("could not fetch %1").arg(checked.text())
+                                     : fetched.error().message);
+                    return;
+                }
+                const Buildpack &buildpack = fetched->constFirst();
+                static const QMap<BuildpackRef::Kind, QString> kinds = {
+                    {BuildpackRef::Kind::BuiltIn, QStringLiteral("builtin")},
+                    {BuildpackRef::Kind::Folder, QStringLiteral("folder")},
+                    {BuildpackRef::Kind::Git, QStringLiteral("git")},
+                    {BuildpackRef::Kind::Tarball, QStringLiteral("tarball")}};
+                QString normalized = checked.location();
+                if (!checked.ref().isEmpty())
+                    normalized += QLatin1Char('#') + checked.ref();
+                responder->send(
+                    200,
+                    QJsonObject{
+                        {QStringLiteral("buildpack"),
+                         QJsonObject{
+                             {QStringLiteral("reference"), normalized},
+                             {QStringLiteral("kind"), kinds.value(checked.kind())},
+                             {QStringLiteral("has_detect"),
+                              QFileInfo(buildpack.script(QStringLiteral("detect"))).isExecutable()},
+                             {QStringLiteral("has_release"),
+                              QFileInfo::exists(buildpack.script(QStringLiteral("release")))}}}});
+            });
+    fetcher->fetch({checked});
 }
 
 QObject *ApiRoutes::holdOpen(const Responder &responder)

@@ -68,6 +68,7 @@ private:
     void buildpacks(const QString &app, const QStringList &rest, const ApiRequest &request,
                     const Responder &responder);
     void settings(const QString &app, const ApiRequest &request, const Responder &responder);
+    void checkBuildpack(const ApiRequest &request, const Responder &responder);
     void events(const ApiRequest &request, const Responder &responder);
     void status(const Responder &responder);
     void gitCredentials(const QString &host, const ApiRequest &request, const Responder &responder);

@@ -20,6 +20,7 @@ namespace Slipway {
 namespace {
 
 const QString SecretPrefix = QStringLiteral("secret-ref:");
+constexpr qint64 DeploymentLogLimit = 1024LL * 1024 * 1024;
 
 QString secretKey(const QString &app, const QString &name)
 {
@@ -155,18 +156,24 @@ void EngineJournal::watchDeployment(Deployment *deployment)
     record.createdAt = deployment->createdAt();
     record.logPath = deploymentLogPath(deployment->id());
     report(m_store->addDeployment(record), "record the deployment");
-    auto log = std::make_shared<LogFile>(record.logPath);
+    // One file for the whole log: /output serves it whole and log-section events point at
+    // its lines by index, which rotating it at the usual 10 MB would break.
+    auto log = std::make_shared<LogFile>(record.logPath, DeploymentLogLimit);
     connect(deployment, &Deployment::logAppended, this,
             [log](const QString &line) { log->append(line); });
-    connect(deployment, &Deployment::statusChanged, this,
-            [this, deployment](DeploymentStatus status) {
-                std::optional<int> version;
-                if (deployment->releaseVersion() > 0)
-                    version = deployment->releaseVersion();
-                report(m_store->updateDeployment(deployment->id(), status, deployment->error(),
-                                                 version, deployment->finishedAt()),
-                       "update the deployment");
-            });
+    connect(
+        deployment, &Deployment::statusChanged, this, [this, deployment](DeploymentStatus status) {
+            std::optional<int> version;
+            if (deployment->releaseVersion() > 0)
+                version = deployment->releaseVersion();
+            report(m_store->updateDeployment(deployment->id(), status, deployment->error(), version,
+                                             deployment->finishedAt()),
+                   "update the deployment");
+            // Known from the moment it left the queue, before its first status change.
+            if (deployment->previousRelease())
+                report(m_store->setPreviousRelease(deployment->id(), deployment->previousRelease()),
+                       "save the deployment's previous release");
+        });
     connect(deployment, &Deployment::eventAdded, this,
             [this, deployment](const TimelineEvent &event) {
                 const Result<int> added = m_store->addTimelineEvent(deployment->id(), event);

@@ -1,6 +1,7 @@
 #include "git/GitCommand.h"
 
 #include "git/GitCredentials.h"
+#include "git/GitProgress.h"
 
 #include <QObject>
 
@@ -103,9 +104,17 @@ ProcessRunner *GitCommand::start(QObject *context, std::function<void(const Outc
     }
 
     auto errors = std::make_shared<QStringList>();
-    QObject::connect(
-        runner, &ProcessRunner::outputLine, context,
-        [errors](const QString &line, ProcessRunner::Channel) { errors->append(line); });
+    spec.carriageReturnEndsLine = bool(progress);
+    QObject::connect(runner, &ProcessRunner::outputLine, context,
+                     [errors, progress = progress](const QString &line, ProcessRunner::Channel) {
+                         if (progress) {
+                             if (const std::optional<GitProgress> parsed = GitProgress::parse(line))
+                                 progress(parsed->bytes);
+                             if (GitProgress::isProgressLine(line))
+                                 return;
+                         }
+                         errors->append(line);
+                     });
     QObject::connect(runner, &ProcessRunner::finished, context,
                      [runner, errors, credentials,
                       then = std::move(then)](const ProcessOutcome &process) mutable {

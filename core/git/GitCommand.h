@@ -37,6 +37,10 @@ struct GitCommand
     bool ownPidNamespace = true;
     std::optional<GitLogin> login;
     QMap<QString, QString> environment; // added to the clean environment
+    // When set, git's progress meter (the caller passes --progress) is read: each
+    // "Receiving objects" update with its bytes is handed over, and the meter's lines are
+    // kept out of errorLines.
+    std::function<void(qint64 bytes)> progress;
 
     // Starts git; `then` runs from `context`'s thread once git has ended, or could not
     // start. The runner returned can be cancelled; it deletes itself after `then`.

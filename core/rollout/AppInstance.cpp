@@ -9,6 +9,7 @@
 #include "router/Router.h"
 #include "runtime/Container.h"
 
+#include <QJsonArray>
 #include <QUuid>
 
 namespace Slipway {
@@ -19,6 +20,13 @@ constexpr std::chrono::milliseconds FirstBackoff{1000};
 constexpr std::chrono::milliseconds LongestBackoff{std::chrono::minutes(1)};
 // A container that ran this long before crashing starts its back-off from the beginning.
 constexpr qint64 StableMilliseconds = 60000;
+
+QString graceText(std::chrono::milliseconds grace)
+{
+    if (grace.count() % 1000 == 0)
+        return QStringLiteral("%1 s").arg(grace.count() / 1000);
+    return QStringLiteral("%1 ms").arg(grace.count());
+}
 
 } // namespace
 
@@ -97,14 +105,29 @@ QList<ContainerStatus> AppInstance::containerStatuses() const
 
 // ---- queue ---------------------------------------------------------------------------
 
+void AppInstance::updateWaiting()
+{
+    // Each queued deployment waits for the one just ahead of it.
+    QString ahead = m_running ? m_running->id() : QString();
+    for (const auto &[deployment, job] : std::as_const(m_queue)) {
+        if (!deployment)
+            continue;
+        deployment->setWaitingFor(ahead);
+        ahead = deployment->id();
+    }
+}
+
 void AppInstance::enqueue(Deployment *deployment, Job job)
 {
     m_queue.append({deployment, std::move(job)});
+    updateWaiting();
     connect(deployment, &Deployment::cancelRequested, this, [this, deployment] {
         // A queued deployment is simply dropped; a running one is stopped by its runner.
         for (int i = 0; i < m_queue.size(); ++i) {
             if (m_queue.at(i).first == deployment) {
                 m_queue.removeAt(i);
+                deployment->setWaitingFor({});
+                updateWaiting();
                 deployment->setStatus(
                     DeploymentStatus::Aborted,
                     QStringLiteral("the deployment was cancelled before it started"));
@@ -129,7 +152,12 @@ void AppInstance::runNext()
         return;
     }
     m_running = deployment;
+    deployment->setWaitingFor({});
+    if (!m_current.isNull())
+        deployment->setPreviousRelease(m_current.version());
+    updateWaiting();
     job(deployment, [this] {
+        // The first in line keeps naming this one until it starts, a moment later.
         m_running = nullptr;
         QMetaObject::invokeMethod(this, &AppInstance::runNext, Qt::QueuedConnection);
     });
@@ -170,15 +198,23 @@ void AppInstance::retire(Container *container, Deployment *deployment, TimelineE
 {
     container->setParent(this);
     const QPointer<Deployment> watcher = deployment;
-    auto report = [this, container, watcher, kind] {
+    const bool old = kind == TimelineEvent::Kind::OldContainerStopped;
+    const QString which = (old ? QStringLiteral("old %1 (v%2)") : QStringLiteral("new %1 (v%2)"))
+                              .arg(container->name())
+                              .arg(container->spec().releaseVersion);
+    const int release = container->spec().releaseVersion;
+    auto report = [this, container, watcher, kind, which, release] {
         if (watcher) {
-            const QString which = kind == TimelineEvent::Kind::OldContainerStopped
-                                      ? QStringLiteral("old %1 (v%2)")
-                                      : QStringLiteral("new %1 (v%2)");
-            watcher->addEvent(kind,
-                              which.arg(container->name()).arg(container->spec().releaseVersion) +
-                                  QStringLiteral(" stopped: ") + container->exit().describe(),
-                              container->name());
+            const ContainerExit &exit = container->exit();
+            const std::optional<int> status = exit.exitStatus();
+            const QString signal = exit.signalName();
+            watcher->addEvent(
+                kind, which + QStringLiteral(" stopped: ") + exit.describe(), container->name(),
+                {{QStringLiteral("release"), release},
+                 {QStringLiteral("exit_status"), status ? QJsonValue(*status) : QJsonValue()},
+                 {QStringLiteral("signal"), signal.isEmpty() ? QJsonValue() : QJsonValue(signal)},
+                 {QStringLiteral("killed"), exit.outcome.forced},
+                 {QStringLiteral("stop_ms"), double(exit.stopMilliseconds)}});
         }
         container->deleteLater();
         Q_EMIT containersChanged();
@@ -188,6 +224,17 @@ void AppInstance::retire(Container *container, Deployment *deployment, TimelineE
         return;
     }
     connect(container, &Container::exited, this, report);
+    if (watcher) {
+        watcher->addEvent(
+            old ? TimelineEvent::Kind::OldContainerStopping
+                : TimelineEvent::Kind::NewContainerStopping,
+            which +
+                QStringLiteral(" sent SIGTERM, %1 to stop").arg(graceText(m_settings.gracePeriod)),
+            container->name(),
+            {{QStringLiteral("release"), release},
+             {QStringLiteral("signal"), QStringLiteral("SIGTERM")},
+             {QStringLiteral("grace_period_ms"), double(m_settings.gracePeriod.count())}});
+    }
     container->stop(m_settings.gracePeriod);
 }
 
@@ -202,50 +249,78 @@ void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool 
     auto *rollout = new Rollout(this, deployment, next, options, this);
     m_rollout = rollout;
     const QPointer<Deployment> watcher = deployment;
-    connect(rollout, &Rollout::succeeded, this,
-            [this, rollout, watcher, next, done](const QList<Container *> &containers) {
-                rollout->deleteLater();
-                const QList<Slot *> previous = m_slots;
-                m_slots.clear();
-                m_current = next;
-                adopt(containers);
-                // Step 4: one switch of the router to the new containers, then the old ones
-                // get SIGTERM and their grace period while requests in flight finish.
-                updateRouter();
-                if (m_context->router)
-                    m_context->router->setDeploying(routerName(), false);
-                QStringList names;
-                for (Slot *slot : std::as_const(m_slots)) {
-                    if (isProbedType(slot->type) && slot->container)
-                        names.append(QStringLiteral("%1 (port %2)")
-                                         .arg(slot->container->name())
-                                         .arg(slot->container->spec().port));
+    connect(
+        rollout, &Rollout::succeeded, this,
+        [this, rollout, watcher, next, done](const QList<Container *> &containers) {
+            rollout->deleteLater();
+            const QList<Slot *> previous = m_slots;
+            const int from = m_current.isNull() ? 0 : m_current.version();
+            m_slots.clear();
+            m_current = next;
+            adopt(containers);
+            // Step 4: one switch of the router to the new containers, then the old ones
+            // get SIGTERM and their grace period while requests in flight finish.
+            updateRouter();
+            if (m_context->router)
+                m_context->router->setDeploying(routerName(), false);
+            QStringList names;
+            QStringList routed;
+            for (Slot *slot : std::as_const(m_slots)) {
+                if (isProbedType(slot->type) && slot->container) {
+                    names.append(QStringLiteral("%1 (port %2)")
+                                     .arg(slot->container->name())
+                                     .arg(slot->container->spec().port));
+                    routed.append(slot->container->name());
                 }
-                if (watcher) {
-                    watcher->addEvent(TimelineEvent::Kind::TrafficRouted,
-                                      names.isEmpty()
-                                          ? QStringLiteral("release v%1 is live (no web container)")
-                                                .arg(next.version())
-                                          : QStringLiteral("traffic routed to %1")
-                                                .arg(names.join(QStringLiteral(", "))));
-                    watcher->setStatus(DeploymentStatus::Success);
+            }
+            QStringList retiring;
+            for (Slot *slot : previous) {
+                if (slot->container)
+                    retiring.append(slot->container->name());
+            }
+            if (watcher) {
+                watcher->addEvent(
+                    TimelineEvent::Kind::TrafficRouted,
+                    names.isEmpty() ? QStringLiteral("release v%1 is live (no web container)")
+                                          .arg(next.version())
+                                    : QStringLiteral("traffic routed to %1")
+                                          .arg(names.join(QStringLiteral(", "))),
+                    {},
+                    {{QStringLiteral("from_release"), from ? QJsonValue(from) : QJsonValue()},
+                     {QStringLiteral("to_release"), next.version()},
+                     {QStringLiteral("containers"), QJsonArray::fromStringList(routed)}});
+                // The old containers' retirement, the last step of every rollout.
+                watcher->addEvent(
+                    TimelineEvent::Kind::StepStarted,
+                    retiring.isEmpty()
+                        ? QStringLiteral("no old container to stop")
+                        : QStringLiteral("stop the old containers %1 of v%2 (grace period %3)")
+                              .arg(retiring.join(QStringLiteral(", ")))
+                              .arg(from)
+                              .arg(graceText(m_settings.gracePeriod)),
+                    {},
+                    {{QStringLiteral("step"), QStringLiteral("stop-old")},
+                     {QStringLiteral("release"), from ? QJsonValue(from) : QJsonValue()},
+                     {QStringLiteral("grace_period_ms"), double(m_settings.gracePeriod.count())},
+                     {QStringLiteral("containers"), QJsonArray::fromStringList(retiring)}});
+                watcher->setStatus(DeploymentStatus::Success);
+            }
+            for (Slot *slot : previous) {
+                if (slot->backoff)
+                    slot->backoff->stop();
+                if (slot->probe)
+                    slot->probe->stop();
+                if (slot->container) {
+                    slot->container->disconnect(this);
+                    retire(slot->container, watcher, TimelineEvent::Kind::OldContainerStopped);
                 }
-                for (Slot *slot : previous) {
-                    if (slot->backoff)
-                        slot->backoff->stop();
-                    if (slot->probe)
-                        slot->probe->stop();
-                    if (slot->container) {
-                        slot->container->disconnect(this);
-                        retire(slot->container, watcher, TimelineEvent::Kind::OldContainerStopped);
-                    }
-                    delete slot->backoff;
-                    delete slot;
-                }
-                Q_EMIT currentReleaseChanged(next.version());
-                Q_EMIT containersChanged();
-                done(true);
-            });
+                delete slot->backoff;
+                delete slot;
+            }
+            Q_EMIT currentReleaseChanged(next.version());
+            Q_EMIT containersChanged();
+            done(true);
+        });
     connect(rollout, &Rollout::failed, this,
             [rollout, watcher, done](DeploymentStatus status, const QString &reason) {
                 rollout->deleteLater();
@@ -478,9 +553,11 @@ void AppInstance::shutdown(std::function<void()> done)
     if (m_rollout)
         m_rollout->cancel();
     for (auto &[deployment, job] : m_queue) {
-        if (deployment)
-            deployment->setStatus(DeploymentStatus::Aborted,
-                                  QStringLiteral("the engine is shutting down"));
+        if (!deployment)
+            continue;
+        deployment->setWaitingFor({});
+        deployment->setStatus(DeploymentStatus::Aborted,
+                              QStringLiteral("the engine is shutting down"));
     }
     m_queue.clear();
     auto remaining = std::make_shared<int>(0);

@@ -104,6 +104,7 @@ private:
     };
 
     void runNext();
+    void updateWaiting();
     void adopt(const QList<Container *> &containers);
     void watch(Slot *slot);
     void onSlotExited(Slot *slot, const ContainerExit &exit);

@@ -9,8 +9,10 @@ Deployment::Deployment(QString id, QString app, Trigger trigger, QString source,
     , m_trigger(trigger)
     , m_source(std::move(source))
     , m_createdAt(QDateTime::currentDateTimeUtc())
+    , m_step(trigger == Trigger::Source ? QStringLiteral("build") : QStringLiteral("start"))
 {
     m_clock.start();
+    connect(&m_progress, &ProgressThrottle::progress, this, &Deployment::progress);
 }
 
 QString Deployment::triggerName(Trigger trigger)
@@ -56,8 +58,12 @@ void Deployment::setStatus(DeploymentStatus status, const QString &error)
         const QString said = QStringLiteral(" !     ") + error;
         if (m_log.isEmpty() || m_log.last() != said)
             appendLog(said);
-        addEvent(TimelineEvent::Kind::Failed, error);
+        addEvent(TimelineEvent::Kind::Failed, error, {},
+                 {{QStringLiteral("status"), deploymentStatusName(status)},
+                  {QStringLiteral("step"), m_step}});
     }
+    if (isFinal(status))
+        m_progress.finish();
     if (isFinal(status))
         m_finishedAt = QDateTime::currentDateTimeUtc();
     appendLog(QStringLiteral("-----> Deployment %1").arg(deploymentStatusName(status)));
@@ -66,7 +72,8 @@ void Deployment::setStatus(DeploymentStatus status, const QString &error)
         Q_EMIT finished(status);
 }
 
-void Deployment::addEvent(TimelineEvent::Kind kind, const QString &text, const QString &container)
+void Deployment::addEvent(TimelineEvent::Kind kind, const QString &text, const QString &container,
+                          const QJsonObject &data)
 {
     TimelineEvent event;
     event.time = QDateTime::currentDateTimeUtc();
@@ -74,14 +81,40 @@ void Deployment::addEvent(TimelineEvent::Kind kind, const QString &text, const Q
     event.kind = kind;
     event.container = container;
     event.text = text;
+    event.data = data;
+    if (kind == TimelineEvent::Kind::StepStarted)
+        m_step = data.value(QStringLiteral("step")).toString(m_step);
     m_timeline.append(event);
     Q_EMIT eventAdded(event);
 }
 
-void Deployment::appendLog(const QString &line)
+void Deployment::appendLog(const QString &lines)
 {
-    m_log.append(line);
-    Q_EMIT logAppended(line);
+    static const QString SectionMark = QStringLiteral("-----> ");
+    // One entry per line, so that an index here is the same line in the stored log.
+    const QStringList pieces = lines.split(QLatin1Char('\n'));
+    for (const QString &line : pieces) {
+        const int index = int(m_log.size());
+        m_log.append(line);
+        Q_EMIT logAppended(line);
+        if (line.startsWith(SectionMark)) {
+            const QString title = line.mid(SectionMark.size()).trimmed();
+            addEvent(TimelineEvent::Kind::LogSection, title, {},
+                     {{QStringLiteral("line"), index}, {QStringLiteral("title"), title}});
+        }
+    }
+}
+
+void Deployment::reportProgress(const QString &phase, const QString &what, qint64 bytes,
+                                qint64 total)
+{
+    if (!isFinished())
+        m_progress.report(phase, what, bytes, total);
+}
+
+void Deployment::endProgress()
+{
+    m_progress.finish();
 }
 
 } // namespace Slipway

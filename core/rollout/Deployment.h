@@ -2,11 +2,15 @@
 
 #include "rollout/DeploymentStatus.h"
 #include "rollout/TimelineEvent.h"
+#include "util/ProgressThrottle.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QObject>
 #include <QStringList>
+
+#include <optional>
 
 namespace Slipway {
 
@@ -39,6 +43,16 @@ public:
     QDateTime createdAt() const { return m_createdAt; }
     QDateTime finishedAt() const { return m_finishedAt; }
     qint64 elapsedMilliseconds() const;
+    // While queued: the id of the deployment just ahead of it in its app's queue (the
+    // running one for the first in line); empty otherwise.
+    const QString &waitingFor() const { return m_waitingFor; }
+    // The release that served the app when this deployment started to run; none on a first
+    // deploy and while it is queued.
+    std::optional<int> previousRelease() const { return m_previousRelease; }
+    // Where it is: before the rollout's first step "build" for a deployment of a source and
+    // "start" for the others, then the step last started ("start", "wait-ready",
+    // "postdeploy", "route", "stop-old").
+    const QString &step() const { return m_step; }
 
     // Asks whoever runs the deployment to stop it; it ends as `aborted`.
     void cancel();
@@ -47,13 +61,23 @@ public:
     // For the engine.
     void setStatus(DeploymentStatus status, const QString &error = {});
     void setReleaseVersion(int version) { m_releaseVersion = version; }
-    void addEvent(TimelineEvent::Kind kind, const QString &text, const QString &container = {});
-    void appendLog(const QString &line);
+    void setWaitingFor(const QString &id) { m_waitingFor = id; }
+    void setPreviousRelease(std::optional<int> version) { m_previousRelease = version; }
+    void addEvent(TimelineEvent::Kind kind, const QString &text, const QString &container = {},
+                  const QJsonObject &data = {});
+    // One or more lines (split at '\n'); each "-----> " line also makes a `log-section`
+    // event with its index in the log.
+    void appendLog(const QString &lines);
+    // Bytes of a long fetch ("fetch-source", "fetch-buildpack"); passed on as progress() at
+    // most every 250 ms. endProgress() drops a report still waiting for its turn.
+    void reportProgress(const QString &phase, const QString &what, qint64 bytes, qint64 total);
+    void endProgress();
 
 Q_SIGNALS:
     void statusChanged(Slipway::DeploymentStatus status);
     void eventAdded(const Slipway::TimelineEvent &event);
     void logAppended(const QString &line);
+    void progress(const QString &phase, const QString &what, qint64 bytes, qint64 total);
     void finished(Slipway::DeploymentStatus status);
     void cancelRequested();
 
@@ -71,6 +95,10 @@ private:
     QDateTime m_finishedAt;
     QElapsedTimer m_clock;
     bool m_cancelRequested = false;
+    QString m_waitingFor;
+    std::optional<int> m_previousRelease;
+    QString m_step;
+    ProgressThrottle m_progress;
 };
 
 } // namespace Slipway

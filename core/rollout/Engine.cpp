@@ -133,6 +133,11 @@ Result<void> Engine::setBuildpacks(const QString &app, const QStringList &refere
     return {};
 }
 
+QString Engine::buildpackCacheDirectory() const
+{
+    return m_options.dataDirectory + QStringLiteral("/buildpacks");
+}
+
 QList<Release> Engine::releases(const QString &app) const
 {
     return m_apps.value(app).releases;
@@ -200,7 +205,8 @@ void Engine::pushAndRollOut(Deployment *deployment, const Release &release, bool
     deployment->addEvent(TimelineEvent::Kind::ReleaseCreated,
                          QStringLiteral("release v%1 created (slug %2)")
                              .arg(release.version())
-                             .arg(FileTree::humanSize(release.slugSize())));
+                             .arg(FileTree::humanSize(release.slugSize())),
+                         {}, {{QStringLiteral("release"), release.version()}});
     const QString slug = release.slugPath();
     const QByteArray sha = release.slugSha256();
     const QString root = appDirectory(release.app()) + QStringLiteral("/unpacked");
@@ -269,7 +275,7 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
             m_options.dataDirectory + QStringLiteral("/work/") + deployment->id();
         request.slugPath =
             directory + QStringLiteral("/slugs/") + deployment->id() + QStringLiteral(".tgz");
-        request.buildpackCacheDirectory = m_options.dataDirectory + QStringLiteral("/buildpacks");
+        request.buildpackCacheDirectory = buildpackCacheDirectory();
         request.builtinBuildpacksDirectory = m_options.builtinBuildpacksDirectory;
         request.stack = m_options.stack;
         request.timeout = m_options.buildTimeout;
@@ -280,27 +286,50 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
         auto *pipeline = new BuildPipeline(request, deployment);
         connect(pipeline, &BuildPipeline::logLine, deployment, &Deployment::appendLog);
         connect(deployment, &Deployment::cancelRequested, pipeline, &BuildPipeline::cancel);
+        connect(pipeline, &BuildPipeline::fetchProgress, deployment, &Deployment::reportProgress);
         connect(pipeline, &BuildPipeline::phaseStarted, deployment,
                 [deployment, pipeline](const QString &phase) {
+                    // A fetch is over once the next phase begins.
+                    deployment->endProgress();
                     if (phase == QLatin1String("select")) {
+                        const qint64 size = pipeline->outcome().sourceSize;
                         deployment->addEvent(
                             TimelineEvent::Kind::SourceFetched,
-                            QStringLiteral("source fetched (%1)")
-                                .arg(FileTree::humanSize(pipeline->outcome().sourceSize)));
+                            QStringLiteral("source fetched (%1)").arg(FileTree::humanSize(size)),
+                            {}, {{QStringLiteral("bytes"), double(size)}});
                     }
                 });
-        connect(pipeline, &BuildPipeline::buildpacksDetected, deployment,
-                [deployment](const QList<UsedBuildpack> &buildpacks, const QString &rule) {
-                    QStringList names;
-                    for (const UsedBuildpack &used : buildpacks)
-                        names.append(
-                            used.detectName.isEmpty()
-                                ? used.reference
-                                : QStringLiteral("%1 (%2)").arg(used.detectName, used.reference));
-                    deployment->addEvent(TimelineEvent::Kind::BuildpackDetected,
-                                         QStringLiteral("buildpacks %1, chosen by %2")
-                                             .arg(names.join(QStringLiteral(", ")), rule));
-                });
+        connect(
+            pipeline, &BuildPipeline::buildpacksDetected, deployment,
+            [deployment, pipeline](const QList<UsedBuildpack> &buildpacks, const QString &rule) {
+                auto nameOf = [](const UsedBuildpack &used) {
+                    return used.detectName.isEmpty()
+                               ? used.reference
+                               : QStringLiteral("%1 (%2)").arg(used.detectName, used.reference);
+                };
+                // One event per buildpack, in the order they compile.
+                for (qsizetype i = 0; i < buildpacks.size(); ++i) {
+                    const UsedBuildpack &used = buildpacks.at(i);
+                    const QString text =
+                        buildpacks.size() == 1
+                            ? QStringLiteral("buildpacks %1, chosen by %2").arg(nameOf(used), rule)
+                            : QStringLiteral("buildpack %1 of %2: %3, chosen by %4")
+                                  .arg(i + 1)
+                                  .arg(buildpacks.size())
+                                  .arg(nameOf(used), rule);
+                    // A chosen buildpack whose detect failed still runs: its own name.
+                    QString name = used.detectName;
+                    if (name.isEmpty()) {
+                        const Result<BuildpackRef> ref = BuildpackRef::parse(used.reference);
+                        name = ref ? ref->displayName() : used.reference;
+                    }
+                    deployment->addEvent(
+                        TimelineEvent::Kind::BuildpackDetected, text, {},
+                        {{QStringLiteral("buildpack"), used.reference},
+                         {QStringLiteral("name"), name},
+                         {QStringLiteral("rule"), pipeline->outcome().selectionRuleId}});
+                }
+            });
         connect(pipeline, &BuildPipeline::finished, this,
                 [this, deployment, pipeline, appName, done](const BuildOutcome &outcome) {
                     pipeline->deleteLater();
@@ -312,9 +341,11 @@ Result<Deployment *> Engine::deploySource(const QString &appName, const SourceSp
                         done();
                         return;
                     }
-                    deployment->addEvent(TimelineEvent::Kind::SlugBuilt,
-                                         QStringLiteral("slug built: %1")
-                                             .arg(FileTree::humanSize(outcome.release.slugSize())));
+                    deployment->addEvent(
+                        TimelineEvent::Kind::SlugBuilt,
+                        QStringLiteral("slug built: %1")
+                            .arg(FileTree::humanSize(outcome.release.slugSize())),
+                        {}, {{QStringLiteral("bytes"), double(outcome.release.slugSize())}});
                     // The version is given when the release is recorded, in the order
                     // releases are made.
                     Release::Data data = outcome.release.data();

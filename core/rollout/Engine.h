@@ -62,6 +62,8 @@ public:
                                       const QStringList &unset = {});
     QStringList buildpacks(const QString &app) const;
     Result<void> setBuildpacks(const QString &app, const QStringList &references);
+    // Where fetched custom buildpacks are kept between builds.
+    QString buildpackCacheDirectory() const;
 
     // ---- logins for private git sources and buildpacks, by host
     void setGitLogin(const QString &host, const GitLogin &login);

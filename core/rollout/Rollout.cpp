@@ -8,6 +8,8 @@
 #include "router/Router.h"
 #include "runtime/Container.h"
 
+#include <QJsonArray>
+
 namespace Slipway {
 
 namespace {
@@ -21,6 +23,17 @@ QString seconds(std::chrono::milliseconds duration)
     if (duration.count() % 1000 == 0)
         return QStringLiteral("%1 s").arg(duration.count() / 1000);
     return QStringLiteral("%1 ms").arg(duration.count());
+}
+
+// Ports and release versions of 0 mean "none": null in the timeline's data.
+QJsonValue orNull(qint64 number)
+{
+    return number > 0 ? QJsonValue(double(number)) : QJsonValue();
+}
+
+QJsonValue orNull(const QString &text)
+{
+    return text.isEmpty() ? QJsonValue() : QJsonValue(text);
 }
 
 } // namespace
@@ -114,13 +127,39 @@ void Rollout::startContainers()
                                            .arg(container->isIsolated()
                                                     ? QString()
                                                     : QStringLiteral(", not isolated")),
-                                       container->name());
+                                       container->name(),
+                                       {{QStringLiteral("type"), spec.processType},
+                                        {QStringLiteral("index"), spec.index},
+                                        {QStringLiteral("port"), orNull(spec.port)},
+                                        {QStringLiteral("pid"), double(container->processId())},
+                                        {QStringLiteral("release"), spec.releaseVersion},
+                                        {QStringLiteral("isolated"), container->isIsolated()}});
             });
         }
     }
     if (m_containers.isEmpty())
         log(QStringLiteral(
             "       No container to start: the formation runs none of this release's types"));
+    QJsonArray planned;
+    for (Container *container : std::as_const(m_containers)) {
+        const ContainerSpec &spec = container->spec();
+        planned.append(QJsonObject{{QStringLiteral("name"), container->name()},
+                                   {QStringLiteral("type"), spec.processType},
+                                   {QStringLiteral("index"), spec.index},
+                                   {QStringLiteral("port"), orNull(spec.port)},
+                                   {QStringLiteral("probed"), isProbedType(spec.processType)}});
+    }
+    const int previous = m_app->current().isNull() ? 0 : m_app->current().version();
+    m_deployment->addEvent(TimelineEvent::Kind::StepStarted,
+                           QStringLiteral("step 1 of 4: start %1 container%2 of release v%3")
+                               .arg(m_containers.size())
+                               .arg(m_containers.size() == 1 ? QString() : QStringLiteral("s"))
+                               .arg(m_next.version()),
+                           {},
+                           {{QStringLiteral("step"), QStringLiteral("start")},
+                            {QStringLiteral("release"), m_next.version()},
+                            {QStringLiteral("previous_release"), orNull(previous)},
+                            {QStringLiteral("containers"), planned}});
     for (Container *container : std::as_const(m_containers))
         container->start();
     stepDone();
@@ -131,6 +170,24 @@ void Rollout::startContainers()
 void Rollout::waitReady()
 {
     const AppSettings &settings = m_app->settings();
+    QStringList probed;
+    for (Container *container : std::as_const(m_containers)) {
+        if (isProbedType(container->spec().processType))
+            probed.append(container->name());
+    }
+    m_deployment->addEvent(
+        TimelineEvent::Kind::StepStarted,
+        probed.isEmpty()
+            ? QStringLiteral("step 2 of 4: no web or tcp container to wait for")
+            : QStringLiteral("step 2 of 4: wait until %1 accept%2 connections (boot timeout %3)")
+                  .arg(probed.join(QStringLiteral(", ")),
+                       probed.size() == 1 ? QStringLiteral("s") : QString(),
+                       seconds(settings.bootTimeout)),
+        {},
+        {{QStringLiteral("step"), QStringLiteral("wait-ready")},
+         {QStringLiteral("boot_timeout_ms"), double(settings.bootTimeout.count())},
+         {QStringLiteral("probe_interval_ms"), double(settings.probeInterval.count())},
+         {QStringLiteral("containers"), QJsonArray::fromStringList(probed)}});
     for (Container *container : std::as_const(m_containers)) {
         if (!isProbedType(container->spec().processType))
             continue;
@@ -144,7 +201,9 @@ void Rollout::waitReady()
                                            .arg(container->name())
                                            .arg(probes)
                                            .arg(container->spec().port),
-                                       container->name());
+                                       container->name(),
+                                       {{QStringLiteral("probes"), probes},
+                                        {QStringLiteral("port"), container->spec().port}});
         });
         connect(probe, &ReadinessProbe::ready, this, [this, container](int probes, qint64 elapsed) {
             m_deployment->addEvent(TimelineEvent::Kind::ContainerReady,
@@ -154,7 +213,10 @@ void Rollout::waitReady()
                                        .arg(probes == 1 ? QString() : QStringLiteral("s"))
                                        .arg(elapsed)
                                        .arg(container->spec().port),
-                                   container->name());
+                                   container->name(),
+                                   {{QStringLiteral("probes"), probes},
+                                    {QStringLiteral("elapsed_ms"), double(elapsed)},
+                                    {QStringLiteral("port"), container->spec().port}});
             if (--m_waitingFor == 0 && !m_finished) {
                 m_bootTimer.stop();
                 stepDone();
@@ -205,10 +267,14 @@ void Rollout::onContainerExited(Container *container)
     const ContainerExit &exit = container->exit();
     if (exit.requested)
         return;
+    const std::optional<int> status = exit.exitStatus();
     m_deployment->addEvent(
         TimelineEvent::Kind::ContainerCrashed,
         QStringLiteral("%1 %2 before the traffic switch").arg(container->name(), exit.describe()),
-        container->name());
+        container->name(),
+        {{QStringLiteral("exit_status"), status ? QJsonValue(*status) : QJsonValue()},
+         {QStringLiteral("signal"), orNull(exit.signalName())},
+         {QStringLiteral("how"), exit.describe()}});
     const QList<LogLine> lines = container->recentLines(CrashLogLines);
     log(QStringLiteral("-----> Last lines of %1:").arg(container->name()));
     for (const LogLine &line : lines)
@@ -223,7 +289,22 @@ void Rollout::onContainerExited(Container *container)
 void Rollout::runHook()
 {
     const QString command = m_next.release.processTypes().value(QStringLiteral("postdeploy"));
-    if (command.isEmpty() || !m_options.runHook) {
+    const bool skipped = command.isEmpty() || !m_options.runHook;
+    const std::chrono::milliseconds limit = m_app->settings().hookTimeout;
+    QString text =
+        QStringLiteral("step 3 of 4: run the postdeploy hook (time limit %1)").arg(seconds(limit));
+    if (command.isEmpty())
+        text =
+            QStringLiteral("step 3 of 4: no postdeploy hook in release v%1").arg(m_next.version());
+    else if (!m_options.runHook)
+        text = QStringLiteral("step 3 of 4: the postdeploy hook already ran for release v%1")
+                   .arg(m_next.version());
+    m_deployment->addEvent(TimelineEvent::Kind::StepStarted, text, {},
+                           {{QStringLiteral("step"), QStringLiteral("postdeploy")},
+                            {QStringLiteral("skipped"), skipped},
+                            {QStringLiteral("command"), orNull(command)},
+                            {QStringLiteral("time_limit_ms"), double(limit.count())}});
+    if (skipped) {
         stepDone();
         return;
     }
@@ -232,7 +313,9 @@ void Rollout::runHook()
     log(QStringLiteral("-----> Running the postdeploy hook: %1").arg(command));
     m_deployment->addEvent(TimelineEvent::Kind::HookStarted,
                            QStringLiteral("postdeploy started: %1").arg(command),
-                           QStringLiteral("postdeploy-1"));
+                           QStringLiteral("postdeploy-1"),
+                           {{QStringLiteral("command"), command},
+                            {QStringLiteral("time_limit_ms"), double(limit.count())}});
     Container *hook = m_app->createContainer(m_next, QStringLiteral("postdeploy"), 1, this);
     m_hook = hook;
     connect(hook, &Container::logLine, this, [this](const LogLine &line) {
@@ -244,17 +327,23 @@ void Rollout::runHook()
         hook->deleteLater();
         if (m_finished)
             return;
+        const std::optional<int> status = exit.exitStatus();
+        const QJsonObject ended{
+            {QStringLiteral("exit_status"), status ? QJsonValue(*status) : QJsonValue()},
+            {QStringLiteral("signal"), orNull(exit.signalName())},
+            {QStringLiteral("timed_out"), m_hookTimedOut}};
         if (m_hookTimedOut) {
             m_deployment->addEvent(TimelineEvent::Kind::HookFinished,
                                    QStringLiteral("postdeploy stopped at its time limit"),
-                                   hook->name());
+                                   hook->name(), ended);
             fail(DeploymentStatus::HookError,
                  QStringLiteral("the postdeploy hook ran past its time limit of %1 and was stopped")
                      .arg(seconds(m_app->settings().hookTimeout)));
             return;
         }
         m_deployment->addEvent(TimelineEvent::Kind::HookFinished,
-                               QStringLiteral("postdeploy %1").arg(exit.describe()), hook->name());
+                               QStringLiteral("postdeploy %1").arg(exit.describe()), hook->name(),
+                               ended);
         if (!(exit.outcome.kind == ProcessOutcome::Kind::Exited && exit.outcome.exitCode == 0)) {
             fail(DeploymentStatus::HookError,
                  QStringLiteral("the postdeploy hook %1; the release was not put in service")
@@ -276,6 +365,17 @@ void Rollout::runHook()
 
 void Rollout::switchTraffic()
 {
+    const int from = m_app->current().isNull() ? 0 : m_app->current().version();
+    m_deployment->addEvent(
+        TimelineEvent::Kind::StepStarted,
+        from ? QStringLiteral("step 4 of 4: route traffic from v%1 to v%2")
+                   .arg(from)
+                   .arg(m_next.version())
+             : QStringLiteral("step 4 of 4: route traffic to v%1").arg(m_next.version()),
+        {},
+        {{QStringLiteral("step"), QStringLiteral("route")},
+         {QStringLiteral("from_release"), orNull(from)},
+         {QStringLiteral("to_release"), m_next.version()}});
     m_finished = true;
     m_bootTimer.stop();
     Q_EMIT succeeded(m_containers);

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <QDateTime>
+#include <QJsonObject>
 #include <QString>
 
 namespace Slipway {
 
-// One timed step of a deployment: "web-1 ready after 4 probes (312 ms)".
+// One timed step of a deployment: "web-1 ready after 4 probes (312 ms)", with the same facts
+// as structured `data` for programs (the console draws the rollout from them; docs/api.md
+// lists the fields of each kind).
 struct TimelineEvent
 {
     enum class Kind {
@@ -13,6 +16,8 @@ struct TimelineEvent
         BuildpackDetected,
         SlugBuilt,
         ReleaseCreated,
+        LogSection,
+        StepStarted,
         ContainerStarted,
         ContainerProbed,
         ContainerReady,
@@ -20,7 +25,9 @@ struct TimelineEvent
         HookStarted,
         HookFinished,
         TrafficRouted,
+        OldContainerStopping,
         OldContainerStopped,
+        NewContainerStopping,
         NewContainerStopped,
         Failed,
         Note,
@@ -30,7 +37,8 @@ struct TimelineEvent
     qint64 offsetMilliseconds = 0; // since the deployment started
     Kind kind = Kind::Note;
     QString container; // when the event is about one
-    QString text;
+    QString text;      // one sentence for people, kept as it always read
+    QJsonObject data;  // the same facts for programs; {} for events recorded before it existed
 
     static QString kindName(Kind kind)
     {
@@ -43,6 +51,10 @@ struct TimelineEvent
             return QStringLiteral("slug-built");
         case Kind::ReleaseCreated:
             return QStringLiteral("release-created");
+        case Kind::LogSection:
+            return QStringLiteral("log-section");
+        case Kind::StepStarted:
+            return QStringLiteral("step-started");
         case Kind::ContainerStarted:
             return QStringLiteral("container-started");
         case Kind::ContainerProbed:
@@ -57,8 +69,12 @@ struct TimelineEvent
             return QStringLiteral("hook-finished");
         case Kind::TrafficRouted:
             return QStringLiteral("traffic-routed");
+        case Kind::OldContainerStopping:
+            return QStringLiteral("old-container-stopping");
         case Kind::OldContainerStopped:
             return QStringLiteral("old-container-stopped");
+        case Kind::NewContainerStopping:
+            return QStringLiteral("new-container-stopping");
         case Kind::NewContainerStopped:
             return QStringLiteral("new-container-stopped");
         case Kind::Failed:

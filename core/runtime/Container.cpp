@@ -23,7 +23,9 @@ const QString StartScript =
                    "[ -r \"$HOME/.profile\" ] && . \"$HOME/.profile\"; "
                    "exec bash -c \"$0\"");
 
-QString signalName(int signal)
+} // namespace
+
+QString ContainerExit::signalName(int signal)
 {
     switch (signal) {
     case SIGTERM:
@@ -41,7 +43,18 @@ QString signalName(int signal)
     }
 }
 
-} // namespace
+std::optional<int> ContainerExit::exitStatus() const
+{
+    if (outcome.signal > 0 || outcome.kind == ProcessOutcome::Kind::Signalled ||
+        outcome.kind == ProcessOutcome::Kind::FailedToStart || outcome.exitCode < 0)
+        return std::nullopt;
+    return outcome.exitCode;
+}
+
+QString ContainerExit::signalName() const
+{
+    return outcome.signal > 0 ? signalName(outcome.signal) : QString();
+}
 
 QString ContainerExit::describe() const
 {

@@ -9,6 +9,7 @@
 #include <QPointer>
 
 #include <deque>
+#include <optional>
 
 namespace Slipway {
 
@@ -22,6 +23,11 @@ struct ContainerExit
     // "exited with status 0 after SIGTERM in 120 ms", "killed with SIGKILL after the 30 s
     // grace period", "exited with status 1" (a crash)...
     QString describe() const;
+    // The status it exited with; none when a signal ended it or it never ran.
+    std::optional<int> exitStatus() const;
+    // "SIGTERM", "SIGKILL", "SIGSEGV"... for the signal that ended it; empty when none did.
+    QString signalName() const;
+    static QString signalName(int signal);
 };
 
 // One running process type instance: a process tree in its own session, sandboxed with

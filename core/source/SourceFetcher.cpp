@@ -188,6 +188,9 @@ void SourceFetcher::runGit(const QStringList &arguments, const QString &workingD
 {
     GitCommand command;
     command.arguments = arguments;
+    // A clone reports what it received so far (git cannot know the total in bytes).
+    if (arguments.value(0) == QLatin1String("clone"))
+        command.progress = [this](qint64 bytes) { Q_EMIT downloadProgress(bytes, -1); };
     command.workingDirectory = workingDirectory;
     command.timeout = m_options.gitTimeout;
     // The login of the remote the user named, bound to its host: git's prompts for any
@@ -228,7 +231,7 @@ void SourceFetcher::fetchGit()
         QStringLiteral("-----> Cloning %1%2")
             .arg(m_spec.displayLocation(), ref.isEmpty() ? QString() : QLatin1Char('#') + ref));
     QStringList arguments = {QStringLiteral("clone"),
-                             QStringLiteral("--quiet"),
+                             QStringLiteral("--progress"),
                              QStringLiteral("--depth"),
                              QStringLiteral("1"),
                              QStringLiteral("--no-tags"),
@@ -278,7 +281,7 @@ void SourceFetcher::cloneFullAndCheckout()
     QString url = m_spec.location();
     if (!m_spec.isRemote() && !url.contains(QLatin1String("://")))
         url = QUrl::fromLocalFile(url).toString();
-    runGit({QStringLiteral("clone"), QStringLiteral("--quiet"), QStringLiteral("--no-checkout"),
+    runGit({QStringLiteral("clone"), QStringLiteral("--progress"), QStringLiteral("--no-checkout"),
             QStringLiteral("--"), url, sourceDirectory()},
            m_workDirectory, [this](const GitCommand::Outcome &cloned) {
                if (!cloned.succeeded()) {

@@ -49,6 +49,8 @@ public:
 
 Q_SIGNALS:
     void logLine(const QString &line);
+    // Bytes received so far by an http(s) download or a git clone; `total` is -1 when not
+    // known (always for git).
     void downloadProgress(qint64 received, qint64 total);
     void finished(const Slipway::Result<Slipway::FetchedSource> &result);
 

@@ -19,7 +19,8 @@ struct DeploymentRecord
     QString source;  // Deployment::source()
     DeploymentStatus status = DeploymentStatus::Queued;
     QString error;
-    std::optional<int> releaseVersion; // known once the build made a release
+    std::optional<int> releaseVersion;  // known once the build made a release
+    std::optional<int> previousRelease; // serving when it started; none on a first deploy
     QDateTime createdAt;
     QDateTime finishedAt; // invalid while it runs
     QString logPath;

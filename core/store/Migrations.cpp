@@ -103,6 +103,16 @@ QStringList deploymentSourceSchema()
     return {QStringLiteral("ALTER TABLE deployments ADD COLUMN source TEXT NOT NULL DEFAULT ''")};
 }
 
+// Structured facts of each timeline event (JSON text), and the release serving when a
+// deployment started. Events recorded before have none: '{}'.
+QStringList timelineDataSchema()
+{
+    return {
+        QStringLiteral("ALTER TABLE timeline_events ADD COLUMN data TEXT NOT NULL DEFAULT '{}'"),
+        QStringLiteral("ALTER TABLE deployments ADD COLUMN previous_release INTEGER"),
+    };
+}
+
 Result<QSqlQuery> run(QSqlDatabase &database, const QString &sql)
 {
     QSqlQuery query(database);
@@ -195,6 +205,8 @@ const QList<Migration> &storeMigrations()
          initialSchema()},
         {QStringLiteral("git credentials"), gitCredentialsSchema()},
         {QStringLiteral("deployment sources"), deploymentSourceSchema()},
+        {QStringLiteral("timeline event data, deployments' previous release"),
+         timelineDataSchema()},
     };
     return migrations;
 }

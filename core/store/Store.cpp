@@ -644,12 +644,13 @@ Result<void> Store::addDeployment(const DeploymentRecord &deployment)
         Result<QSqlQuery> inserted =
             exec(what,
                  QStringLiteral("INSERT INTO deployments (id, app, \"trigger\", status, error,"
-                                " release_version, created_at, finished_at, log_path, source)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                                " release_version, created_at, finished_at, log_path, source,"
+                                " previous_release) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                  {deployment.id, deployment.app, deployment.trigger,
                   deploymentStatusName(deployment.status), deployment.error,
                   optionalValue(deployment.releaseVersion), timeValue(createdAt),
-                  timeValue(deployment.finishedAt), deployment.logPath, deployment.source});
+                  timeValue(deployment.finishedAt), deployment.logPath, deployment.source,
+                  optionalValue(deployment.previousRelease)});
         if (!inserted)
             return std::unexpected(inserted.error());
         return {};
@@ -673,13 +674,27 @@ Result<void> Store::updateDeployment(const QString &id, DeploymentStatus status,
     return {};
 }
 
+Result<void> Store::setPreviousRelease(const QString &id, std::optional<int> version)
+{
+    Result<QSqlQuery> query =
+        exec(QStringLiteral("update deployment '%1'").arg(id),
+             QStringLiteral("UPDATE deployments SET previous_release = ? WHERE id = ?"),
+             {optionalValue(version), id});
+    if (!query)
+        return std::unexpected(query.error());
+    if (query->numRowsAffected() == 0)
+        return failure(noDeployment(id));
+    return {};
+}
+
 Result<QList<DeploymentRecord>> Store::selectDeployments(const QString &what, const QString &tail,
                                                          const QVariantList &values)
 {
     Result<QSqlQuery> query =
         exec(what,
              QStringLiteral("SELECT id, app, \"trigger\", status, error, release_version,"
-                            " created_at, finished_at, log_path, source FROM deployments ") +
+                            " created_at, finished_at, log_path, source, previous_release"
+                            " FROM deployments ") +
                  tail,
              values);
     if (!query)
@@ -704,6 +719,7 @@ Result<QList<DeploymentRecord>> Store::selectDeployments(const QString &what, co
         record.finishedAt = timeFrom(query->value(7));
         record.logPath = query->value(8).toString();
         record.source = query->value(9).toString();
+        record.previousRelease = optionalInt(query->value(10));
         deployments.append(record);
     }
     return deployments;
@@ -796,9 +812,11 @@ Result<int> Store::addTimelineEvent(const QString &deploymentId, const TimelineE
         Result<QSqlQuery> inserted =
             exec(what,
                  QStringLiteral("INSERT INTO timeline_events (deployment_id, seq, time,"
-                                " offset_ms, kind, container, text) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                                " offset_ms, kind, container, text, data)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
                  {deploymentId, seq, timeValue(time), event.offsetMilliseconds,
-                  TimelineEvent::kindName(event.kind), event.container, event.text});
+                  TimelineEvent::kindName(event.kind), event.container, event.text,
+                  QString::fromUtf8(QJsonDocument(event.data).toJson(QJsonDocument::Compact))});
         if (!inserted)
             return std::unexpected(inserted.error());
         return seq;
@@ -809,8 +827,8 @@ Result<QList<TimelineEvent>> Store::timeline(const QString &deploymentId)
 {
     Result<QSqlQuery> query =
         exec(QStringLiteral("read the timeline of deployment '%1'").arg(deploymentId),
-             QStringLiteral("SELECT time, offset_ms, kind, container, text FROM timeline_events"
-                            " WHERE deployment_id = ? ORDER BY seq"),
+             QStringLiteral("SELECT time, offset_ms, kind, container, text, data"
+                            " FROM timeline_events WHERE deployment_id = ? ORDER BY seq"),
              {deploymentId});
     if (!query)
         return std::unexpected(query.error());
@@ -829,6 +847,9 @@ Result<QList<TimelineEvent>> Store::timeline(const QString &deploymentId)
         event.kind = *kind;
         event.container = query->value(3).toString();
         event.text = query->value(4).toString();
+        // Anything but an object (a damaged row) reads as no data rather than failing the
+        // whole timeline.
+        event.data = QJsonDocument::fromJson(query->value(5).toString().toUtf8()).object();
         events.append(event);
     }
     query->finish();

@@ -76,6 +76,8 @@ public:
     Result<void> addDeployment(const DeploymentRecord &deployment);
     Result<void> updateDeployment(const QString &id, DeploymentStatus status, const QString &error,
                                   std::optional<int> releaseVersion, const QDateTime &finishedAt);
+    // The release that served the app when the deployment started to run.
+    Result<void> setPreviousRelease(const QString &id, std::optional<int> version);
     // Newest first; `limit` <= 0 lists them all.
     Result<QList<DeploymentRecord>> deployments(const QString &app, int limit = 0);
     Result<DeploymentRecord> deployment(const QString &id);
@@ -84,7 +86,8 @@ public:
     // with `reason` as its error. Returns their ids.
     Result<QStringList> markUnfinishedAborted(const QString &reason);
 
-    // ---- timelines; returns the event's sequence number within its deployment
+    // ---- timelines; returns the event's sequence number within its deployment. An event's
+    // data is kept as JSON; events recorded before it was kept read back with {}.
     Result<int> addTimelineEvent(const QString &deploymentId, const TimelineEvent &event);
     Result<QList<TimelineEvent>> timeline(const QString &deploymentId);
 

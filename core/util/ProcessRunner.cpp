@@ -75,6 +75,8 @@ ProcessRunner::ProcessRunner(QObject *parent)
     // A coarse timer may fire up to 5 % early: a 30 min limit must not end at 28.5 min.
     m_limitTimer.setTimerType(Qt::PreciseTimer);
     m_killTimer.setSingleShot(true);
+    // The same for the grace period: a container gets its full 30 s before SIGKILL.
+    m_killTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_limitTimer, &QTimer::timeout, this,
             [this] { terminateTree(ProcessOutcome::Kind::TimedOut); });
     connect(&m_killTimer, &QTimer::timeout, this, &ProcessRunner::killTree);
@@ -210,14 +212,27 @@ void ProcessRunner::drain(Channel channel, bool flushPartial)
     buffer += m_process->readAll();
     qsizetype start = 0;
     for (;;) {
-        const qsizetype newline = buffer.indexOf('\n', start);
-        if (newline < 0)
+        qsizetype end = buffer.indexOf('\n', start);
+        qsizetype next = end + 1;
+        if (m_spec.carriageReturnEndsLine) {
+            const qsizetype carriageReturn = buffer.indexOf('\r', start);
+            if (carriageReturn >= 0 && (end < 0 || carriageReturn < end)) {
+                // "\r\n" may arrive in two pieces: wait for the next byte to know.
+                if (carriageReturn + 1 >= buffer.size() && !flushPartial)
+                    break;
+                end = carriageReturn;
+                next = carriageReturn + 1 < buffer.size() && buffer.at(carriageReturn + 1) == '\n'
+                           ? carriageReturn + 2
+                           : carriageReturn + 1;
+            }
+        }
+        if (end < 0)
             break;
-        QByteArray line = buffer.mid(start, newline - start);
+        QByteArray line = buffer.mid(start, end - start);
         if (line.endsWith('\r'))
             line.chop(1);
         Q_EMIT outputLine(QString::fromUtf8(line), channel);
-        start = newline + 1;
+        start = next;
     }
     buffer.remove(0, start);
     if (flushPartial && !buffer.isEmpty()) {

@@ -48,7 +48,9 @@ public:
         std::chrono::milliseconds timeout{0}; // 0: no limit
         std::chrono::milliseconds killGrace{std::chrono::seconds(5)};
         bool captureStandardOutput = false; // keep stdout for the caller instead of lines
-        bool ownPidNamespace = true;        // use bubblewrap when it is installed
+        // A lone '\r' ends a line too: progress meters (git's) redraw their line with it.
+        bool carriageReturnEndsLine = false;
+        bool ownPidNamespace = true; // use bubblewrap when it is installed
         // Full bubblewrap options (before `--`) for a sandboxed container; when set they
         // replace the plain PID namespace above. Needs bubblewrap.
         QStringList sandboxArguments;

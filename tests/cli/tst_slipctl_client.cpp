@@ -693,6 +693,12 @@ private Q_SLOTS:
         QVERIFY2(result.out.contains("-----> Deployment v1 success in "),
                  qPrintable(result.describe()));
 
+        // Detection says which rule chooses and what a build would run.
+        result = daemon(onApp + QStringList{QStringLiteral("buildpacks-detect"), source}, 120000);
+        QVERIFY2(result.exitCode == 0 && result.out.contains("Selection: auto-detection") &&
+                     result.out.contains("Would run: procfile"),
+                 qPrintable(result.describe()));
+
         result = daemon(onApp + QStringList{QStringLiteral("url")});
         QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
         const QString url = QString::fromUtf8(result.out).trimmed();

@@ -4,12 +4,15 @@
 // TLS listener with tokens.
 
 #include "DaemonProcess.h"
+#include "EventStream.h"
 #include "TestSupport.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 #include <QtTest>
 
 using namespace TestSupport;
@@ -346,6 +349,559 @@ private Q_SLOTS:
                                      .entryList({QStringLiteral("detect-*")}, QDir::Dirs)
                                      .isEmpty(),
                                  5000);
+        daemon.terminate();
+    }
+
+    void detectShowsEveryRuleAndConfiguredBuildpack()
+    {
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        const QString app = QStringLiteral("picker");
+        daemon.call("POST", QStringLiteral("/v1/apps"),
+                    {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), app}}}});
+        // A Node.js source whose .buildpacks names a buildpack in a git repository and a folder
+        // whose bin/detect never applies.
+        const QString buildpackRepo = m_temp.filePath(QStringLiteral("picker-envcheck"));
+        QVERIFY(copyTree(dataPath(QStringLiteral("buildpacks/envcheck")), buildpackRepo));
+        QVERIFY(gitInitCommit(buildpackRepo));
+        const QString gitUrl = QUrl::fromLocalFile(buildpackRepo).toString();
+        const QString consumer = dataPath(QStringLiteral("buildpacks/consumer"));
+        const QString source = m_temp.filePath(QStringLiteral("picker-source"));
+        QVERIFY(copyTree(resourcesPath(QStringLiteral("samples/hello")), source));
+        const QByteArray fileText =
+            "# run both, in order\n" + gitUrl.toUtf8() + "\n" + consumer.toUtf8() + "\n";
+        {
+            QFile file(source + QStringLiteral("/.buildpacks"));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(fileText);
+            QFile marker(source + QStringLiteral("/envcheck.txt"));
+            QVERIFY(marker.open(QIODevice::WriteOnly));
+        }
+        const QString missingFolder = m_temp.filePath(QStringLiteral("no-such-buildpack"));
+        int status = 0;
+        daemon.call(
+            "PUT", QStringLiteral("/v1/apps/%1/buildpacks").arg(app),
+            {{QStringLiteral("buildpacks"), QJsonArray{QStringLiteral("nodejs"), missingFolder}}},
+            &status);
+        QCOMPARE(status, 200);
+        const QJsonObject body{{QStringLiteral("source_url"), source}};
+        const QString path = QStringLiteral("/v1/apps/%1/buildpacks/detect").arg(app);
+
+        // The app's list is in effect and hides the source's .buildpacks.
+        QJsonObject report = daemon.call("POST", path, body, &status);
+        QVERIFY2(status == 200, QJsonDocument(report).toJson().constData());
+        QCOMPARE(report.value(QStringLiteral("rule")).toString(),
+                 QStringLiteral("the buildpack list set for the app"));
+        QCOMPARE(report.value(QStringLiteral("rule_id")).toString(), QStringLiteral("app-list"));
+        const QJsonArray rules = report.value(QStringLiteral("rules")).toArray();
+        QStringList ids;
+        for (const QJsonValue &rule : rules)
+            ids.append(rule.toObject().value(QStringLiteral("id")).toString());
+        QCOMPARE(ids,
+                 (QStringList{QStringLiteral("buildpack-url"), QStringLiteral("app-list"),
+                              QStringLiteral("buildpacks-file"), QStringLiteral("buildpack-name"),
+                              QStringLiteral("auto-detection")}));
+        auto rule = [&rules](int index) { return rules.at(index).toObject(); };
+        QCOMPARE(rule(0).value(QStringLiteral("applies")).toBool(true), false);
+        QCOMPARE(rule(1).value(QStringLiteral("applies")).toBool(), true);
+        QCOMPARE(rule(1).value(QStringLiteral("in_effect")).toBool(), true);
+        QCOMPARE(rule(2).value(QStringLiteral("applies")).toBool(), true);
+        QCOMPARE(rule(2).value(QStringLiteral("in_effect")).toBool(true), false);
+        QVERIFY2(rule(2)
+                     .value(QStringLiteral("detail"))
+                     .toString()
+                     .contains(QStringLiteral("the buildpack list set for the app comes first")),
+                 qPrintable(rule(2).value(QStringLiteral("detail")).toString()));
+        QCOMPARE(rule(4).value(QStringLiteral("applies")).toBool(), true);
+        QCOMPARE(rule(4).value(QStringLiteral("in_effect")).toBool(true), false);
+        for (const QJsonValue &value : rules)
+            QVERIFY(!value.toObject().value(QStringLiteral("label")).toString().isEmpty());
+        QCOMPARE(report.value(QStringLiteral("would_run")).toArray(),
+                 (QJsonArray{QStringLiteral("nodejs"), missingFolder}));
+        const QJsonObject file = report.value(QStringLiteral("buildpacks_file")).toObject();
+        QCOMPARE(file.value(QStringLiteral("present")).toBool(), true);
+        QCOMPARE(file.value(QStringLiteral("references")).toArray(),
+                 (QJsonArray{gitUrl, consumer}));
+        QCOMPARE(file.value(QStringLiteral("text")).toString(), QString::fromUtf8(fileText));
+
+        // Every configured buildpack, fetched and asked.
+        QMap<QString, QJsonObject> configured;
+        QStringList order;
+        for (const QJsonValue &value : report.value(QStringLiteral("configured")).toArray()) {
+            const QJsonObject entry = value.toObject();
+            configured.insert(entry.value(QStringLiteral("buildpack")).toString(), entry);
+            order.append(entry.value(QStringLiteral("buildpack")).toString());
+        }
+        QCOMPARE(order, (QStringList{QStringLiteral("nodejs"), missingFolder, gitUrl, consumer}));
+        const QJsonObject node = configured.value(QStringLiteral("nodejs"));
+        QCOMPARE(node.value(QStringLiteral("origin")).toString(), QStringLiteral("app-list"));
+        QCOMPARE(node.value(QStringLiteral("detected")).toBool(), true);
+        QCOMPARE(node.value(QStringLiteral("name")).toString(), QStringLiteral("Node.js"));
+        QVERIFY(node.value(QStringLiteral("error")).isNull());
+        const QJsonObject missing = configured.value(missingFolder);
+        QCOMPARE(missing.value(QStringLiteral("detected")).toBool(true), false);
+        QVERIFY(missing.value(QStringLiteral("name")).isNull());
+        QVERIFY2(missing.value(QStringLiteral("error"))
+                     .toString()
+                     .contains(QStringLiteral("does not exist")),
+                 QJsonDocument(missing).toJson().constData());
+        const QJsonObject fromGit = configured.value(gitUrl);
+        QCOMPARE(fromGit.value(QStringLiteral("origin")).toString(),
+                 QStringLiteral("buildpacks-file"));
+        QCOMPARE(fromGit.value(QStringLiteral("detected")).toBool(), true);
+        QCOMPARE(fromGit.value(QStringLiteral("name")).toString(), QStringLiteral("Env Check"));
+        QVERIFY2(fromGit.value(QStringLiteral("error")).isNull(),
+                 QJsonDocument(fromGit).toJson().constData());
+        const QJsonObject never = configured.value(consumer);
+        QCOMPARE(never.value(QStringLiteral("detected")).toBool(true), false);
+        QVERIFY(never.value(QStringLiteral("name")).isNull());
+        QVERIFY(never.value(QStringLiteral("error")).isNull());
+        // The built-in results are still there.
+        bool nodeDetected = false;
+        for (const QJsonValue &value : report.value(QStringLiteral("results")).toArray()) {
+            if (value.toObject().value(QStringLiteral("buildpack")) == QStringLiteral("nodejs"))
+                nodeDetected = value.toObject().value(QStringLiteral("detected")).toBool();
+        }
+        QVERIFY(nodeDetected);
+
+        // Without the app's list, the source's .buildpacks decides.
+        daemon.call("PUT", QStringLiteral("/v1/apps/%1/buildpacks").arg(app),
+                    {{QStringLiteral("buildpacks"), QJsonArray()}}, &status);
+        QCOMPARE(status, 200);
+        report = daemon.call("POST", path, body, &status);
+        QCOMPARE(status, 200);
+        QCOMPARE(report.value(QStringLiteral("rule_id")).toString(),
+                 QStringLiteral("buildpacks-file"));
+        QCOMPARE(report.value(QStringLiteral("rule")).toString(),
+                 QStringLiteral("the .buildpacks file"));
+        QCOMPARE(report.value(QStringLiteral("would_run")).toArray(),
+                 (QJsonArray{gitUrl, consumer}));
+        QCOMPARE(report.value(QStringLiteral("configured")).toArray().size(), 2);
+
+        // BUILDPACK_URL comes before everything.
+        daemon.call(
+            "POST", QStringLiteral("/v1/apps/%1/variables").arg(app),
+            {{QStringLiteral("variables"),
+              QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("BUILDPACK_URL")},
+                                     {QStringLiteral("value"), consumer}}}}},
+            &status);
+        QCOMPARE(status, 200);
+        report = daemon.call("POST", path, body, &status);
+        QCOMPARE(status, 200);
+        QCOMPARE(report.value(QStringLiteral("rule_id")).toString(),
+                 QStringLiteral("buildpack-url"));
+        QCOMPARE(report.value(QStringLiteral("would_run")).toArray(), QJsonArray{consumer});
+        const QJsonObject first =
+            report.value(QStringLiteral("configured")).toArray().first().toObject();
+        QCOMPARE(first.value(QStringLiteral("origin")).toString(), QStringLiteral("buildpack-url"));
+        QCOMPARE(first.value(QStringLiteral("buildpack")).toString(), consumer);
+
+        // Nothing configured: auto-detection, and the first built-in that detects would run.
+        daemon.call("DELETE", QStringLiteral("/v1/apps/%1/variables/BUILDPACK_URL").arg(app), {},
+                    &status);
+        QCOMPARE(status, 200);
+        QVERIFY(QFile::remove(source + QStringLiteral("/.buildpacks")));
+        report = daemon.call("POST", path, body, &status);
+        QCOMPARE(status, 200);
+        QCOMPARE(report.value(QStringLiteral("rule_id")).toString(),
+                 QStringLiteral("auto-detection"));
+        QCOMPARE(report.value(QStringLiteral("would_run")).toArray(),
+                 QJsonArray{QStringLiteral("nodejs")});
+        QCOMPARE(report.value(QStringLiteral("configured")).toArray(), QJsonArray());
+        QCOMPARE(report.value(QStringLiteral("buildpacks_file"))
+                     .toObject()
+                     .value(QStringLiteral("present"))
+                     .toBool(true),
+                 false);
+        daemon.terminate();
+    }
+
+    void checksBuildpackReferences()
+    {
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        auto check = [&daemon](const QString &reference, int *status) {
+            return daemon.call("POST", QStringLiteral("/v1/buildpacks/check"),
+                               {{QStringLiteral("buildpack"), reference}}, status);
+        };
+        auto message = [](const QJsonObject &answer) {
+            return answer.value(QStringLiteral("error"))
+                .toObject()
+                .value(QStringLiteral("message"))
+                .toString();
+        };
+        int status = 0;
+
+        QJsonObject answer = check(QStringLiteral("nodejs"), &status);
+        QVERIFY2(status == 200, QJsonDocument(answer).toJson().constData());
+        QJsonObject buildpack = answer.value(QStringLiteral("buildpack")).toObject();
+        QCOMPARE(buildpack.value(QStringLiteral("reference")).toString(), QStringLiteral("nodejs"));
+        QCOMPARE(buildpack.value(QStringLiteral("kind")).toString(), QStringLiteral("builtin"));
+        QCOMPARE(buildpack.value(QStringLiteral("has_detect")).toBool(), true);
+        QCOMPARE(buildpack.value(QStringLiteral("has_release")).toBool(), true);
+
+        // A real git repository of a fixture buildpack, at a tag.
+        const QString repo = m_temp.filePath(QStringLiteral("check-noop"));
+        QVERIFY(copyTree(dataPath(QStringLiteral("buildpacks/noop")), repo));
+        QVERIFY(gitInitCommit(repo));
+        QCOMPARE(run(QStringLiteral("git"),
+                     {QStringLiteral("-C"), repo, QStringLiteral("tag"), QStringLiteral("v1")}),
+                 0);
+        const QString gitUrl = QUrl::fromLocalFile(repo).toString();
+        answer = check(QStringLiteral("  ") + gitUrl + QStringLiteral("#v1"), &status);
+        QVERIFY2(status == 200, QJsonDocument(answer).toJson().constData());
+        buildpack = answer.value(QStringLiteral("buildpack")).toObject();
+        QCOMPARE(buildpack.value(QStringLiteral("reference")).toString(),
+                 gitUrl + QStringLiteral("#v1"));
+        QCOMPARE(buildpack.value(QStringLiteral("kind")).toString(), QStringLiteral("git"));
+        QCOMPARE(buildpack.value(QStringLiteral("has_detect")).toBool(), true);
+        QCOMPARE(buildpack.value(QStringLiteral("has_release")).toBool(), true);
+        // Fetched into the daemon's buildpack cache, as a build would.
+        QVERIFY(!QDir(daemon.dataDirectory() + QStringLiteral("/buildpacks"))
+                     .entryList(QDir::Dirs | QDir::NoDotAndDotDot)
+                     .isEmpty());
+
+        // A folder, and a .tgz over HTTP.
+        const QString folder = m_temp.filePath(QStringLiteral("check-folder"));
+        QVERIFY(copyTree(dataPath(QStringLiteral("buildpacks/failing")), folder));
+        answer = check(folder, &status);
+        QVERIFY2(status == 200, QJsonDocument(answer).toJson().constData());
+        buildpack = answer.value(QStringLiteral("buildpack")).toObject();
+        QCOMPARE(buildpack.value(QStringLiteral("kind")).toString(), QStringLiteral("folder"));
+        QCOMPARE(buildpack.value(QStringLiteral("reference")).toString(), folder);
+        QCOMPARE(buildpack.value(QStringLiteral("has_release")).toBool(true), false);
+        const QString served = m_temp.filePath(QStringLiteral("check-served"));
+        QVERIFY(QDir().mkpath(served));
+        QCOMPARE(
+            run(QStringLiteral("tar"),
+                {QStringLiteral("-czf"), served + QStringLiteral("/noop.tgz"), QStringLiteral("-C"),
+                 dataPath(QStringLiteral("buildpacks")), QStringLiteral("noop")}),
+            0);
+        StaticHttpServer server(served);
+        QVERIFY(server.isReady());
+        answer = check(server.url(QStringLiteral("noop.tgz")), &status);
+        QVERIFY2(status == 200, QJsonDocument(answer).toJson().constData());
+        QCOMPARE(answer.value(QStringLiteral("buildpack"))
+                     .toObject()
+                     .value(QStringLiteral("kind"))
+                     .toString(),
+                 QStringLiteral("tarball"));
+
+        // What is wrong, exactly.
+        const QString noCompile = m_temp.filePath(QStringLiteral("check-no-compile"));
+        QVERIFY(QDir().mkpath(noCompile + QStringLiteral("/bin")));
+        QVERIFY(QFile::copy(dataPath(QStringLiteral("buildpacks/noop/bin/detect")),
+                            noCompile + QStringLiteral("/bin/detect")));
+        answer = check(noCompile, &status);
+        QCOMPARE(status, 422);
+        QVERIFY2(message(answer).contains(QStringLiteral("has no bin/compile")),
+                 qPrintable(message(answer)));
+        const QString notExecutable = m_temp.filePath(QStringLiteral("check-not-executable"));
+        QVERIFY(copyTree(dataPath(QStringLiteral("buildpacks/noop")), notExecutable));
+        QVERIFY(QFile::setPermissions(notExecutable + QStringLiteral("/bin/compile"),
+                                      QFile::ReadOwner | QFile::WriteOwner));
+        answer = check(notExecutable, &status);
+        QCOMPARE(status, 422);
+        QVERIFY2(message(answer).contains(QStringLiteral("bin/compile is not executable")),
+                 qPrintable(message(answer)));
+        const QString nowhere = QStringLiteral("http://127.0.0.1:%1/buildpack.git").arg(freePort());
+        answer = check(nowhere, &status);
+        QCOMPARE(status, 422);
+        QVERIFY2(message(answer).contains(
+                     QStringLiteral("cannot fetch the buildpack '%1'").arg(nowhere)),
+                 qPrintable(message(answer)));
+        answer = check(m_temp.filePath(QStringLiteral("check-missing")), &status);
+        QCOMPARE(status, 422);
+        QVERIFY2(message(answer).contains(QStringLiteral("does not exist")),
+                 qPrintable(message(answer)));
+        answer = check(QStringLiteral("cobol"), &status);
+        QCOMPARE(status, 422);
+        QVERIFY2(message(answer).contains(QStringLiteral("no built-in buildpack named 'cobol'")),
+                 qPrintable(message(answer)));
+        answer = check(QStringLiteral("not a valid :: reference"), &status);
+        QCOMPARE(status, 422);
+        QVERIFY2(message(answer).contains(QStringLiteral("not a buildpack reference")),
+                 qPrintable(message(answer)));
+        answer = check(QStringLiteral("./relative"), &status);
+        QCOMPARE(status, 422);
+        QVERIFY2(message(answer).contains(QStringLiteral("absolute path")),
+                 qPrintable(message(answer)));
+        daemon.call("POST", QStringLiteral("/v1/buildpacks/check"),
+                    {{QStringLiteral("reference"), QStringLiteral("nodejs")}}, &status);
+        QCOMPARE(status, 400);
+        daemon.terminate();
+    }
+
+    void consoleFactsThroughTheApi()
+    {
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        EventStream events(daemon.socketPath());
+        QVERIFY(events.isConnected());
+        const QString app = QStringLiteral("observed");
+        daemon.call("POST", QStringLiteral("/v1/apps"),
+                    {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), app}}}});
+        QJsonObject shown = daemon.call("GET", QStringLiteral("/v1/apps/%1").arg(app))
+                                .value(QStringLiteral("app"))
+                                .toObject();
+        QCOMPARE(shown.value(QStringLiteral("web")).toObject(),
+                 (QJsonObject{{QStringLiteral("ready"), 0}, {QStringLiteral("total"), 0}}));
+        QVERIFY(shown.contains(QStringLiteral("last_deployment")));
+        QVERIFY(shown.value(QStringLiteral("last_deployment")).isNull());
+
+        // The fixture with 2 MB of noise, served at 1 MB/s: a download worth watching.
+        const QString tree = m_temp.filePath(QStringLiteral("observed-tree/app"));
+        QVERIFY(copyTree(fixture(), tree));
+        {
+            QFile noise(tree + QStringLiteral("/noise.bin"));
+            QVERIFY(noise.open(QIODevice::WriteOnly));
+            for (int i = 0; i < 2 * 1024; ++i) {
+                QByteArray block(1024, Qt::Uninitialized);
+                for (char &byte : block)
+                    byte = char(QRandomGenerator::global()->generate());
+                noise.write(block);
+            }
+        }
+        const QString served = m_temp.filePath(QStringLiteral("observed-served"));
+        QVERIFY(QDir().mkpath(served));
+        const QString archive = served + QStringLiteral("/observed.tar.gz");
+        QCOMPARE(run(QStringLiteral("tar"), {QStringLiteral("-czf"), archive, QStringLiteral("-C"),
+                                             tree, QStringLiteral(".")}),
+                 0);
+        const qint64 size = QFileInfo(archive).size();
+        StaticHttpServer server(served, 1024 * 1024);
+        QVERIFY(server.isReady());
+        const QString url = server.url(QStringLiteral("observed.tar.gz"));
+
+        QElapsedTimer clock;
+        clock.start();
+        QString id;
+        QCOMPARE(deploy(daemon, app, deployBody(url), &id), QStringLiteral("success"));
+        const qint64 took = clock.elapsed();
+
+        // Progress of the download, at most every 250 ms, up to the archive's size.
+        QList<QJsonObject> progress;
+        for (const QJsonObject &event : events.events()) {
+            if (event.value(QStringLiteral("type")) == QStringLiteral("progress"))
+                progress.append(event);
+        }
+        QVERIFY2(progress.size() >= 3, qPrintable(QString::number(progress.size())));
+        QVERIFY2(progress.size() <= took / 250 + 1,
+                 qPrintable(QStringLiteral("%1 in %2 ms").arg(progress.size()).arg(took)));
+        qint64 previous = 0;
+        for (const QJsonObject &event : std::as_const(progress)) {
+            QCOMPARE(event.value(QStringLiteral("app")).toString(), app);
+            QCOMPARE(event.value(QStringLiteral("id")).toString(), id);
+            QCOMPARE(event.value(QStringLiteral("phase")).toString(),
+                     QStringLiteral("fetch-source"));
+            QCOMPARE(event.value(QStringLiteral("what")).toString(), url);
+            QCOMPARE(qint64(event.value(QStringLiteral("total")).toDouble()), size);
+            const qint64 bytes = qint64(event.value(QStringLiteral("bytes")).toDouble());
+            QVERIFY(bytes >= previous && bytes <= size);
+            previous = bytes;
+        }
+        QVERIFY(previous > 0);
+
+        // The timeline, live and as the deployment shows it, with data in every event.
+        QJsonObject deployment =
+            daemon.call("GET", QStringLiteral("/v1/apps/%1/deployments/%2").arg(app, id))
+                .value(QStringLiteral("deployment"))
+                .toObject();
+        QVERIFY(deployment.contains(QStringLiteral("previous_release")));
+        QVERIFY(deployment.value(QStringLiteral("previous_release")).isNull());
+        QVERIFY(deployment.value(QStringLiteral("waiting_for")).isNull());
+        const QJsonArray timeline = deployment.value(QStringLiteral("timeline")).toArray();
+        QStringList streamed;
+        QVERIFY(events.waitFor(
+            [&id, &timeline, &streamed](const QList<QJsonObject> &all) {
+                streamed.clear();
+                for (const QJsonObject &event : all) {
+                    if (event.value(QStringLiteral("type")) == QStringLiteral("timeline") &&
+                        event.value(QStringLiteral("id")) == id)
+                        streamed.append(event.value(QStringLiteral("event"))
+                                            .toObject()
+                                            .value(QStringLiteral("kind"))
+                                            .toString());
+                }
+                return streamed.size() >= timeline.size();
+            },
+            10000));
+        QStringList kinds;
+        for (const QJsonValue &value : timeline) {
+            const QJsonObject event = value.toObject();
+            kinds.append(event.value(QStringLiteral("kind")).toString());
+            QVERIFY2(event.value(QStringLiteral("data")).isObject(),
+                     QJsonDocument(event).toJson().constData());
+            QVERIFY(!event.value(QStringLiteral("text")).toString().isEmpty());
+        }
+        QCOMPARE(streamed, kinds);
+        for (const char *kind : {"source-fetched", "buildpack-detected", "slug-built",
+                                 "release-created", "log-section", "step-started",
+                                 "container-started", "container-ready", "traffic-routed"})
+            QVERIFY2(kinds.contains(QLatin1String(kind)), kind);
+        // Log sections point at their lines of /output.
+        const Slipway::Result<Slipway::ApiReply> output = daemon.client().request(
+            "GET", QStringLiteral("/v1/apps/%1/deployments/%2/output").arg(app, id));
+        QVERIFY(output);
+        const QStringList lines = QString::fromUtf8(output->body).split(QLatin1Char('\n'));
+        int sections = 0;
+        for (const QJsonValue &value : timeline) {
+            const QJsonObject event = value.toObject();
+            if (event.value(QStringLiteral("kind")) != QStringLiteral("log-section"))
+                continue;
+            const QJsonObject data = event.value(QStringLiteral("data")).toObject();
+            const int line = data.value(QStringLiteral("line")).toInt(-1);
+            QVERIFY(line >= 0 && line < lines.size());
+            QCOMPARE(lines.at(line),
+                     QStringLiteral("-----> ") + data.value(QStringLiteral("title")).toString());
+            ++sections;
+        }
+        int marked = 0;
+        for (const QString &line : lines)
+            marked += line.startsWith(QLatin1String("-----> ")) ? 1 : 0;
+        QCOMPARE(sections, marked);
+
+        // The app in one call: its web containers and its last deployment.
+        shown = daemon.call("GET", QStringLiteral("/v1/apps"))
+                    .value(QStringLiteral("apps"))
+                    .toArray()
+                    .first()
+                    .toObject();
+        QCOMPARE(shown.value(QStringLiteral("web")).toObject(),
+                 (QJsonObject{{QStringLiteral("ready"), 1}, {QStringLiteral("total"), 1}}));
+        QJsonObject last = shown.value(QStringLiteral("last_deployment")).toObject();
+        QCOMPARE(last.value(QStringLiteral("id")).toString(), id);
+        QCOMPARE(last.value(QStringLiteral("status")).toString(), QStringLiteral("success"));
+        QCOMPARE(last.value(QStringLiteral("source")).toString(), url);
+        QVERIFY(!last.value(QStringLiteral("created_at")).toString().isEmpty());
+        QVERIFY(!last.value(QStringLiteral("finished_at")).toString().isEmpty());
+
+        // Two more deployments at once: the second waits for the first.
+        const QJsonObject slow{
+            {QStringLiteral("deployment"), QJsonObject{{QStringLiteral("source_url"), fixture()}}}};
+        int status = 0;
+        const QString second =
+            daemon.call("POST", QStringLiteral("/v1/apps/%1/deployments").arg(app), slow, &status)
+                .value(QStringLiteral("deployment"))
+                .toObject()
+                .value(QStringLiteral("id"))
+                .toString();
+        QCOMPARE(status, 201);
+        const QJsonObject queued =
+            daemon.call("POST", QStringLiteral("/v1/apps/%1/deployments").arg(app), slow, &status)
+                .value(QStringLiteral("deployment"))
+                .toObject();
+        QCOMPARE(status, 201);
+        QCOMPARE(queued.value(QStringLiteral("status")).toString(), QStringLiteral("queued"));
+        QCOMPARE(queued.value(QStringLiteral("waiting_for")).toString(), second);
+        const QString third = queued.value(QStringLiteral("id")).toString();
+        bool listed = false;
+        for (const QJsonValue &value :
+             daemon.call("GET", QStringLiteral("/v1/apps/%1/deployments").arg(app))
+                 .value(QStringLiteral("deployments"))
+                 .toArray()) {
+            const QJsonObject entry = value.toObject();
+            if (entry.value(QStringLiteral("id")) == third &&
+                entry.value(QStringLiteral("status")) == QStringLiteral("queued")) {
+                QCOMPARE(entry.value(QStringLiteral("waiting_for")).toString(), second);
+                listed = true;
+            }
+        }
+        QVERIFY(listed);
+        QCOMPARE(daemon.waitDeployment(app, second), QStringLiteral("success"));
+        QCOMPARE(daemon.waitDeployment(app, third), QStringLiteral("success"));
+        deployment =
+            daemon.call("GET", QStringLiteral("/v1/apps/%1/deployments/%2").arg(app, third))
+                .value(QStringLiteral("deployment"))
+                .toObject();
+        QCOMPARE(deployment.value(QStringLiteral("previous_release")).toInt(), 2);
+        QVERIFY(deployment.value(QStringLiteral("waiting_for")).isNull());
+        daemon.terminate();
+
+        // Stored deployments keep all of it.
+        DaemonProcess again(daemon.dataDirectory());
+        QVERIFY2(again.start(), again.output().constData());
+        deployment = again.call("GET", QStringLiteral("/v1/apps/%1/deployments/%2").arg(app, third))
+                         .value(QStringLiteral("deployment"))
+                         .toObject();
+        QCOMPARE(deployment.value(QStringLiteral("status")).toString(), QStringLiteral("success"));
+        QCOMPARE(deployment.value(QStringLiteral("previous_release")).toInt(), 2);
+        QVERIFY(deployment.contains(QStringLiteral("waiting_for")));
+        QVERIFY(deployment.value(QStringLiteral("waiting_for")).isNull());
+        QStringList steps;
+        for (const QJsonValue &value : deployment.value(QStringLiteral("timeline")).toArray()) {
+            const QJsonObject event = value.toObject();
+            if (event.value(QStringLiteral("kind")) == QStringLiteral("step-started"))
+                steps.append(event.value(QStringLiteral("data"))
+                                 .toObject()
+                                 .value(QStringLiteral("step"))
+                                 .toString());
+        }
+        QCOMPARE(steps, (QStringList{QStringLiteral("start"), QStringLiteral("wait-ready"),
+                                     QStringLiteral("postdeploy"), QStringLiteral("route"),
+                                     QStringLiteral("stop-old")}));
+        const QJsonObject firstShown =
+            again.call("GET", QStringLiteral("/v1/apps/%1/deployments/%2").arg(app, id))
+                .value(QStringLiteral("deployment"))
+                .toObject();
+        QVERIFY(firstShown.value(QStringLiteral("previous_release")).isNull());
+        again.terminate();
+    }
+
+    void longDeploymentLogKeepsItsSectionLines()
+    {
+        // A buildpack that prints 12 MB: the log stays whole, its sections where they are.
+        const QString buildpack = m_temp.filePath(QStringLiteral("chatty-buildpack"));
+        QVERIFY(copyTree(dataPath(QStringLiteral("buildpacks/noop")), buildpack));
+        {
+            QFile compile(buildpack + QStringLiteral("/bin/compile"));
+            QVERIFY(compile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            compile.write("#!/usr/bin/env bash\n"
+                          "echo '-----> Talking a lot'\n"
+                          "python3 -c \"import sys\n"
+                          "line = 'x' * 99 + '\\\\n'\n"
+                          "sys.stdout.write(line * 120000)\"\n"
+                          "echo '-----> Done talking'\n");
+        }
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        const QString app = QStringLiteral("chatty");
+        daemon.call("POST", QStringLiteral("/v1/apps"),
+                    {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), app}}}});
+        int status = 0;
+        daemon.call("PUT", QStringLiteral("/v1/apps/%1/buildpacks").arg(app),
+                    {{QStringLiteral("buildpacks"), QJsonArray{buildpack}}}, &status);
+        QCOMPARE(status, 200);
+        QString id;
+        QCOMPARE(deploy(daemon, app, deployBody(fixture()), &id), QStringLiteral("success"));
+        const Slipway::Result<Slipway::ApiReply> output = daemon.client().request(
+            "GET", QStringLiteral("/v1/apps/%1/deployments/%2/output").arg(app, id), {},
+            "application/json", 60000);
+        QVERIFY(output);
+        QVERIFY2(output->body.size() > 12 * 1000 * 1000,
+                 QByteArray::number(output->body.size()).constData());
+        const QList<QByteArray> lines = output->body.split('\n');
+        const QJsonArray timeline =
+            daemon.call("GET", QStringLiteral("/v1/apps/%1/deployments/%2").arg(app, id))
+                .value(QStringLiteral("deployment"))
+                .toObject()
+                .value(QStringLiteral("timeline"))
+                .toArray();
+        int checked = 0;
+        for (const QJsonValue &value : timeline) {
+            const QJsonObject data = value.toObject().value(QStringLiteral("data")).toObject();
+            if (value.toObject().value(QStringLiteral("kind")) != QStringLiteral("log-section"))
+                continue;
+            const int line = data.value(QStringLiteral("line")).toInt(-1);
+            QVERIFY(line >= 0 && line < lines.size());
+            QCOMPARE(QString::fromUtf8(lines.at(line)),
+                     QStringLiteral("-----> ") + data.value(QStringLiteral("title")).toString());
+            if (data.value(QStringLiteral("title")) == QStringLiteral("Done talking")) {
+                QVERIFY(line > 120000);
+                ++checked;
+            }
+        }
+        QCOMPARE(checked, 1);
         daemon.terminate();
     }
 

@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -357,6 +358,51 @@ private Q_SLOTS:
                  qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
         QVERIFY(runner.logText().contains(QStringLiteral("Downloading custom buildpack")));
         QCOMPARE(outcome.buildpacks.at(0).detectName, QStringLiteral("Env Check"));
+        // The download reported its bytes, up to the archive's size.
+        const qint64 size = QFileInfo(served + QStringLiteral("/envcheck.tgz")).size();
+        QVERIFY(!runner.progress().isEmpty());
+        for (const BuildRunner::Progress &progress : runner.progress()) {
+            QCOMPARE(progress.phase, QStringLiteral("fetch-buildpack"));
+            QCOMPARE(progress.what, server.url(QStringLiteral("envcheck.tgz")));
+        }
+        QCOMPARE(runner.progress().constLast().bytes, size);
+        QCOMPARE(runner.progress().constLast().total, size);
+    }
+
+    void gitBuildpackCloneReportsProgress()
+    {
+        // Large enough (3 MB that do not compress) for git to count the bytes it received.
+        const QString repo = m_temp.filePath(QStringLiteral("heavy-bp"));
+        QVERIFY(copyTree(fixtureBuildpack(QStringLiteral("envcheck")), repo));
+        QFile blob(repo + QStringLiteral("/assets.bin"));
+        QVERIFY(blob.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 3 * 1024; ++i) {
+            QByteArray block(1024, Qt::Uninitialized);
+            for (char &byte : block)
+                byte = char(QRandomGenerator::global()->generate());
+            blob.write(block);
+        }
+        blob.close();
+        QVERIFY(gitInitCommit(repo));
+        BuildRunner runner;
+        const QString app =
+            makeApp(QStringLiteral("heavy-bp-app"), {{QStringLiteral("envcheck.txt"), "x"}});
+        BuildRequest request = runner.request(app, QStringLiteral("heavy-bp-app"));
+        const QString url = QUrl::fromLocalFile(repo).toString();
+        request.appBuildpacks = {url};
+        const BuildOutcome outcome = runner.build(request);
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        QVERIFY(!runner.progress().isEmpty());
+        qint64 previous = 0;
+        for (const BuildRunner::Progress &progress : runner.progress()) {
+            QCOMPARE(progress.phase, QStringLiteral("fetch-buildpack"));
+            QCOMPARE(progress.what, url);
+            QCOMPARE(progress.total, -1); // git does not know it
+            QVERIFY(progress.bytes >= previous);
+            previous = progress.bytes;
+        }
+        QVERIFY2(previous >= 2 * 1024 * 1024, qPrintable(QString::number(previous)));
     }
 
     void noBuildpackDetects()

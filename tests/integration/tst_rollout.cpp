@@ -12,6 +12,7 @@
 #include "runtime/Container.h"
 #include "util/ProcessTree.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -34,6 +35,70 @@ bool hasEvent(Deployment *deployment, TimelineEvent::Kind kind, const QString &c
             return true;
     }
     return false;
+}
+
+QList<TimelineEvent> eventsOf(Deployment *deployment, TimelineEvent::Kind kind)
+{
+    QList<TimelineEvent> found;
+    for (const TimelineEvent &event : deployment->timeline()) {
+        if (event.kind == kind)
+            found.append(event);
+    }
+    return found;
+}
+
+QJsonObject dataOf(Deployment *deployment, TimelineEvent::Kind kind)
+{
+    const QList<TimelineEvent> found = eventsOf(deployment, kind);
+    return found.isEmpty() ? QJsonObject() : found.constFirst().data;
+}
+
+// Where the first event of a kind (with `step` for step-started ones) is in the timeline.
+qsizetype positionOf(Deployment *deployment, TimelineEvent::Kind kind, const QString &step = {})
+{
+    const QList<TimelineEvent> &timeline = deployment->timeline();
+    for (qsizetype i = 0; i < timeline.size(); ++i) {
+        if (timeline.at(i).kind == kind &&
+            (step.isEmpty() || timeline.at(i).data.value(QStringLiteral("step")) == step))
+            return i;
+    }
+    return -1;
+}
+
+QStringList stepsOf(Deployment *deployment)
+{
+    QStringList steps;
+    for (const TimelineEvent &event : eventsOf(deployment, TimelineEvent::Kind::StepStarted))
+        steps.append(event.data.value(QStringLiteral("step")).toString());
+    return steps;
+}
+
+// Every "-----> " line of the log has a log-section event with its index, and no other does.
+QString checkLogSections(Deployment *deployment)
+{
+    const QStringList &log = deployment->log();
+    QList<int> expected;
+    for (qsizetype i = 0; i < log.size(); ++i) {
+        if (log.at(i).startsWith(QLatin1String("-----> ")))
+            expected.append(int(i));
+    }
+    QList<int> seen;
+    for (const TimelineEvent &event : eventsOf(deployment, TimelineEvent::Kind::LogSection)) {
+        const int line = event.data.value(QStringLiteral("line")).toInt(-1);
+        const QString title = event.data.value(QStringLiteral("title")).toString();
+        if (line < 0 || line >= log.size() || log.at(line) != QStringLiteral("-----> ") + title)
+            return QStringLiteral("log-section %1 \"%2\" does not point at its line")
+                .arg(line)
+                .arg(title);
+        seen.append(line);
+    }
+    if (seen != expected)
+        return QStringLiteral("sections at lines %1, expected %2")
+            .arg(QString::fromUtf8(
+                QJsonDocument(QJsonArray::fromVariantList(QVariantList(seen.cbegin(), seen.cend())))
+                    .toJson(QJsonDocument::Compact)))
+            .arg(expected.size());
+    return {};
 }
 
 } // namespace
@@ -125,6 +190,206 @@ private Q_SLOTS:
         QVERIFY(!env.value(QStringLiteral("HOME")).toString().isEmpty());
     }
 
+    void timelineEventsCarryTheirData()
+    {
+        const QString app = QStringLiteral("facts");
+        Deployment *first = m_fixture->deployFixture(app);
+        QVERIFY2(first && first->status() == DeploymentStatus::Success,
+                 qPrintable(EngineFixture::describe(first)));
+
+        // The build's facts.
+        QVERIFY(dataOf(first, TimelineEvent::Kind::SourceFetched)
+                    .value(QStringLiteral("bytes"))
+                    .toDouble() > 1000);
+        const QList<TimelineEvent> detected =
+            eventsOf(first, TimelineEvent::Kind::BuildpackDetected);
+        QCOMPARE(detected.size(), 1);
+        QCOMPARE(detected.constFirst().data.value(QStringLiteral("buildpack")).toString(),
+                 QStringLiteral("procfile"));
+        QVERIFY(!detected.constFirst().data.value(QStringLiteral("name")).toString().isEmpty());
+        QCOMPARE(detected.constFirst().data.value(QStringLiteral("rule")).toString(),
+                 QStringLiteral("auto-detection"));
+        QVERIFY(dataOf(first, TimelineEvent::Kind::SlugBuilt)
+                    .value(QStringLiteral("bytes"))
+                    .toDouble() > 0);
+        QCOMPARE(dataOf(first, TimelineEvent::Kind::ReleaseCreated)
+                     .value(QStringLiteral("release"))
+                     .toInt(),
+                 1);
+        // A first deploy: nothing served before, nothing to stop.
+        QCOMPARE(first->previousRelease(), std::optional<int>());
+        QCOMPARE(stepsOf(first), (QStringList{QStringLiteral("start"), QStringLiteral("wait-ready"),
+                                              QStringLiteral("postdeploy"), QStringLiteral("route"),
+                                              QStringLiteral("stop-old")}));
+        QVERIFY(eventsOf(first, TimelineEvent::Kind::StepStarted)
+                    .constFirst()
+                    .data.value(QStringLiteral("previous_release"))
+                    .isNull());
+        const QJsonObject firstStopOld =
+            eventsOf(first, TimelineEvent::Kind::StepStarted).constLast().data;
+        QVERIFY(firstStopOld.value(QStringLiteral("release")).isNull());
+        QCOMPARE(firstStopOld.value(QStringLiteral("containers")).toArray(), QJsonArray());
+        QVERIFY(dataOf(first, TimelineEvent::Kind::TrafficRouted)
+                    .value(QStringLiteral("from_release"))
+                    .isNull());
+        const QString firstSections = checkLogSections(first);
+        QVERIFY2(firstSections.isEmpty(), qPrintable(firstSections));
+        QVERIFY(eventsOf(first, TimelineEvent::Kind::LogSection).size() >= 5);
+
+        setSettings(app, [](AppSettings &s) {
+            s.gracePeriod = std::chrono::seconds(7);
+            s.bootTimeout = std::chrono::seconds(45);
+            s.probeInterval = std::chrono::milliseconds(150);
+            s.hookTimeout = std::chrono::seconds(90);
+        });
+        Result<Deployment *> next =
+            m_fixture->engine().changeConfig(app, {{QStringLiteral("MARK"), QStringLiteral("2")}});
+        QVERIFY(next && *next);
+        Deployment *second = *next;
+        QVERIFY(EngineFixture::waitFinished(second));
+        QVERIFY2(second->status() == DeploymentStatus::Success,
+                 qPrintable(EngineFixture::describe(second)));
+        QCOMPARE(second->previousRelease(), std::optional<int>(1));
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(second, TimelineEvent::Kind::OldContainerStopped), 20000);
+
+        // One step-started per step, in order, each before what happens in it.
+        QCOMPARE(stepsOf(second),
+                 (QStringList{QStringLiteral("start"), QStringLiteral("wait-ready"),
+                              QStringLiteral("postdeploy"), QStringLiteral("route"),
+                              QStringLiteral("stop-old")}));
+        using Kind = TimelineEvent::Kind;
+        QVERIFY(positionOf(second, Kind::StepStarted, QStringLiteral("start")) <
+                positionOf(second, Kind::ContainerStarted));
+        QVERIFY(positionOf(second, Kind::StepStarted, QStringLiteral("wait-ready")) <
+                positionOf(second, Kind::ContainerReady));
+        QVERIFY(positionOf(second, Kind::StepStarted, QStringLiteral("postdeploy")) <
+                positionOf(second, Kind::HookStarted));
+        QVERIFY(positionOf(second, Kind::StepStarted, QStringLiteral("route")) <
+                positionOf(second, Kind::TrafficRouted));
+        QCOMPARE(positionOf(second, Kind::StepStarted, QStringLiteral("stop-old")),
+                 positionOf(second, Kind::TrafficRouted) + 1);
+        QVERIFY(positionOf(second, Kind::StepStarted, QStringLiteral("stop-old")) <
+                positionOf(second, Kind::OldContainerStopping));
+        QVERIFY(positionOf(second, Kind::OldContainerStopping) <
+                positionOf(second, Kind::OldContainerStopped));
+
+        const QList<TimelineEvent> steps = eventsOf(second, Kind::StepStarted);
+        const QJsonObject start = steps.at(0).data;
+        QCOMPARE(start.value(QStringLiteral("release")).toInt(), 2);
+        QCOMPARE(start.value(QStringLiteral("previous_release")).toInt(), 1);
+        const QJsonArray planned = start.value(QStringLiteral("containers")).toArray();
+        QCOMPARE(planned.size(), 1);
+        const QJsonObject web = planned.at(0).toObject();
+        QCOMPARE(web.value(QStringLiteral("name")).toString(), QStringLiteral("web-1"));
+        QCOMPARE(web.value(QStringLiteral("type")).toString(), QStringLiteral("web"));
+        QCOMPARE(web.value(QStringLiteral("index")).toInt(), 1);
+        QCOMPARE(web.value(QStringLiteral("probed")).toBool(), true);
+        const int port = web.value(QStringLiteral("port")).toInt();
+        QVERIFY(port > 0);
+
+        const QJsonObject waiting = steps.at(1).data;
+        QCOMPARE(waiting.value(QStringLiteral("boot_timeout_ms")).toInt(), 45000);
+        QCOMPARE(waiting.value(QStringLiteral("probe_interval_ms")).toInt(), 150);
+        QCOMPARE(waiting.value(QStringLiteral("containers")).toArray(),
+                 QJsonArray{QStringLiteral("web-1")});
+
+        const QJsonObject hook = steps.at(2).data;
+        QCOMPARE(hook.value(QStringLiteral("skipped")).toBool(true), false);
+        QVERIFY(hook.value(QStringLiteral("command"))
+                    .toString()
+                    .contains(QStringLiteral("behave.py postdeploy")));
+        QCOMPARE(hook.value(QStringLiteral("time_limit_ms")).toInt(), 90000);
+
+        const QJsonObject route = steps.at(3).data;
+        QCOMPARE(route.value(QStringLiteral("from_release")).toInt(), 1);
+        QCOMPARE(route.value(QStringLiteral("to_release")).toInt(), 2);
+
+        const QJsonObject stopOld = steps.at(4).data;
+        QCOMPARE(stopOld.value(QStringLiteral("release")).toInt(), 1);
+        QCOMPARE(stopOld.value(QStringLiteral("grace_period_ms")).toInt(), 7000);
+        QCOMPARE(stopOld.value(QStringLiteral("containers")).toArray(),
+                 QJsonArray{QStringLiteral("web-1")});
+
+        const QJsonObject started = dataOf(second, Kind::ContainerStarted);
+        QCOMPARE(started.value(QStringLiteral("type")).toString(), QStringLiteral("web"));
+        QCOMPARE(started.value(QStringLiteral("index")).toInt(), 1);
+        QCOMPARE(started.value(QStringLiteral("port")).toInt(), port);
+        QVERIFY(started.value(QStringLiteral("pid")).toDouble() > 0);
+        QCOMPARE(started.value(QStringLiteral("release")).toInt(), 2);
+        QVERIFY(started.value(QStringLiteral("isolated")).isBool());
+
+        const QJsonObject ready = dataOf(second, Kind::ContainerReady);
+        QVERIFY(ready.value(QStringLiteral("probes")).toInt() >= 1);
+        QVERIFY(ready.value(QStringLiteral("elapsed_ms")).toDouble() >= 0);
+        QCOMPARE(ready.value(QStringLiteral("port")).toInt(), port);
+        for (const TimelineEvent &probe : eventsOf(second, Kind::ContainerProbed)) {
+            QVERIFY(probe.data.value(QStringLiteral("probes")).toInt() >= 1);
+            QCOMPARE(probe.data.value(QStringLiteral("port")).toInt(), port);
+        }
+
+        const QJsonObject hookStarted = dataOf(second, Kind::HookStarted);
+        QCOMPARE(hookStarted.value(QStringLiteral("command")),
+                 hook.value(QStringLiteral("command")));
+        QCOMPARE(hookStarted.value(QStringLiteral("time_limit_ms")).toInt(), 90000);
+        const QJsonObject hookFinished = dataOf(second, Kind::HookFinished);
+        QCOMPARE(hookFinished.value(QStringLiteral("exit_status")).toInt(-1), 0);
+        QVERIFY(hookFinished.value(QStringLiteral("signal")).isNull());
+        QCOMPARE(hookFinished.value(QStringLiteral("timed_out")).toBool(true), false);
+
+        const QJsonObject routed = dataOf(second, Kind::TrafficRouted);
+        QCOMPARE(routed.value(QStringLiteral("from_release")).toInt(), 1);
+        QCOMPARE(routed.value(QStringLiteral("to_release")).toInt(), 2);
+        QCOMPARE(routed.value(QStringLiteral("containers")).toArray(),
+                 QJsonArray{QStringLiteral("web-1")});
+
+        const QJsonObject stopping = dataOf(second, Kind::OldContainerStopping);
+        QCOMPARE(stopping.value(QStringLiteral("release")).toInt(), 1);
+        QCOMPARE(stopping.value(QStringLiteral("signal")).toString(), QStringLiteral("SIGTERM"));
+        QCOMPARE(stopping.value(QStringLiteral("grace_period_ms")).toInt(), 7000);
+        QCOMPARE(eventsOf(second, Kind::OldContainerStopping).constFirst().container,
+                 QStringLiteral("web-1"));
+        // The fixture stops gracefully on SIGTERM, well within the grace period.
+        const QJsonObject stopped = dataOf(second, Kind::OldContainerStopped);
+        QCOMPARE(stopped.value(QStringLiteral("release")).toInt(), 1);
+        QCOMPARE(stopped.value(QStringLiteral("exit_status")).toInt(-1), 0);
+        QVERIFY(stopped.value(QStringLiteral("signal")).isNull());
+        QCOMPARE(stopped.value(QStringLiteral("killed")).toBool(true), false);
+        QVERIFY(stopped.value(QStringLiteral("stop_ms")).toDouble() >= 0);
+        QVERIFY(stopped.value(QStringLiteral("stop_ms")).toDouble() < 7000);
+        QCOMPARE(dataOf(second, Kind::ReleaseCreated).value(QStringLiteral("release")).toInt(), 2);
+
+        // Every event but notes says something in data; the sentences stay.
+        for (const TimelineEvent &event : second->timeline()) {
+            QVERIFY2(!event.text.isEmpty(), qPrintable(TimelineEvent::kindName(event.kind)));
+            if (event.kind != Kind::Note)
+                QVERIFY2(!event.data.isEmpty(), qPrintable(TimelineEvent::kindName(event.kind)));
+        }
+        QVERIFY(hasEvent(second, Kind::ContainerReady, QStringLiteral("web-1 ready after")));
+        const QString sections = checkLogSections(second);
+        QVERIFY2(sections.isEmpty(), qPrintable(sections));
+    }
+
+    void restartSkipsTheHookInItsStep()
+    {
+        const QString app = QStringLiteral("again");
+        deployFirst(app);
+        Result<Deployment *> restart = m_fixture->engine().restart(app);
+        QVERIFY(restart && *restart);
+        QVERIFY(EngineFixture::waitFinished(*restart));
+        QCOMPARE((*restart)->status(), DeploymentStatus::Success);
+        QCOMPARE((*restart)->previousRelease(), std::optional<int>(1));
+        const QList<TimelineEvent> steps = eventsOf(*restart, TimelineEvent::Kind::StepStarted);
+        QCOMPARE(stepsOf(*restart).size(), 5);
+        QCOMPARE(steps.at(2).data.value(QStringLiteral("skipped")).toBool(), true);
+        QVERIFY(steps.at(2)
+                    .data.value(QStringLiteral("command"))
+                    .toString()
+                    .contains(QStringLiteral("postdeploy")));
+        QVERIFY(!hasEvent(*restart, TimelineEvent::Kind::HookStarted));
+        QCOMPARE(steps.at(3).data.value(QStringLiteral("from_release")).toInt(), 1);
+        QCOMPARE(steps.at(3).data.value(QStringLiteral("to_release")).toInt(), 1);
+    }
+
     void slowBootWaitsAndOldVersionServesMeanwhile()
     {
         const QString app = QStringLiteral("slow");
@@ -161,6 +426,25 @@ private Q_SLOTS:
         QVERIFY(body(app).startsWith(QStringLiteral("version=v1")));
         // The new container is gone; only v1's process is left.
         QTRY_COMPARE_WITH_TIMEOUT(processesWithMarker(marker(app)).size(), 1, 15000);
+        // The failure says where it happened; the steps after it were never reached.
+        const QJsonObject failed = dataOf(*deaf, TimelineEvent::Kind::Failed);
+        QCOMPARE(failed.value(QStringLiteral("status")).toString(),
+                 QStringLiteral("timeout-error"));
+        QCOMPARE(failed.value(QStringLiteral("step")).toString(), QStringLiteral("wait-ready"));
+        QCOMPARE(stepsOf(*deaf),
+                 (QStringList{QStringLiteral("start"), QStringLiteral("wait-ready")}));
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(*deaf, TimelineEvent::Kind::NewContainerStopped), 15000);
+        const QJsonObject stopping = dataOf(*deaf, TimelineEvent::Kind::NewContainerStopping);
+        QCOMPARE(stopping.value(QStringLiteral("release")).toInt(), 2);
+        QCOMPARE(stopping.value(QStringLiteral("signal")).toString(), QStringLiteral("SIGTERM"));
+        QVERIFY(stopping.value(QStringLiteral("grace_period_ms")).toDouble() > 0);
+        const QJsonObject stopped = dataOf(*deaf, TimelineEvent::Kind::NewContainerStopped);
+        QCOMPARE(stopped.value(QStringLiteral("release")).toInt(), 2);
+        QCOMPARE(stopped.value(QStringLiteral("killed")).toBool(true), false);
+        QVERIFY(stopped.contains(QStringLiteral("exit_status")));
+        QVERIFY(stopped.contains(QStringLiteral("signal")));
+        QVERIFY(stopped.value(QStringLiteral("stop_ms")).toDouble() >= 0);
+        QVERIFY(!hasEvent(*deaf, TimelineEvent::Kind::OldContainerStopping));
     }
 
     void crashAtBootGivesCrashedErrorWithLastLines()
@@ -178,6 +462,16 @@ private Q_SLOTS:
                  qPrintable(EngineFixture::describe(*crash)));
         QVERIFY(hasEvent(*crash, TimelineEvent::Kind::ContainerCrashed, QStringLiteral("web-1")));
         QVERIFY(body(app).startsWith(QStringLiteral("version=v1")));
+        const QJsonObject crashed = dataOf(*crash, TimelineEvent::Kind::ContainerCrashed);
+        QCOMPARE(crashed.value(QStringLiteral("exit_status")).toInt(-1), 1);
+        QVERIFY(crashed.value(QStringLiteral("signal")).isNull());
+        QCOMPARE(crashed.value(QStringLiteral("how")).toString(),
+                 QStringLiteral("exited with status 1"));
+        const QJsonObject failed = dataOf(*crash, TimelineEvent::Kind::Failed);
+        QCOMPARE(failed.value(QStringLiteral("status")).toString(),
+                 QStringLiteral("crashed-error"));
+        QVERIFY(failed.value(QStringLiteral("step")).toString() == QLatin1String("start") ||
+                failed.value(QStringLiteral("step")).toString() == QLatin1String("wait-ready"));
     }
 
     void crashAfterRolloutIsRestartedWithBackoff()
@@ -206,6 +500,18 @@ private Q_SLOTS:
             hasEvent(*next, TimelineEvent::Kind::OldContainerStopped, QStringLiteral("SIGKILL")),
             15000);
         QTRY_COMPARE_WITH_TIMEOUT(processesWithMarker(marker(app)).size(), 1, 10000);
+        // Killed at the end of its grace period, and the data says so.
+        const QJsonObject stopped = dataOf(*next, TimelineEvent::Kind::OldContainerStopped);
+        QCOMPARE(stopped.value(QStringLiteral("killed")).toBool(), true);
+        QCOMPARE(stopped.value(QStringLiteral("signal")).toString(), QStringLiteral("SIGKILL"));
+        QVERIFY(stopped.value(QStringLiteral("exit_status")).isNull());
+        // The whole grace period went by first (the clock rounds to the millisecond).
+        QVERIFY2(stopped.value(QStringLiteral("stop_ms")).toDouble() >= 995,
+                 qPrintable(QString::number(stopped.value(QStringLiteral("stop_ms")).toDouble())));
+        QCOMPARE(dataOf(*next, TimelineEvent::Kind::OldContainerStopping)
+                     .value(QStringLiteral("grace_period_ms"))
+                     .toInt(),
+                 1000);
     }
 
     void postdeployRunsWithTheNewRelease()
@@ -254,6 +560,20 @@ private Q_SLOTS:
         QCOMPARE((*next)->status(), DeploymentStatus::HookError);
         QVERIFY2((*next)->error().contains(expected), qPrintable((*next)->error()));
         QVERIFY(body(app).startsWith(QStringLiteral("version=v1")));
+        const QJsonObject failed = dataOf(*next, TimelineEvent::Kind::Failed);
+        QCOMPARE(failed.value(QStringLiteral("status")).toString(), QStringLiteral("hook-error"));
+        QCOMPARE(failed.value(QStringLiteral("step")).toString(), QStringLiteral("postdeploy"));
+        const QJsonObject finished = dataOf(*next, TimelineEvent::Kind::HookFinished);
+        QCOMPARE(finished.value(QStringLiteral("timed_out")).toBool(),
+                 mode == QLatin1String("hang"));
+        if (mode == QLatin1String("fail")) {
+            QCOMPARE(finished.value(QStringLiteral("exit_status")).toInt(), 3);
+            QVERIFY(finished.value(QStringLiteral("signal")).isNull());
+        } else {
+            QVERIFY(finished.value(QStringLiteral("exit_status")).isNull());
+            QCOMPARE(finished.value(QStringLiteral("signal")).toString(),
+                     QStringLiteral("SIGKILL"));
+        }
         QTRY_COMPARE_WITH_TIMEOUT(processesWithMarker(marker(app)).size(), 1, 15000);
     }
 
@@ -298,11 +618,25 @@ private Q_SLOTS:
         const SourceSpec source = *SourceSpec::parse(m_fixture->fixtureSource());
         Deployment *first = *m_fixture->engine().deploySource(app, source);
         Deployment *second = *m_fixture->engine().deploySource(app, source);
+        Deployment *third = *m_fixture->engine().deploySource(app, source);
         QCOMPARE(second->status(), DeploymentStatus::Queued);
         QTRY_VERIFY_WITH_TIMEOUT(first->status() != DeploymentStatus::Queued, 10000);
         QCOMPARE(second->status(), DeploymentStatus::Queued);
+        // Each waits for the one just ahead of it.
+        QCOMPARE(first->waitingFor(), QString());
+        QCOMPARE(second->waitingFor(), first->id());
+        QCOMPARE(third->waitingFor(), second->id());
+        QCOMPARE(second->previousRelease(), std::optional<int>());
+        third->cancel();
+        QCOMPARE(third->status(), DeploymentStatus::Aborted);
+        QCOMPARE(third->waitingFor(), QString());
+        QCOMPARE(dataOf(third, TimelineEvent::Kind::Failed).value(QStringLiteral("step")),
+                 QJsonValue(QStringLiteral("build")));
         QVERIFY(EngineFixture::waitFinished(first));
         QVERIFY(EngineFixture::waitFinished(second));
+        QCOMPARE(second->waitingFor(), QString());
+        QCOMPARE(first->previousRelease(), std::optional<int>());
+        QCOMPARE(second->previousRelease(), std::optional<int>(1));
         QCOMPARE(first->status(), DeploymentStatus::Success);
         QCOMPARE(second->status(), DeploymentStatus::Success);
         QVERIFY(first->finishedAt() <= second->finishedAt());

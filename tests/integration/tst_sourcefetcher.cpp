@@ -185,6 +185,7 @@ private Q_SLOTS:
     void gitAtRef_data();
     void gitAtRef();
     void gitDefaultBranch();
+    void gitCloneReportsProgress();
     void gitRepositoryThatDoesNotExist_data();
     void gitRepositoryThatDoesNotExist();
     void gitRepositoryGoneBeforeFetch();
@@ -747,6 +748,28 @@ void tst_SourceFetcher::gitAtRef()
     QCOMPARE(source.sizeBytes, expectedSize);
     // The repository's own checkout is untouched.
     QCOMPARE(gitHead(repo), m_three);
+}
+
+void tst_SourceFetcher::gitCloneReportsProgress()
+{
+    // 2 MB of noise: enough for git to count the bytes it receives.
+    const QString repo = fixture(QStringLiteral("noisygit"));
+    QVERIFY(copyTree(fixture(QStringLiteral("noisytree/app")), repo));
+    QVERIFY(gitInitCommit(repo));
+    Fetch fetch(repo, QStringLiteral("main"));
+    QVERIFY(fetch.fetcher());
+    QSignalSpy progress(fetch.fetcher(), &SourceFetcher::downloadProgress);
+    VERIFY_FETCHED(fetch);
+    QVERIFY(!progress.isEmpty());
+    qint64 previous = 0;
+    for (const QList<QVariant> &arguments : std::as_const(progress)) {
+        QVERIFY(arguments.at(0).toLongLong() >= previous);
+        previous = arguments.at(0).toLongLong();
+        QCOMPARE(arguments.at(1).toLongLong(), -1); // git never knows the total in bytes
+    }
+    const qint64 noise = QFileInfo(fixture(QStringLiteral("noisytree/app/noise.bin"))).size();
+    QVERIFY2(previous >= noise * 9 / 10 && previous <= noise * 2,
+             qPrintable(QStringLiteral("%1 of %2").arg(previous).arg(noise)));
 }
 
 void tst_SourceFetcher::gitDefaultBranch()

@@ -31,7 +31,12 @@ BuildOutcome BuildRunner::build(const BuildRequest &request, int timeoutMs,
                                 const QString &cancelWhen)
 {
     m_log.clear();
+    m_progress.clear();
     BuildPipeline pipeline(request);
+    QObject::connect(&pipeline, &BuildPipeline::fetchProgress, &pipeline,
+                     [this](const QString &phase, const QString &what, qint64 bytes, qint64 total) {
+                         m_progress.append({phase, what, bytes, total});
+                     });
     BuildOutcome outcome;
     outcome.error = QStringLiteral("the build did not finish in time");
     QEventLoop loop;

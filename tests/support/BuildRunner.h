@@ -22,6 +22,16 @@ public:
     Slipway::BuildOutcome build(const Slipway::BuildRequest &request, int timeoutMs = 600000,
                                 const QString &cancelWhen = {});
 
+    // What the build reported of its long fetches (BuildPipeline::fetchProgress).
+    struct Progress
+    {
+        QString phase;
+        QString what;
+        qint64 bytes = 0;
+        qint64 total = -1;
+    };
+    const QList<Progress> &progress() const { return m_progress; }
+
     const QStringList &log() const { return m_log; }
     QString logText() const { return m_log.join(QLatin1Char('\n')); }
     QString path(const QString &relative) const { return m_temp.filePath(relative); }
@@ -29,5 +39,6 @@ public:
 private:
     QTemporaryDir m_temp;
     QStringList m_log;
+    QList<Progress> m_progress;
     int m_builds = 0;
 };

@@ -129,14 +129,19 @@ QString gitHead(const QString &directory)
     return QString::fromUtf8(output).trimmed();
 }
 
-StaticHttpServer::StaticHttpServer(const QString &directory)
+StaticHttpServer::StaticHttpServer(const QString &directory, int bytesPerSecond)
 {
     m_port = freePort();
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_process.start(QStringLiteral("python3"),
-                    {QStringLiteral("-m"), QStringLiteral("http.server"), QString::number(m_port),
-                     QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-                     QStringLiteral("--directory"), directory});
+    if (bytesPerSecond > 0)
+        m_process.start(QStringLiteral("python3"),
+                        {dataPath(QStringLiteral("fixtures/slow_http_server.py")),
+                         QString::number(m_port), directory, QString::number(bytesPerSecond)});
+    else
+        m_process.start(QStringLiteral("python3"),
+                        {QStringLiteral("-m"), QStringLiteral("http.server"),
+                         QString::number(m_port), QStringLiteral("--bind"),
+                         QStringLiteral("127.0.0.1"), QStringLiteral("--directory"), directory});
     m_process.waitForStarted(10000);
     QElapsedTimer timer;
     timer.start();

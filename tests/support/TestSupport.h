@@ -42,11 +42,13 @@ bool copyTree(const QString &from, const QString &to);
 bool gitInitCommit(const QString &directory, const QString &message = QStringLiteral("initial"));
 QString gitHead(const QString &directory);
 
-// Serves a folder over HTTP on loopback (python3 -m http.server) until destroyed.
+// Serves a folder over HTTP on loopback (python3 -m http.server) until destroyed. With
+// `bytesPerSecond`, every body goes out that slowly, in pieces
+// (tests/data/fixtures/slow_http_server.py), for tests that watch a long download.
 class StaticHttpServer
 {
 public:
-    explicit StaticHttpServer(const QString &directory);
+    explicit StaticHttpServer(const QString &directory, int bytesPerSecond = 0);
     ~StaticHttpServer();
     bool isReady() const { return m_ready; }
     QString url(const QString &path) const;

@@ -2,6 +2,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -139,6 +141,7 @@ private Q_SLOTS:
     void deploymentsRoundTrip();
     void markUnfinishedAborted();
     void timelineRoundTrip();
+    void timelineDataMigratesFromOlderSchema();
     void containersRoundTrip();
     void tokensRoundTrip();
     void gitCredentialsRoundTrip();
@@ -462,6 +465,21 @@ void TestStore::deploymentsRoundTrip()
     QCOMPARE(errorOf(store->updateDeployment(QStringLiteral("d-x"), DeploymentStatus::Success, {},
                                              {}, {})),
              QStringLiteral("there is no deployment 'd-x'"));
+
+    // The release serving when a deployment started: none until known, kept once set.
+    QCOMPARE(store->deployment(QStringLiteral("d-3"))->previousRelease, std::optional<int>());
+    QVERIFY(store->setPreviousRelease(QStringLiteral("d-3"), 3));
+    QCOMPARE(store->deployment(QStringLiteral("d-3"))->previousRelease, std::optional<int>(3));
+    QVERIFY(store->updateDeployment(QStringLiteral("d-3"), DeploymentStatus::CrashedError,
+                                    QStringLiteral("again"), 4, finished));
+    QCOMPARE(store->deployment(QStringLiteral("d-3"))->previousRelease, std::optional<int>(3));
+    QCOMPARE(errorOf(store->setPreviousRelease(QStringLiteral("d-x"), 1)),
+             QStringLiteral("there is no deployment 'd-x'"));
+    DeploymentRecord withPrevious = makeDeployment(QStringLiteral("d-6"), QStringLiteral("other"),
+                                                   DeploymentStatus::Queued, newest.createdAt);
+    withPrevious.previousRelease = 7;
+    QVERIFY(store->addDeployment(withPrevious));
+    QCOMPARE(store->deployment(QStringLiteral("d-6")).value_or(DeploymentRecord()), withPrevious);
     QCOMPARE(errorOf(store->deployment(QStringLiteral("d-x"))),
              QStringLiteral("there is no deployment 'd-x'"));
 
@@ -562,6 +580,38 @@ void TestStore::timelineRoundTrip()
     events.append({utc(QStringLiteral("2024-01-01T00:00:03.000Z")), 2900,
                    TimelineEvent::Kind::OldContainerStopped, QStringLiteral("web-1"),
                    QStringLiteral("exited after SIGTERM")});
+    // Structured data comes back as it went in: numbers, nulls, booleans, nested values.
+    events[1].data = {{QStringLiteral("type"), QStringLiteral("web")},
+                      {QStringLiteral("index"), 1},
+                      {QStringLiteral("port"), 5001},
+                      {QStringLiteral("pid"), 4242},
+                      {QStringLiteral("release"), 3},
+                      {QStringLiteral("isolated"), true}};
+    events[3].data = {{QStringLiteral("release"), 2},
+                      {QStringLiteral("exit_status"), QJsonValue()},
+                      {QStringLiteral("signal"), QStringLiteral("SIGKILL")},
+                      {QStringLiteral("killed"), true},
+                      {QStringLiteral("stop_ms"), 30004}};
+    TimelineEvent step{utc(QStringLiteral("2024-01-01T00:00:01.000Z")),
+                       900,
+                       TimelineEvent::Kind::StepStarted,
+                       {},
+                       QStringLiteral("step 1 of 4")};
+    step.data = {{QStringLiteral("step"), QStringLiteral("start")},
+                 {QStringLiteral("previous_release"), QJsonValue()},
+                 {QStringLiteral("containers"),
+                  QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("web-1")},
+                                         {QStringLiteral("probed"), true}}}}};
+    events.insert(1, step);
+    for (TimelineEvent::Kind kind :
+         {TimelineEvent::Kind::LogSection, TimelineEvent::Kind::OldContainerStopping,
+          TimelineEvent::Kind::NewContainerStopping, TimelineEvent::Kind::NewContainerStopped}) {
+        events.append({utc(QStringLiteral("2024-01-01T00:00:04.000Z")),
+                       3900,
+                       kind,
+                       {},
+                       TimelineEvent::kindName(kind)});
+    }
     int expectedSeq = 1;
     for (const TimelineEvent &event : events) {
         Result<int> seq = store->addTimelineEvent(QStringLiteral("d1"), event);
@@ -579,7 +629,11 @@ void TestStore::timelineRoundTrip()
         QCOMPARE(read->at(i).kind, events.at(i).kind);
         QCOMPARE(read->at(i).container, events.at(i).container);
         QCOMPARE(read->at(i).text, events.at(i).text);
+        QCOMPARE(read->at(i).data, events.at(i).data);
     }
+    QCOMPARE(read->at(2).data.value(QStringLiteral("isolated")), QJsonValue(true));
+    QVERIFY(read->at(4).data.value(QStringLiteral("exit_status")).isNull());
+    QCOMPARE(read->at(1).data.value(QStringLiteral("containers")).toArray().size(), 1);
     QCOMPARE(store->timeline(QStringLiteral("d2"))->size(), 1);
 
     QVERIFY(!store->addTimelineEvent(QStringLiteral("nope"), events.at(0)));
@@ -587,6 +641,59 @@ void TestStore::timelineRoundTrip()
     QVERIFY(!missing);
     QCOMPARE(errorOf(missing), QStringLiteral("there is no deployment 'nope'"));
     QVERIFY(store->timeline(QStringLiteral("d2")));
+}
+
+void TestStore::timelineDataMigratesFromOlderSchema()
+{
+    // A database from before timeline data: its events and deployments stay readable, with
+    // empty data and no previous release.
+    const QList<Migration> before = storeMigrations().first(3);
+    {
+        Result<std::unique_ptr<Store>> old = Store::open(dbPath(), before);
+        QVERIFY2(old, qUtf8Printable(errorOf(old)));
+        QVERIFY((*old)->createApp(QStringLiteral("kept"), AppSettings{}));
+    }
+    QVERIFY(rawValue(dbPath(), QStringLiteral("SELECT data FROM timeline_events"))
+                .toString()
+                .startsWith(QStringLiteral("error")));
+    rawValue(dbPath(),
+             QStringLiteral("INSERT INTO deployments (id, app, \"trigger\", status, created_at)"
+                            " VALUES ('old-1', 'kept', 'source', 'success',"
+                            " '2024-01-01T00:00:00.000Z')"));
+    rawValue(dbPath(),
+             QStringLiteral("INSERT INTO timeline_events (deployment_id, seq, time, offset_ms,"
+                            " kind, container, text) VALUES ('old-1', 1,"
+                            " '2024-01-01T00:00:01.000Z', 1000, 'container-ready', 'web-1',"
+                            " 'web-1 ready after 2 probes')"));
+    QCOMPARE(rawValue(dbPath(), QStringLiteral("SELECT COUNT(*) FROM timeline_events")).toInt(), 1);
+
+    auto store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->schemaVersion().value_or(-1), int(storeMigrations().size()));
+    Result<QList<TimelineEvent>> events = store->timeline(QStringLiteral("old-1"));
+    QVERIFY2(events, qUtf8Printable(errorOf(events)));
+    QCOMPARE(events->size(), 1);
+    QCOMPARE(events->constFirst().kind, TimelineEvent::Kind::ContainerReady);
+    QCOMPARE(events->constFirst().text, QStringLiteral("web-1 ready after 2 probes"));
+    QCOMPARE(events->constFirst().data, QJsonObject());
+    QCOMPARE(store->deployment(QStringLiteral("old-1"))->previousRelease, std::optional<int>());
+
+    // New events of the same deployment keep their data.
+    TimelineEvent ready{{},
+                        2000,
+                        TimelineEvent::Kind::ContainerReady,
+                        QStringLiteral("web-2"),
+                        QStringLiteral("web-2 ready")};
+    ready.data = {{QStringLiteral("probes"), 3}, {QStringLiteral("port"), 5002}};
+    QCOMPARE(store->addTimelineEvent(QStringLiteral("old-1"), ready).value_or(-1), 2);
+    QCOMPARE(store->timeline(QStringLiteral("old-1"))->at(1).data, ready.data);
+    // A damaged value reads as no data rather than failing the timeline.
+    store.reset();
+    rawValue(dbPath(),
+             QStringLiteral("UPDATE timeline_events SET data = 'not json' WHERE seq = 2"));
+    store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->timeline(QStringLiteral("old-1"))->at(1).data, QJsonObject());
 }
 
 void TestStore::containersRoundTrip()
