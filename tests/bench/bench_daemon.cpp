@@ -1,7 +1,7 @@
 // slipwayd at rest: resident memory with 20 apps of 2 web containers each (goal < 60 MB),
 // and the CPU it uses while idle over 60 s (goal < 1 % of a core).
 
-#include "../daemon/DaemonProcess.h"
+#include "DaemonProcess.h"
 #include "TestSupport.h"
 
 #include <QCoreApplication>
