@@ -8,6 +8,8 @@ packages=(
   cmake ninja-build g++ pkg-config clang-format git
   # libraries
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qtkeychain-qt6-dev
+  # the console's window: Qt's platform plugins (X11, Wayland, offscreen for the GUI tests)
+  qt6-qpa-plugins fonts-dejavu-core
   libarchive-dev libyaml-cpp-dev libboost1.81-dev
   # container runtime
   bash bubblewrap procps
@@ -15,6 +17,8 @@ packages=(
   python3 python3-venv nodejs npm golang-go default-jdk-headless tomcat10-user
   # tools the tests and benchmarks use
   curl tar gzip bzip2 xz-utils zip unzip nginx-light wrk
+  # screenshots of the console in a real X server (tests/gui/screenshots.sh)
+  xvfb xauth
   # secrets: QtKeychain loads libsecret at run time and its package does not pull it in;
   # the keychain tests run gnome-keyring on a private session bus and check with secret-tool
   libsecret-1-0 gnome-keyring dbus-daemon dbus-bin libsecret-tools

@@ -56,6 +56,8 @@ class TestConsole : public QObject
     std::unique_ptr<DaemonClient> m_client;
     std::unique_ptr<MainWindow> m_window;
     QString m_folder; // the fixture app, a git work tree, deployed as a folder
+    // Every item model of the window, checked through the whole session.
+    QList<std::shared_ptr<QAbstractItemModelTester>> m_testers;
 
     AppPage *page() const { return m_window->appPage(); }
     DeployBar *bar() const { return page()->deployBar(); }
@@ -109,9 +111,32 @@ class TestConsole : public QObject
         QCOMPARE(status, 200);
     }
 
+    QString diagnosis() const
+    {
+        QMessageBox *question = m_window->findChild<QMessageBox *>(QStringLiteral("queueQuestion"));
+        return QStringLiteral("tracker %1 %2 loaded=%3; bar '%4' '%5'; deploy enabled %6; question %7; source %8")
+            .arg(page()->tracker()->id(), page()->tracker()->status())
+            .arg(page()->tracker()->isLoaded())
+            .arg(bar()->statusText(), bar()->messageText())
+            .arg(bar()->deployButton()->isEnabled())
+            .arg(question ? question->text() : QStringLiteral("none"), page()->sourceChooser()->selection().location);
+    }
+
+    // Deploys with the shortcut and waits until the new deployment is shown.
+    void deployAndWaitForStart()
+    {
+        const QString before = page()->tracker()->id();
+        clickDeploy();
+        QTRY_VERIFY2_WITH_TIMEOUT(page()->tracker()->id() != before && page()->tracker()->isLoaded(),
+                                  qPrintable(diagnosis()), 30000);
+    }
+
     void clickDeploy()
     {
-        // The shortcut, as a user at the keyboard would: Ctrl+Shift+D.
+        // The shortcut, as a user at the keyboard would: Ctrl+Shift+D, in the active window
+        // (offscreen, a closed dialog does not give the activation back by itself).
+        m_window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
         QTest::keyClick(m_window.get(), Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
     }
 
@@ -143,8 +168,13 @@ private Q_SLOTS:
         m_client->open();
         QTRY_COMPARE_WITH_TIMEOUT(m_client->state(), DaemonClient::State::Online, 20000);
         QTRY_VERIFY(m_window->apps()->isLoaded());
-        QAbstractItemModelTester appsTester(m_window->apps(),
-                                            QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (QAbstractItemModel *model :
+             {static_cast<QAbstractItemModel *>(m_window->apps()),
+              static_cast<QAbstractItemModel *>(page()->buildpacksPanel()->detectionModel()),
+              static_cast<QAbstractItemModel *>(page()->buildpacksPanel()->listModel()),
+              static_cast<QAbstractItemModel *>(page()->deployments())})
+            m_testers.append(std::make_shared<QAbstractItemModelTester>(
+                model, QAbstractItemModelTester::FailureReportingMode::QtTest));
 
         // The app's source: the behave fixture, committed to git, as a developer's folder.
         m_folder = m_temp.filePath(QStringLiteral("shop"));
@@ -156,6 +186,7 @@ private Q_SLOTS:
 
     void cleanupTestCase()
     {
+        m_testers.clear();
         m_window.reset();
         m_client.reset();
         m_daemon.reset();
@@ -226,8 +257,6 @@ private Q_SLOTS:
 
         BuildpacksPanel *panel = page()->buildpacksPanel();
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isDetecting() && !panel->detection().isEmpty(), 60000);
-        QAbstractItemModelTester tester(panel->detectionModel(),
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         QStringList matched;
         for (int row = 0; row < panel->detectionModel()->rowCount(); ++row) {
             const QModelIndex index = panel->detectionModel()->index(row, 0);
@@ -243,8 +272,6 @@ private Q_SLOTS:
     {
         BuildpacksPanel *panel = page()->buildpacksPanel();
         BuildpackListModel *list = panel->listModel();
-        QAbstractItemModelTester tester(list,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         // A custom reference is checked before it is added: a folder without bin/compile is
         // refused with the reason.
         auto *reference = find<QLineEdit>("buildpackReferenceEdit");
@@ -483,8 +510,6 @@ private Q_SLOTS:
     {
         QListView *history = view()->history();
         DeploymentListModel *deployments = page()->deployments();
-        QAbstractItemModelTester tester(deployments,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         const int first = deployments->rowCount() - 1;
         QVERIFY(first >= 4);
         QCOMPARE(deployments->deployment(first).value(QStringLiteral("status")).toString(),

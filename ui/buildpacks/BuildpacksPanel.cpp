@@ -21,7 +21,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QShortcut>
+#include <QKeyEvent>
 #include <QStyledItemDelegate>
 #include <QTableView>
 #include <QToolButton>
@@ -255,16 +255,9 @@ BuildpacksPanel::BuildpacksPanel(DaemonClient *client, QWidget *parent)
     connect(m_list, &QAbstractItemModel::modelReset, this, &BuildpacksPanel::updateButtons);
     connect(m_listView->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &BuildpacksPanel::updateButtons);
-    // Keyboard: Ctrl+Up/Down move the selected buildpack, Delete removes it.
-    auto *up = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Up), m_listView);
-    up->setContext(Qt::WidgetShortcut);
-    connect(up, &QShortcut::activated, this, [this] { moveSelected(-1); });
-    auto *down = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Down), m_listView);
-    down->setContext(Qt::WidgetShortcut);
-    connect(down, &QShortcut::activated, this, [this] { moveSelected(1); });
-    auto *remove = new QShortcut(QKeySequence::Delete, m_listView);
-    remove->setContext(Qt::WidgetShortcut);
-    connect(remove, &QShortcut::activated, this, &BuildpacksPanel::removeSelected);
+    // Keyboard: Ctrl+Up/Down move the selected buildpack, Delete removes it. The list view
+    // would take Ctrl+arrows as moves of its current row, so they are caught before it.
+    m_listView->installEventFilter(this);
 
     showDetection();
     showFile();
@@ -476,6 +469,23 @@ void BuildpacksPanel::showFile()
         m_fileText->show();
     }
     updateButtons();
+}
+
+bool BuildpacksPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_listView && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if (key->modifiers() == Qt::ControlModifier &&
+            (key->key() == Qt::Key_Up || key->key() == Qt::Key_Down)) {
+            moveSelected(key->key() == Qt::Key_Up ? -1 : 1);
+            return true;
+        }
+        if (key->matches(QKeySequence::Delete)) {
+            removeSelected();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void BuildpacksPanel::moveSelected(int delta)

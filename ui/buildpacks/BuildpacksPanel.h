@@ -57,6 +57,9 @@ Q_SIGNALS:
     void referenceChecked(const QString &reference, bool ok, const QString &message);
     void buildpacksFileWritten(const QString &path);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void showDetection();
     void showFile();

@@ -194,6 +194,12 @@ bool RolloutPane::appendEvent(const QJsonObject &event, QString *error)
     return true;
 }
 
+void RolloutPane::updateDeployment(const QJsonObject &deployment)
+{
+    m_timeline.updateDeployment(deployment);
+    eventsChanged();
+}
+
 void RolloutPane::setStatus(const QString &status, const QString &error)
 {
     m_timeline.setStatus(status, error);

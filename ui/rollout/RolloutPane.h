@@ -33,6 +33,8 @@ public:
 
     bool setDeployment(const QJsonObject &deployment, QString *error = nullptr);
     bool appendEvent(const QJsonObject &event, QString *error = nullptr);
+    // The deployment read again: fields change, what was fed so far stays.
+    void updateDeployment(const QJsonObject &deployment);
     void setStatus(const QString &status, const QString &error = {});
     void setLog(const QStringList &lines);
     void appendLogLine(const QString &line);

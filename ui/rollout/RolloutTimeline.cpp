@@ -204,6 +204,23 @@ bool RolloutTimeline::setDeployment(const QJsonObject &deployment, QString *erro
     return true;
 }
 
+void RolloutTimeline::updateDeployment(const QJsonObject &deployment)
+{
+    if (!deployment.value(QStringLiteral("status")).isString())
+        return;
+    m_status = deployment.value(QStringLiteral("status")).toString();
+    m_error = deployment.value(QStringLiteral("error")).toString();
+    m_waitingFor = deployment.value(QStringLiteral("waiting_for")).toString();
+    if (const int release = deployment.value(QStringLiteral("release_version")).toInt(); release > 0)
+        m_release = release;
+    if (deployment.contains(QStringLiteral("previous_release")))
+        m_previousRelease = optionalInt(deployment.value(QStringLiteral("previous_release")));
+    const QDateTime finished = QDateTime::fromString(
+        deployment.value(QStringLiteral("finished_at")).toString(), Qt::ISODateWithMs);
+    if (finished.isValid())
+        m_finishedAt = finished;
+}
+
 void RolloutTimeline::setStatus(const QString &status, const QString &error)
 {
     if (status.isEmpty())

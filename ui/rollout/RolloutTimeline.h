@@ -28,6 +28,9 @@ public:
     // waiting_for, created_at, finished_at and, when present, `timeline`). Returns false
     // with `error` set when it is not a deployment object.
     bool setDeployment(const QJsonObject &deployment, QString *error = nullptr);
+    // The same deployment read again (its status, error, release or end changed): the
+    // events and log lines known so far stay.
+    void updateDeployment(const QJsonObject &deployment);
     // A `{"type": "deployment"}` event of /v1/events.
     void setStatus(const QString &status, const QString &error = {});
     // One timeline event; an event already known (same offset, kind, container and text) is

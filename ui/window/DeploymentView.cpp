@@ -126,10 +126,7 @@ void DeploymentView::onDeploymentChanged()
         m_shownDeployment = true;
         m_rollout->setDeployment(deployment);
     } else {
-        m_rollout->setStatus(deployment.value(QStringLiteral("status")).toString(),
-                             deployment.value(QStringLiteral("error")).toString());
-        // Fields the status event lacks (finished_at, release) come with a fresh read.
-        m_rollout->setDeployment(deployment);
+        m_rollout->updateDeployment(deployment);
     }
     const bool finished = m_tracker->isFinished();
     m_log->view()->setLive(!finished);
