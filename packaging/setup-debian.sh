@@ -9,6 +9,8 @@ packages=(
   # libraries
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qtkeychain-qt6-dev
   libarchive-dev libyaml-cpp-dev libboost1.81-dev
+  # the system call filter of containers and builds (slipway-sandbox-init)
+  libseccomp-dev
   # container runtime
   bash bubblewrap procps
   # the stack the built-in buildpacks compile and run on

@@ -10,7 +10,7 @@
 #include "rollout/Engine.h"
 #include "router/Router.h"
 #include "runtime/Container.h"
-#include "runtime/Sandbox.h"
+#include "util/Sandbox.h"
 #include "secrets/SecretVault.h"
 #include "source/SourceFetcher.h"
 #include "store/LogFile.h"

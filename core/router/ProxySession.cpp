@@ -11,6 +11,7 @@
 #include "router/UpstreamConnection.h"
 #include "router/UpstreamGate.h"
 #include "router/UpstreamPool.h"
+#include "router/UpstreamSocket.h"
 
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/write.hpp>
@@ -573,13 +574,12 @@ Io::Task<std::shared_ptr<UpstreamConnection>> ProxySession::connect(const RouteB
         std::make_shared<UpstreamConnection>(m_client.get_executor(), backend.slot, backend.gate);
     if (m_closed)
         co_return nullptr;
-    boost::system::error_code openError;
-    upstream->socket.open(backend.endpoint.protocol(), openError);
+    const boost::system::error_code openError =
+        openUpstreamSocket(upstream->socket, backend.endpoint, backend.backend.sockets);
     if (openError) {
-        m_failure = "cannot open a socket: " + openError.message();
+        m_failure = backend.container + ": cannot open a socket: " + openError.message();
         co_return nullptr;
     }
-    setCloseOnExec(upstream->socket.native_handle());
     m_upstream = upstream.get();
     m_phase = Phase::Connecting;
     setDeadline(m_worker.now() + m_worker.state().timeouts().connect);

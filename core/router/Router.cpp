@@ -52,7 +52,7 @@ TcpProxy::Endpoints resolveAll(const QList<Backend> &backends)
     endpoints.reserve(std::size_t(backends.size()));
     for (const Backend &backend : backends) {
         if (const auto endpoint = resolve(backend))
-            endpoints.push_back(*endpoint);
+            endpoints.push_back({*endpoint, backend.sockets});
     }
     return endpoints;
 }

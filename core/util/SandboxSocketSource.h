@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+namespace Slipway {
+
+// Unconnected TCP sockets made inside a sandbox's own network namespace by the small
+// server slipway-sandbox-init leaves there. Connected from the daemon to 127.0.0.1:PORT,
+// such a socket reaches the app's loopback, which nothing outside the sandbox can: this is
+// how the router and the readiness probe talk to a container. Thread-safe.
+class SandboxSocketSource
+{
+public:
+    // Takes `channel`, the daemon's end of a SOCK_SEQPACKET pair.
+    explicit SandboxSocketSource(int channel);
+    ~SandboxSocketSource();
+    SandboxSocketSource(const SandboxSocketSource &) = delete;
+    SandboxSocketSource &operator=(const SandboxSocketSource &) = delete;
+
+    // A close-on-exec TCP socket of the sandbox, or -1 with errno set (EPIPE once the
+    // sandbox is gone, ETIMEDOUT when its server does not answer in time, as while the
+    // sandbox is still being set up; a late answer serves the next call).
+    int makeSocket(bool ipv6 = false, int timeoutMs = 1000);
+
+    // Both ends of a new channel: [0] for this class, [1] for the sandbox. Close-on-exec.
+    static bool makeChannel(int ends[2]);
+
+private:
+    std::mutex m_mutex;
+    int m_channel = -1;
+};
+
+} // namespace Slipway
