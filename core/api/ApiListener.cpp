@@ -7,6 +7,7 @@
 #include "api/UnixSocketFile.h"
 
 #include "router/CloseOnExec.h"
+#include "util/PeerProcess.h"
 
 #include <QFile>
 
@@ -36,15 +37,36 @@ void reportFailure(std::exception_ptr failure)
     }
 }
 
-// The socket's mode keeps other users out; this also turns away anyone who got hold of a
-// descriptor some other way. Root may connect, as it could anyway.
-bool peerIsOwner(int descriptor)
+// Why a Unix-socket peer is turned away; empty when it is welcome. The socket's mode keeps
+// other users out, and this also turns away anyone who got hold of a descriptor some other
+// way (root may connect, as it could anyway); a process inside a container or a build is
+// refused whatever its user, since it runs code the user did not write.
+QString refusedPeer(int descriptor)
 {
     ucred credentials{};
     socklen_t size = sizeof credentials;
     if (::getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0)
-        return false;
-    return credentials.uid == ::geteuid() || credentials.uid == 0;
+        return QStringLiteral("its credentials are unknown");
+    if (credentials.uid != ::geteuid() && credentials.uid != 0)
+        return QStringLiteral("it belongs to user %1").arg(credentials.uid);
+    if (const QString foreign = PeerProcess::foreignNamespace(credentials.pid); !foreign.isEmpty())
+        return QStringLiteral("it comes from inside a container or build (%1)").arg(foreign);
+    return {};
+}
+
+// The same for a TLS connection from this machine: a build shares the host's network, so
+// its process is looked up by its socket.
+QString refusedLocalTcpPeer(const tcp::endpoint &remote, const tcp::endpoint &local)
+{
+    if (!remote.address().is_loopback() && remote.address() != local.address())
+        return {};
+    const pid_t pid = PeerProcess::ofLoopbackTcp(
+        QString::fromStdString(remote.address().to_string()), remote.port(), local.port());
+    if (pid == 0)
+        return {};
+    if (const QString foreign = PeerProcess::foreignNamespace(pid); !foreign.isEmpty())
+        return QStringLiteral("it comes from inside a container or build (%1)").arg(foreign);
+    return {};
 }
 
 QString describe(const boost::system::error_code &error)
@@ -161,8 +183,8 @@ Io::Task<void> ApiListener::acceptLocal()
             continue;
         }
         setCloseOnExec(socket.native_handle());
-        if (!peerIsOwner(socket.native_handle())) {
-            qCWarning(lcApi, "refused an API connection from another user");
+        if (const QString refused = refusedPeer(socket.native_handle()); !refused.isEmpty()) {
+            qCWarning(lcApi, "refused an API connection: %s", qUtf8Printable(refused));
             continue;
         }
         // The session is made on its own thread, where it lives.
@@ -194,6 +216,11 @@ Io::Task<void> ApiListener::acceptTcp()
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored); // chunks of a stream go out as written
         const tcp::endpoint remote = socket.remote_endpoint(ignored);
+        if (const QString refused = refusedLocalTcpPeer(remote, socket.local_endpoint(ignored));
+            !refused.isEmpty()) {
+            qCWarning(lcApi, "refused an API connection: %s", qUtf8Printable(refused));
+            continue;
+        }
         const QString host = QString::fromStdString(remote.address().to_string());
         const QString peer = (remote.address().is_v6() ? u'[' + host + u']' : host) + u':' +
                              QString::number(remote.port());
