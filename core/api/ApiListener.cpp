@@ -7,6 +7,7 @@
 #include "api/UnixSocketFile.h"
 
 #include "router/CloseOnExec.h"
+#include "util/ConnectionAdmission.h"
 #include "util/PeerProcess.h"
 
 #include <QFile>
@@ -80,6 +81,12 @@ ApiListener::ApiListener(std::vector<ApiIoThread *> threads,
                          std::shared_ptr<const ApiSessionSettings> settings)
     : m_threads(std::move(threads))
     , m_settings(std::move(settings))
+    , m_localAdmission(
+          std::make_shared<ConnectionAdmission>(ConnectionAdmission::shareOfDescriptors(0.15),
+                                                ConnectionAdmission::shareOfDescriptors(0.15)))
+    , m_tcpAdmission(
+          std::make_shared<ConnectionAdmission>(ConnectionAdmission::shareOfDescriptors(0.1),
+                                                ConnectionAdmission::shareOfDescriptors(0.01, 16)))
 {}
 
 Result<void> ApiListener::listenLocal(UnixSocketFile &file)
@@ -187,13 +194,22 @@ Io::Task<void> ApiListener::acceptLocal()
             qCWarning(lcApi, "refused an API connection: %s", qUtf8Printable(refused));
             continue;
         }
+        std::shared_ptr<void> ticket = m_localAdmission->admit(std::string());
+        if (!ticket) {
+            qCWarning(lcApi, "too many API connections on the socket (at most %zu); refused one",
+                      m_localAdmission->total());
+            continue;
+        }
         // The session is made on its own thread, where it lives.
-        asio::post(thread.context(), [settings = m_settings, &thread,
-                                      socket = std::move(socket)]() mutable {
+        asio::post(thread.context(), [settings = m_settings, &thread, socket = std::move(socket),
+                                      ticket = std::move(ticket)]() mutable {
             auto session = std::make_shared<ApiSession<Io::LocalSocket>>(
                 settings, thread, std::move(socket), QStringLiteral("unix"));
             asio::co_spawn(thread.context().get_executor(),
-                           ApiSession<Io::LocalSocket>::serve(std::move(session)), reportFailure);
+                           ApiSession<Io::LocalSocket>::serve(std::move(session)),
+                           [ticket = std::move(ticket)](std::exception_ptr failure) {
+                               reportFailure(failure);
+                           });
         });
     }
 }
@@ -224,13 +240,26 @@ Io::Task<void> ApiListener::acceptTcp()
         const QString host = QString::fromStdString(remote.address().to_string());
         const QString peer = (remote.address().is_v6() ? u'[' + host + u']' : host) + u':' +
                              QString::number(remote.port());
+        // The TLS port is the one anyone on the network can reach: its connections have a
+        // limit of their own, and one address may hold only a few of them.
+        std::shared_ptr<void> ticket = m_tcpAdmission->admit(remote.address().to_string());
+        if (!ticket) {
+            qCWarning(lcApi,
+                      "too many API connections (at most %zu, %zu per address); refused "
+                      "one from %s",
+                      m_tcpAdmission->total(), m_tcpAdmission->perAddress(), qUtf8Printable(peer));
+            continue;
+        }
         asio::post(thread.context(), [settings = m_settings, &thread, socket = std::move(socket),
-                                      peer]() mutable {
+                                      peer, ticket = std::move(ticket)]() mutable {
             Io::TlsStream stream(std::move(socket), *settings->tls);
             auto session = std::make_shared<ApiSession<Io::TlsStream>>(settings, thread,
                                                                        std::move(stream), peer);
             asio::co_spawn(thread.context().get_executor(),
-                           ApiSession<Io::TlsStream>::serve(std::move(session)), reportFailure);
+                           ApiSession<Io::TlsStream>::serve(std::move(session)),
+                           [ticket = std::move(ticket)](std::exception_ptr failure) {
+                               reportFailure(failure);
+                           });
         });
     }
 }
