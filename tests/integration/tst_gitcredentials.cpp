@@ -318,6 +318,13 @@ void tst_GitCredentials::askPassAnswersOnlyItsHost()
     const QString scratch = m_root.filePath(QStringLiteral("askpass-host"));
     QVERIFY(QDir().mkpath(scratch));
 
+    // A redirect to plain http gets nothing: the password would cross the network in clear.
+    QByteArray plain;
+    QVERIFY(TestSupport::run(askPass,
+                             {QStringLiteral("Password for 'http://deploy@git.example.com': ")},
+                             scratch, &plain) != 0);
+    QVERIFY(!plain.contains(password));
+
     QByteArray answer;
     QCOMPARE(TestSupport::run(askPass, {QStringLiteral("Username for 'https://Git.Example.com': ")},
                               scratch, &answer),
