@@ -16,6 +16,10 @@
 #include <QTcpSocket>
 #include <QtTest>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -216,6 +220,63 @@ private Q_SLOTS:
         QVERIFY2(answer.contains("for JSON"), answer.left(300).constData());
         QVERIFY(!answer.contains("xxxxxxxxxx"));
         daemon.terminate();
+    }
+
+    void floodOfIdleConnectionsLeavesTheSocketAnswering()
+    {
+        QString cert;
+        QString key;
+        QVERIFY(makeCertificate(&cert, &key));
+        // This test holds many connections itself.
+        rlimit own{};
+        QVERIFY(::getrlimit(RLIMIT_NOFILE, &own) == 0);
+        if (own.rlim_max != RLIM_INFINITY && own.rlim_max < 4096)
+            QSKIP("the open-file limit of this machine is too low for this test");
+        own.rlim_cur = own.rlim_max;
+        QVERIFY(::setrlimit(RLIMIT_NOFILE, &own) == 0);
+        // The daemon starts with the usual soft limit of 1024.
+        const quint16 port = freePort();
+        const QString socket = m_temp.filePath(QStringLiteral("flood/slipwayd.sock"));
+        QProcess daemon;
+        daemon.setProcessChannelMode(QProcess::MergedChannels);
+        daemon.setChildProcessModifier([] {
+            rlimit usual{};
+            ::getrlimit(RLIMIT_NOFILE, &usual);
+            usual.rlim_cur = 1024;
+            ::setrlimit(RLIMIT_NOFILE, &usual);
+        });
+        daemon.start(DaemonProcess::binary(),
+                     {QStringLiteral("--data-dir"), m_temp.filePath(QStringLiteral("flood-data")),
+                      QStringLiteral("--socket"), socket, QStringLiteral("--listen"),
+                      QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--tls-cert"), cert,
+                      QStringLiteral("--tls-key"), key});
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += daemon.readAll()).contains("ready"), 30000);
+        std::vector<int> idle;
+        const auto closeAll = qScopeGuard([&idle] {
+            for (const int fd : idle)
+                ::close(fd);
+        });
+        for (int i = 0; i < 1100; ++i) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            QVERIFY(fd >= 0);
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_port = htons(port);
+            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
+            idle.push_back(fd);
+        }
+        QTest::qWait(1000);
+        QByteArray output;
+        const int code = run(QStringLiteral("curl"),
+                             {QStringLiteral("-s"), QStringLiteral("-m"), QStringLiteral("10"),
+                              QStringLiteral("--unix-socket"), socket,
+                              QStringLiteral("http://slipway/v1/status")},
+                             {}, &output, 20000);
+        QVERIFY2(code == 0 && output.contains("\"router\""), output.constData());
+        daemon.terminate();
+        daemon.waitForFinished(60000);
     }
 
     void scaleTakesWholeNumbersOnly()

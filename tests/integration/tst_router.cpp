@@ -738,6 +738,7 @@ private Q_SLOTS:
     void ambiguousFramingIsRefused();
     void bodyGoesOnWithTheRoutersOwnFraming();
     void forwardedFieldsOfTrustedProxiesAreKept();
+    void tricklingUploadsHoldNoContainerConnection();
 
 private:
     QString host(const QString &app) const { return hostFor(app, m_router->port()); }
@@ -1855,6 +1856,50 @@ void TestRouter::forwardedFieldsOfTrustedProxiesAreKept()
                                       {"X-Forwarded-For: 203.0.113.9", "X-Real-IP: 203.0.113.9"});
     QCOMPARE(kept.json().value(u"x-forwarded-for"_s).toString(), u"203.0.113.9, 127.0.0.1"_s);
     QCOMPARE(kept.json().value(u"x-real-ip"_s).toString(), u"203.0.113.9"_s);
+}
+
+void TestRouter::tricklingUploadsHoldNoContainerConnection()
+{
+    // Two connections allowed to the container, four uploads sending a byte now and then:
+    // none of them may hold a place, and each is cut once it falls behind the minimum rate.
+    Router::Options options;
+    options.backendConnectionLimit = 2;
+    options.backendQueueTimeout = std::chrono::seconds(2);
+    options.bodyGrace = std::chrono::seconds(2);
+    options.minimumBodyRate = 1000;
+    Router router(options);
+    QVERIFY(router.start());
+    router.setBackends(u"slow"_s, {m_web[0]->backend()});
+    std::vector<std::unique_ptr<QTcpSocket>> uploads;
+    for (int i = 0; i < 4; ++i) {
+        auto socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QHostAddress::LocalHost, router.port());
+        QVERIFY(socket->waitForConnected(5000));
+        socket->write("POST /echo HTTP/1.1\r\nHost: " + hostFor(u"slow"_s, router.port()).toUtf8() +
+                      "\r\nContent-Length: 100000\r\n\r\nx");
+        uploads.push_back(std::move(socket));
+    }
+    QTest::qWait(500);
+    HttpConnection other;
+    QVERIFY(other.open(router.port()));
+    QCOMPARE(other.get("/", hostFor(u"slow"_s, router.port())).status, 200);
+    QElapsedTimer clock;
+    clock.start();
+    const auto allClosed = [&] {
+        for (const auto &socket : uploads) {
+            if (socket->state() == QAbstractSocket::ConnectedState)
+                return false;
+        }
+        return true;
+    };
+    while (!allClosed() && clock.elapsed() < 15000) {
+        for (const auto &socket : uploads) {
+            if (socket->state() == QAbstractSocket::ConnectedState)
+                socket->write("x");
+        }
+        QTest::qWait(300);
+    }
+    QVERIFY(allClosed());
 }
 
 QTEST_GUILESS_MAIN(TestRouter)
