@@ -111,6 +111,17 @@ private Q_SLOTS:
         daemon.terminate();
     }
 
+    void rootIsToldItIsNotNeeded()
+    {
+        if (::geteuid() != 0)
+            QSKIP("not running as root");
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        QVERIFY2(daemon.output().contains("running as root is not needed"),
+                 daemon.output().constData());
+        daemon.terminate();
+    }
+
     void socketFolderMustBeTheUsersAlone()
     {
         // Writable by others: anyone could replace the socket.

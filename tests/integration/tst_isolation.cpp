@@ -116,6 +116,11 @@ private Q_SLOTS:
                 "mount -t tmpfs none /tmp 2>/dev/null && echo MOUNTED; "
                 "mount -o remount,rw / 2>/dev/null && echo REMOUNTED; "
                 "unshare -U true 2>/dev/null && echo UNSHARED; "
+                // Tracing the sandbox's init, adding a key: both refused.
+                "python3 -c 'import ctypes; c = ctypes.CDLL(None, use_errno=True); "
+                "print(\"ptrace\", c.ptrace(16, 1, 0, 0), ctypes.get_errno()); "
+                "print(\"add_key\", c.syscall(248, b\"user\", b\"k\", b\"v\", 1, -2), "
+                "ctypes.get_errno())'; "
                 "echo done"));
         QVERIFY2(text.contains(QStringLiteral("done")), qPrintable(text));
         for (const char *field : {"CapEff:\t0000000000000000", "CapPrm:\t0000000000000000",
@@ -124,6 +129,9 @@ private Q_SLOTS:
         QVERIFY2(!text.contains(QStringLiteral("uid=0\n")), qPrintable(text));
         for (const char *escaped : {"MOUNTED", "REMOUNTED", "UNSHARED"})
             QVERIFY2(!text.contains(QLatin1String(escaped)), qPrintable(text));
+        // -1 with EPERM (1): refused by the system call filter.
+        QVERIFY2(text.contains(QStringLiteral("ptrace -1 1\n")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("add_key -1 1\n")), qPrintable(text));
     }
 
     void containerHasItsOwnNetwork()
