@@ -25,7 +25,7 @@ bool ReadinessProbe::accepts(quint16 port, SandboxSocketSource *sockets)
     // On loopback a connect is answered at once (accepted or refused), so a plain blocking
     // connect costs microseconds and never stalls the event loop.
     const int fd =
-        sockets ? sockets->makeSocket(false, 50) : ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockets ? sockets->makeSocket(false, 0) : ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
     sockaddr_in address{};

@@ -26,25 +26,34 @@ bool SandboxSocketSource::makeChannel(int ends[2])
 int SandboxSocketSource::makeSocket(bool ipv6, int timeoutMs)
 {
     const std::lock_guard lock(m_mutex);
-    if (m_channel < 0) {
+    if (m_channel < 0 || m_unresponsive) {
         errno = EPIPE;
         return -1;
     }
-    // An answer left from a call that gave up waiting is taken first.
+    // An answer left from a call that gave up waiting is taken first; a new request goes
+    // out only when none is on its way, so waiting calls never pile requests up.
     pollfd waiting{m_channel, POLLIN, 0};
     int ready = ::poll(&waiting, 1, 0);
-    if (ready <= 0) {
+    if (ready <= 0 && !m_requested) {
         const char request = ipv6 ? '6' : '4';
         if (::send(m_channel, &request, 1, MSG_NOSIGNAL) != 1)
             return -1;
+        m_requested = true;
+    }
+    if (ready <= 0 && timeoutMs > 0) {
         do {
             ready = ::poll(&waiting, 1, timeoutMs);
         } while (ready < 0 && errno == EINTR);
+        // A sandbox whose server went quiet (its app killed it) must not hold up the
+        // router's threads at every connection: it is given up on.
+        if (ready == 0)
+            m_unresponsive = true;
     }
-    if (ready == 0) {
+    if (ready <= 0) {
         errno = ETIMEDOUT;
         return -1;
     }
+    m_requested = false;
     char answer = 0;
     iovec part{&answer, 1};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};

@@ -18,10 +18,11 @@ public:
     SandboxSocketSource(const SandboxSocketSource &) = delete;
     SandboxSocketSource &operator=(const SandboxSocketSource &) = delete;
 
-    // A close-on-exec TCP socket of the sandbox, or -1 with errno set (EPIPE once the
-    // sandbox is gone, ETIMEDOUT when its server does not answer in time, as while the
-    // sandbox is still being set up; a late answer serves the next call).
-    int makeSocket(bool ipv6 = false, int timeoutMs = 1000);
+    // A close-on-exec TCP socket of the sandbox, or -1 with errno set: EPIPE once the
+    // sandbox is gone or its server stopped answering within `timeoutMs`, ETIMEDOUT with a
+    // timeout of 0 while the answer is not there yet (the sandbox is still being set up;
+    // a later call takes it). The router waits; the readiness probe never does.
+    int makeSocket(bool ipv6 = false, int timeoutMs = 500);
 
     // Both ends of a new channel: [0] for this class, [1] for the sandbox. Close-on-exec.
     static bool makeChannel(int ends[2]);
@@ -29,6 +30,8 @@ public:
 private:
     std::mutex m_mutex;
     int m_channel = -1;
+    bool m_requested = false;    // a request is on its way
+    bool m_unresponsive = false; // its server let a waiting call time out
 };
 
 } // namespace Slipway

@@ -46,11 +46,11 @@
 #include <thread>
 
 #include <csignal>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -474,7 +474,9 @@ int main(int argc, char *argv[])
         waited.start();
         while (listening < 0 && waited.elapsed() < 10000) {
             QCoreApplication::processEvents();
-            listening = routed.sockets->makeSocket(false, 100);
+            listening = routed.sockets->makeSocket(false, 0); // never waits while it starts
+            if (listening < 0)
+                QThread::msleep(20);
         }
         sockaddr_in address{};
         address.sin_family = AF_INET;
