@@ -390,6 +390,9 @@ private Q_SLOTS:
         const int code = rerunAsOrdinaryUser({QStringLiteral("apiRefusesProcessesInsideSandboxes"),
                                               QStringLiteral("socketFolderMustBeTheUsersAlone")},
                                              &output);
+        if (code == Unreachable)
+            QSKIP("an ordinary user cannot reach this build or source folder (a parent folder "
+                  "is private); build under a folder others may enter to run this part");
         QVERIFY2(code == 0, output.constData());
     }
 };

@@ -271,11 +271,21 @@ int rerunAsOrdinaryUser(const QStringList &testFunctions, QByteArray *output)
     environment.insert(QStringLiteral("SLIPWAY_TEST_ORDINARY_USER"), QStringLiteral("1"));
     environment.remove(QStringLiteral("XDG_RUNTIME_DIR"));
     environment.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
+    const QStringList becomeUser = {QStringLiteral("--reuid=%1").arg(OrdinaryUid),
+                                    QStringLiteral("--regid=%1").arg(OrdinaryUid),
+                                    QStringLiteral("--clear-groups")};
+    // A build folder under a private home cannot be reached by that user at all.
+    if (run(QStringLiteral("setpriv"),
+            becomeUser + QStringList{QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                                     QStringLiteral("test -x \"$0\" && test -r \"$1\""),
+                                     QCoreApplication::applicationFilePath(),
+                                     dataPath(QStringLiteral("fixtures"))},
+            home, nullptr, 30000, environment) != 0) {
+        QDir(home).removeRecursively();
+        return Unreachable;
+    }
     const QStringList arguments =
-        QStringList{QStringLiteral("--reuid=%1").arg(OrdinaryUid),
-                    QStringLiteral("--regid=%1").arg(OrdinaryUid), QStringLiteral("--clear-groups"),
-                    QCoreApplication::applicationFilePath()} +
-        testFunctions;
+        becomeUser + QStringList{QCoreApplication::applicationFilePath()} + testFunctions;
     const int code = run(QStringLiteral("setpriv"), arguments, home, output, 600000, environment);
     QDir(home).removeRecursively();
     return code;
