@@ -63,6 +63,8 @@ std::string SandboxInit::parse(int argc, char **argv, Options &options)
         const std::string value = argv[++i];
         if (argument == "--socket-factory") {
             options.socketFactory = std::atoi(value.c_str());
+        } else if (argument == "--chdir") {
+            options.directory = value;
         } else if (argument == "--user") {
             unsigned uid = 0;
             unsigned gid = 0;
@@ -126,6 +128,10 @@ std::string SandboxInit::run(const Options &options)
         if (std::string error = becomeUser(options.uid, options.gid); !error.empty())
             return error;
     }
+    // As the user the command runs as: a folder given to it may be closed to root without
+    // its capabilities.
+    if (!options.directory.empty() && ::chdir(options.directory.c_str()) != 0)
+        return failure("cannot enter " + options.directory);
     if (std::string error = dropCapabilities(); !error.empty())
         return error;
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

@@ -23,10 +23,12 @@ public:
         bool becomeUser = false;
         uid_t uid = 0;
         gid_t gid = 0;
+        std::string directory; // where the command starts
         std::vector<char *> command;
     };
 
-    // Parses `[--socket-factory FD] [--user UID:GID] -- COMMAND...`; empty on success.
+    // Parses `[--socket-factory FD] [--user UID:GID] [--chdir DIR] -- COMMAND...`; empty on
+    // success.
     static std::string parse(int argc, char **argv, Options &options);
     // Never returns on success; else the reason.
     static std::string run(const Options &options);

@@ -185,9 +185,11 @@ QStringList Sandbox::arguments(const Setup &setup)
     }
     arguments << QStringLiteral("--ro-bind") << initProgram()
               << QString::fromLatin1(InitMountPoint);
+    arguments << QStringLiteral("--") << QString::fromLatin1(InitMountPoint);
+    // Entered by the init once it is the sandbox's user: under a root daemon, bubblewrap
+    // itself keeps no right to enter a folder given to that user.
     if (!setup.workingDirectory.isEmpty())
         arguments << QStringLiteral("--chdir") << setup.workingDirectory;
-    arguments << QStringLiteral("--") << QString::fromLatin1(InitMountPoint);
     if (setup.socketChannel >= 0)
         arguments << QStringLiteral("--socket-factory") << QString::number(setup.socketChannel);
     if (dropsRoot())
