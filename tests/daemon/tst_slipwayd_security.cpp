@@ -230,6 +230,19 @@ private Q_SLOTS:
         QVERIFY2(answer.startsWith("HTTP/1.1 413"), answer.left(300).constData());
         QVERIFY2(answer.contains("for JSON"), answer.left(300).constData());
         QVERIFY(!answer.contains("xxxxxxxxxx"));
+        // Within the limit, a wrong value is named, but never repeated whole.
+        int status = 0;
+        const QJsonObject refused =
+            daemon.call("POST", QStringLiteral("/v1/apps"),
+                        QJsonObject{{QStringLiteral("app"),
+                                     QJsonObject{{QStringLiteral("name"), QString(100000, u'y')}}}},
+                        &status);
+        QCOMPARE(status, 422);
+        const QString message = refused.value(QStringLiteral("error"))
+                                    .toObject()
+                                    .value(QStringLiteral("message"))
+                                    .toString();
+        QVERIFY2(message.size() <= 300, qPrintable(message.left(400)));
         daemon.terminate();
     }
 
