@@ -11,6 +11,8 @@ packages=(
   # the console's window: Qt's platform plugins (X11, Wayland, offscreen for the GUI tests)
   qt6-qpa-plugins fonts-dejavu-core
   libarchive-dev libyaml-cpp-dev libboost1.81-dev
+  # the system call filter of containers and builds (slipway-sandbox-init)
+  libseccomp-dev
   # container runtime
   bash bubblewrap procps
   # the stack the built-in buildpacks compile and run on

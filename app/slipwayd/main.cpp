@@ -12,6 +12,9 @@
 #include <QRandomGenerator>
 #include <QTextStream>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 using namespace Slipway;
 
 namespace {
@@ -121,6 +124,11 @@ int main(int argc, char *argv[])
         QStringLiteral("router"),
         QStringLiteral("the router's address (default 127.0.0.1:0, any free port)"),
         QStringLiteral("HOST:PORT"));
+    const QCommandLineOption trustedProxyOption(
+        QStringLiteral("trusted-proxy"),
+        QStringLiteral("a proxy in front of the router whose X-Forwarded-For is kept "
+                       "(repeatable)"),
+        QStringLiteral("ADDRESS"));
     const QCommandLineOption listenOption(
         QStringLiteral("listen"),
         QStringLiteral("also serve the API over TLS on TCP (needs --tls-cert and --tls-key)"),
@@ -139,8 +147,8 @@ int main(int argc, char *argv[])
         QStringLiteral("memory a build's bin/compile may use in MB (default: half the machine's, "
                        "at most 4096; 0: no limit)"),
         QStringLiteral("MB"));
-    parser.addOptions({dataOption, socketOption, routerOption, listenOption, certOption, keyOption,
-                       uploadOption, buildMemoryOption});
+    parser.addOptions({dataOption, socketOption, routerOption, trustedProxyOption, listenOption,
+                       certOption, keyOption, uploadOption, buildMemoryOption});
     parser.addPositionalArgument(
         QStringLiteral("token"),
         QStringLiteral("token create NAME | token revoke NAME | token list"));
@@ -193,9 +201,22 @@ int main(int argc, char *argv[])
         }
         options.buildMemoryLimit = megabytes * 1024 * 1024;
     }
+    options.trustedProxies = parser.values(trustedProxyOption);
     options.slipctlProgram = slipctlBeside();
     options.builtinBuildpacksDirectory = Paths::builtinBuildpacksDirectory();
     options.version = QCoreApplication::applicationVersion();
+
+    // Every client, backend and container log is a descriptor: the usual soft limit of
+    // 1024 is gone after a few hundred idle connections, and then nothing answers.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    if (::geteuid() == 0)
+        err() << "slipwayd: running as root is not needed; apps and builds run as 'nobody' in "
+                 "their sandboxes anyway. Run slipwayd as an ordinary user when you can.\n";
+    err().flush();
 
     Daemon daemon(options);
     SignalWatcher interrupts;

@@ -6,6 +6,10 @@
 
 #include <QFile>
 
+#include <cstring>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -243,6 +247,21 @@ Io::Task<QString> ApiClientConnection::connect()
             co_return reason;
         }
         setCloseOnExec(m_local->native_handle());
+        // Nothing is sent (a password, a token) before the server is known to be the
+        // user's own daemon or root's: another user could have put a server at this path.
+        ucred credentials{};
+        socklen_t size = sizeof credentials;
+        const bool known = ::getsockopt(m_local->native_handle(), SOL_SOCKET, SO_PEERCRED,
+                                        &credentials, &size) == 0;
+        if (!known || (credentials.uid != ::geteuid() && credentials.uid != 0)) {
+            m_local.reset();
+            co_return known ? QStringLiteral("the server at %1 runs as user %2, not as you; it is "
+                                             "not your slipwayd, nothing was sent to it")
+                                  .arg(m_socketPath)
+                                  .arg(credentials.uid)
+                            : QStringLiteral("cannot tell who runs the server at %1: %2")
+                                  .arg(m_socketPath, QString::fromLocal8Bit(::strerror(errno)));
+        }
         co_return QString();
     }
 

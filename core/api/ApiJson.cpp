@@ -21,8 +21,14 @@ QByteArray serialize(const QJsonValue &value)
 
 QByteArray error(int status, const QString &message)
 {
+    // Messages quote what was wrong ("there is no app named '…'"); a request of megabytes
+    // must not come back whole, so no message grows past what a person reads.
+    constexpr qsizetype MaxLength = 300;
+    QString bounded = message;
+    if (bounded.size() > MaxLength)
+        bounded = bounded.left(MaxLength - 1) + QChar(0x2026);
     const QJsonObject error{{QStringLiteral("status"), status},
-                            {QStringLiteral("message"), message}};
+                            {QStringLiteral("message"), bounded}};
     return QJsonDocument(QJsonObject{{QStringLiteral("error"), error}})
         .toJson(QJsonDocument::Compact);
 }

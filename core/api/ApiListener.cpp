@@ -7,6 +7,8 @@
 #include "api/UnixSocketFile.h"
 
 #include "router/CloseOnExec.h"
+#include "util/ConnectionAdmission.h"
+#include "util/PeerProcess.h"
 
 #include <QFile>
 
@@ -36,15 +38,36 @@ void reportFailure(std::exception_ptr failure)
     }
 }
 
-// The socket's mode keeps other users out; this also turns away anyone who got hold of a
-// descriptor some other way. Root may connect, as it could anyway.
-bool peerIsOwner(int descriptor)
+// Why a Unix-socket peer is turned away; empty when it is welcome. The socket's mode keeps
+// other users out, and this also turns away anyone who got hold of a descriptor some other
+// way (root may connect, as it could anyway); a process inside a container or a build is
+// refused whatever its user, since it runs code the user did not write.
+QString refusedPeer(int descriptor)
 {
     ucred credentials{};
     socklen_t size = sizeof credentials;
     if (::getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0)
-        return false;
-    return credentials.uid == ::geteuid() || credentials.uid == 0;
+        return QStringLiteral("its credentials are unknown");
+    if (credentials.uid != ::geteuid() && credentials.uid != 0)
+        return QStringLiteral("it belongs to user %1").arg(credentials.uid);
+    if (const QString foreign = PeerProcess::foreignNamespace(credentials.pid); !foreign.isEmpty())
+        return QStringLiteral("it comes from inside a container or build (%1)").arg(foreign);
+    return {};
+}
+
+// The same for a TLS connection from this machine: a build shares the host's network, so
+// its process is looked up by its socket.
+QString refusedLocalTcpPeer(const tcp::endpoint &remote, const tcp::endpoint &local)
+{
+    if (!remote.address().is_loopback() && remote.address() != local.address())
+        return {};
+    const pid_t pid = PeerProcess::ofLoopbackTcp(
+        QString::fromStdString(remote.address().to_string()), remote.port(), local.port());
+    if (pid == 0)
+        return {};
+    if (const QString foreign = PeerProcess::foreignNamespace(pid); !foreign.isEmpty())
+        return QStringLiteral("it comes from inside a container or build (%1)").arg(foreign);
+    return {};
 }
 
 QString describe(const boost::system::error_code &error)
@@ -58,6 +81,12 @@ ApiListener::ApiListener(std::vector<ApiIoThread *> threads,
                          std::shared_ptr<const ApiSessionSettings> settings)
     : m_threads(std::move(threads))
     , m_settings(std::move(settings))
+    , m_localAdmission(
+          std::make_shared<ConnectionAdmission>(ConnectionAdmission::shareOfDescriptors(0.15),
+                                                ConnectionAdmission::shareOfDescriptors(0.15)))
+    , m_tcpAdmission(
+          std::make_shared<ConnectionAdmission>(ConnectionAdmission::shareOfDescriptors(0.1),
+                                                ConnectionAdmission::shareOfDescriptors(0.01, 16)))
 {}
 
 Result<void> ApiListener::listenLocal(UnixSocketFile &file)
@@ -161,17 +190,26 @@ Io::Task<void> ApiListener::acceptLocal()
             continue;
         }
         setCloseOnExec(socket.native_handle());
-        if (!peerIsOwner(socket.native_handle())) {
-            qCWarning(lcApi, "refused an API connection from another user");
+        if (const QString refused = refusedPeer(socket.native_handle()); !refused.isEmpty()) {
+            qCWarning(lcApi, "refused an API connection: %s", qUtf8Printable(refused));
+            continue;
+        }
+        std::shared_ptr<void> ticket = m_localAdmission->admit(std::string());
+        if (!ticket) {
+            qCWarning(lcApi, "too many API connections on the socket (at most %zu); refused one",
+                      m_localAdmission->total());
             continue;
         }
         // The session is made on its own thread, where it lives.
-        asio::post(thread.context(), [settings = m_settings, &thread,
-                                      socket = std::move(socket)]() mutable {
+        asio::post(thread.context(), [settings = m_settings, &thread, socket = std::move(socket),
+                                      ticket = std::move(ticket)]() mutable {
             auto session = std::make_shared<ApiSession<Io::LocalSocket>>(
                 settings, thread, std::move(socket), QStringLiteral("unix"));
             asio::co_spawn(thread.context().get_executor(),
-                           ApiSession<Io::LocalSocket>::serve(std::move(session)), reportFailure);
+                           ApiSession<Io::LocalSocket>::serve(std::move(session)),
+                           [ticket = std::move(ticket)](std::exception_ptr failure) {
+                               reportFailure(failure);
+                           });
         });
     }
 }
@@ -194,16 +232,34 @@ Io::Task<void> ApiListener::acceptTcp()
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored); // chunks of a stream go out as written
         const tcp::endpoint remote = socket.remote_endpoint(ignored);
+        if (const QString refused = refusedLocalTcpPeer(remote, socket.local_endpoint(ignored));
+            !refused.isEmpty()) {
+            qCWarning(lcApi, "refused an API connection: %s", qUtf8Printable(refused));
+            continue;
+        }
         const QString host = QString::fromStdString(remote.address().to_string());
         const QString peer = (remote.address().is_v6() ? u'[' + host + u']' : host) + u':' +
                              QString::number(remote.port());
+        // The TLS port is the one anyone on the network can reach: its connections have a
+        // limit of their own, and one address may hold only a few of them.
+        std::shared_ptr<void> ticket = m_tcpAdmission->admit(remote.address().to_string());
+        if (!ticket) {
+            qCWarning(lcApi,
+                      "too many API connections (at most %zu, %zu per address); refused "
+                      "one from %s",
+                      m_tcpAdmission->total(), m_tcpAdmission->perAddress(), qUtf8Printable(peer));
+            continue;
+        }
         asio::post(thread.context(), [settings = m_settings, &thread, socket = std::move(socket),
-                                      peer]() mutable {
+                                      peer, ticket = std::move(ticket)]() mutable {
             Io::TlsStream stream(std::move(socket), *settings->tls);
             auto session = std::make_shared<ApiSession<Io::TlsStream>>(settings, thread,
                                                                        std::move(stream), peer);
             asio::co_spawn(thread.context().get_executor(),
-                           ApiSession<Io::TlsStream>::serve(std::move(session)), reportFailure);
+                           ApiSession<Io::TlsStream>::serve(std::move(session)),
+                           [ticket = std::move(ticket)](std::exception_ptr failure) {
+                               reportFailure(failure);
+                           });
         });
     }
 }

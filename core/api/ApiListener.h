@@ -13,6 +13,7 @@
 namespace Slipway {
 
 class ApiIoThread;
+class ConnectionAdmission;
 class UnixSocketFile;
 struct ApiSessionSettings;
 
@@ -41,6 +42,10 @@ private:
     std::shared_ptr<const ApiSessionSettings> m_settings;
     std::optional<Io::LocalAcceptor> m_local;
     std::optional<Io::Acceptor> m_tcp;
+    // Each listener's share of the descriptors, so neither can starve the other, the
+    // router or the containers.
+    std::shared_ptr<ConnectionAdmission> m_localAdmission;
+    std::shared_ptr<ConnectionAdmission> m_tcpAdmission;
     std::size_t m_next = 0;
 };
 

@@ -60,6 +60,8 @@ Result<void> ApiServer::start()
     auto settings = std::make_shared<ApiSessionSettings>();
     settings->maxBodyBytes = std::max<qint64>(0, m_options.maxBodyBytes);
     settings->memoryBodyLimit = std::max<qint64>(0, m_options.memoryBodyLimit);
+    settings->bodyGrace = m_options.bodyGrace;
+    settings->minimumBodyRate = std::max<qint64>(1, m_options.minimumBodyRate);
     settings->validateToken = m_options.validateToken;
     settings->qtSide = this;
     settings->spoolDirectory =

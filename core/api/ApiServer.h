@@ -54,7 +54,10 @@ public:
         std::function<bool(const QByteArray &token)> validateToken;
         qint64 maxBodyBytes = 512LL * 1024 * 1024;  // 413 beyond
         qint64 memoryBodyLimit = 4LL * 1024 * 1024; // larger bodies go to a spool file
-        QString spoolDirectory;                     // empty: the system's temporary folder
+        // The slowest a body may come, on average, once the grace period is over.
+        std::chrono::milliseconds bodyGrace{std::chrono::seconds(30)};
+        qint64 minimumBodyRate = 4096; // bytes per second
+        QString spoolDirectory;        // empty: the system's temporary folder
         int threads = 1;
     };
     using Handler = std::function<void(const ApiRequest &, std::shared_ptr<ApiResponder>)>;

@@ -49,6 +49,25 @@ constexpr auto LingerTimeout = std::chrono::seconds(2);
 constexpr std::size_t LingerBytes = 1024 * 1024;
 constexpr std::string_view ServerName = "slipwayd";
 constexpr std::string_view JsonType = "application/json";
+constexpr qint64 MaxJsonBodyBytes = 4LL * 1024 * 1024;
+
+// A body in a binary type, or one named by ?filename=, is an uploaded archive.
+bool isUpload(std::string_view contentType, std::string_view target)
+{
+    static constexpr std::string_view ArchiveTypes[] = {
+        "application/octet-stream", "application/gzip",        "application/x-gzip",
+        "application/x-tar",        "application/zip",         "application/x-bzip2",
+        "application/x-xz",         "application/java-archive"};
+    for (const std::string_view type : ArchiveTypes) {
+        if (contentType.size() >= type.size() &&
+            beast::iequals(contentType.substr(0, type.size()), type))
+            return true;
+    }
+    const std::size_t question = target.find('?');
+    return question != std::string_view::npos &&
+           (target.find("?filename=", question) != std::string_view::npos ||
+            target.find("&filename=", question) != std::string_view::npos);
+}
 
 template<class Stream>
 constexpr bool IsTls = std::is_same_v<Stream, Io::TlsStream>;
@@ -182,6 +201,17 @@ void ApiSession<Stream>::armDeadline(Clock::duration limit)
         if (self && self->m_deadline.expiry() <= Clock::now())
             self->expire();
     });
+}
+
+template<class Stream>
+QString ApiSession<Stream>::bodyTooLarge(bool upload) const
+{
+    if (upload)
+        return QStringLiteral("the uploaded archive is over the limit of %1 bytes")
+            .arg(m_settings->maxBodyBytes);
+    return QStringLiteral("the request body is over the limit of %1 bytes for JSON; send an "
+                          "archive as application/octet-stream")
+        .arg(std::min(m_settings->maxBodyBytes, MaxJsonBodyBytes));
 }
 
 template<class Stream>
@@ -419,12 +449,14 @@ auto ApiSession<Stream>::serveRequest() -> Io::Task<Next>
         }
     }
 
+    // Archives may be large; anything else is parsed whole in memory (JSON), so it gets a
+    // small limit of its own.
+    const bool upload = isUpload(header[http::field::content_type], target);
+    m_bodyLimit = upload ? std::uint64_t(m_settings->maxBodyBytes)
+                         : std::uint64_t(std::min(m_settings->maxBodyBytes, MaxJsonBodyBytes));
     const auto length = m_parser->content_length();
-    if (length && *length > std::uint64_t(m_settings->maxBodyBytes)) {
-        const QString message =
-            QStringLiteral("the request body (%1 bytes) is over the limit of %2 bytes")
-                .arg(*length)
-                .arg(m_settings->maxBodyBytes);
+    if (length && *length > m_bodyLimit) {
+        const QString message = bodyTooLarge(upload);
         co_return co_await replyError(413, message, afterRefusal, {});
     }
 
@@ -459,7 +491,7 @@ auto ApiSession<Stream>::serveRequest() -> Io::Task<Next>
 template<class Stream>
 auto ApiSession<Stream>::receiveBody(ApiRequest &request) -> Io::Task<Next>
 {
-    const std::uint64_t limit = std::uint64_t(m_settings->maxBodyBytes);
+    const std::uint64_t limit = m_bodyLimit;
     const std::uint64_t inMemory = std::uint64_t(std::max<qint64>(0, m_settings->memoryBodyLimit));
     if (const auto length = m_parser->content_length(); length && *length <= inMemory)
         request.body.reserve(qsizetype(*length));
@@ -468,11 +500,27 @@ auto ApiSession<Stream>::receiveBody(ApiRequest &request) -> Io::Task<Next>
 
     std::uint64_t total = 0;
     QString storeFailure;
+    const Clock::time_point started = Clock::now();
     while (!m_parser->is_done()) {
         auto &body = m_parser->get().body();
         body.data = m_piece.get();
         body.size = PieceSize;
-        armDeadline(BodyIdleTimeout);
+        // Each read may idle a while, and the whole body has a deadline that grows with
+        // what came: the grace period plus a second per minimumBodyRate bytes.
+        const Clock::time_point due =
+            started + m_settings->bodyGrace +
+            std::chrono::milliseconds(total * 1000 / std::uint64_t(m_settings->minimumBodyRate));
+        const Clock::time_point now = Clock::now();
+        if (due <= now) {
+            qCWarning(lcApi,
+                      "%s: the request body came too slowly (%llu bytes in %lld s); "
+                      "connection closed",
+                      qUtf8Printable(m_peer), static_cast<unsigned long long>(total),
+                      static_cast<long long>(
+                          std::chrono::duration_cast<std::chrono::seconds>(now - started).count()));
+            co_return Next::Close;
+        }
+        armDeadline(std::min<Clock::duration>(BodyIdleTimeout, due - now));
         auto [error, read] =
             co_await http::async_read_some(m_stream, m_buffer, *m_parser, Io::Nothrow);
         (void)read;
@@ -491,8 +539,7 @@ auto ApiSession<Stream>::receiveBody(ApiRequest &request) -> Io::Task<Next>
         }
         total += got;
         if (total > limit) {
-            const QString message =
-                QStringLiteral("the request body is over the limit of %1 bytes").arg(limit);
+            const QString message = bodyTooLarge(limit == std::uint64_t(m_settings->maxBodyBytes));
             co_return co_await replyError(413, message, Next::Linger, {});
         }
         if (got == 0)

@@ -81,6 +81,7 @@ private:
     void startWatch();
     void watched(const boost::system::error_code &error, std::size_t bytes);
     void armDeadline(Clock::duration limit);
+    QString bodyTooLarge(bool upload) const;
     void disarmDeadline();
     void expire();
     void closeSocket();
@@ -96,6 +97,7 @@ private:
     std::optional<RequestParser> m_parser;
     std::unique_ptr<char[]> m_piece; // body pieces, in and (when lingering) out
     SpoolFile m_spool;
+    std::uint64_t m_bodyLimit = 0; // this request's
     std::shared_ptr<ResponseLink> m_link;
     std::deque<ResponsePart> m_outbox;
     qint64 m_outboxBytes = 0;

@@ -7,6 +7,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -21,6 +22,11 @@ struct ApiSessionSettings
 {
     qint64 maxBodyBytes = 0;
     qint64 memoryBodyLimit = 0;
+    // A body must come at `minimumBodyRate` bytes a second on average once `bodyGrace` has
+    // passed, or the connection is closed: a client sending a byte now and then cannot hold
+    // a connection and a spool file forever.
+    std::chrono::milliseconds bodyGrace{std::chrono::seconds(30)};
+    qint64 minimumBodyRate = 4096;
     QString spoolDirectory;
     std::function<bool(const QByteArray &token)> validateToken; // called on I/O threads
     std::shared_ptr<boost::asio::ssl::context> tls;

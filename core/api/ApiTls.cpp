@@ -39,6 +39,13 @@ std::shared_ptr<ssl::context> baseContext(ssl::context::method method)
                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                          ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    // TLS 1.2 only with forward secrecy and authenticated encryption (ECDHE with GCM or
+    // ChaCha20-Poly1305); TLS 1.3's own suites all are.
+    SSL_CTX_set_cipher_list(context->native_handle(),
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+    SSL_CTX_set_options(context->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
     return context;
 }
 

@@ -79,6 +79,28 @@ Result<void> UnixSocketFile::prepare()
         }
     }
 
+    // On a shared machine another user could have made the folder first (/tmp/slipway-UID
+    // is a predictable name) and wait there with a server of their own.
+    struct stat folderStatus
+    {
+    };
+    if (::lstat(QFile::encodeName(folder).constData(), &folderStatus) != 0)
+        return failure(
+            QStringLiteral("cannot use the socket folder %1: %2").arg(folder, systemError(errno)));
+    if (!S_ISDIR(folderStatus.st_mode))
+        return failure(QStringLiteral("the socket folder %1 is not a folder; remove it or choose "
+                                      "another --socket")
+                           .arg(folder));
+    if (folderStatus.st_uid != ::geteuid())
+        return failure(QStringLiteral("the socket folder %1 belongs to user %2, not to you; "
+                                      "remove it or choose another --socket")
+                           .arg(folder)
+                           .arg(folderStatus.st_uid));
+    if ((folderStatus.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return failure(QStringLiteral("others can write to the socket folder %1; run "
+                                      "`chmod go-w %1` or choose another --socket")
+                           .arg(folder));
+
     struct stat status
     {
     };

@@ -92,6 +92,8 @@ public:
         , m_archiveName(QFileInfo(archivePath).fileName())
         , m_destination(QDir::cleanPath(destination))
         , m_sizeLimit(options.sizeLimit)
+        , m_entryLimit(options.entryLimit)
+        , m_depthLimit(options.depthLimit)
         , m_allowLinksOutside(options.allowLinksOutside)
         , m_unwrapSingleFolder(options.unwrapSingleFolder)
         , m_cancelled(options.cancelled)
@@ -208,6 +210,15 @@ private:
         if (components.contains(".."))
             return refuse(name, u"climbs out of the folder with \"..\""_s);
         ++m_entryCount;
+        if (m_entryCount > m_entryLimit)
+            return failure(u"%1 holds more than %2 files and folders, over the limit; an app's "
+                           "source needs far fewer (leave dependencies and build output out of "
+                           "it)"_s.arg(m_archiveName)
+                               .arg(m_entryLimit));
+        if (components.size() > m_depthLimit + 1)
+            return refuse(name,
+                          u"lies %1 folders deep, over the limit of %2"_s.arg(components.size() - 1)
+                              .arg(m_depthLimit));
         // "./" describes the destination itself, which keeps its own mode.
         if (components.isEmpty())
             return {};
@@ -400,6 +411,8 @@ private:
     const QString m_archiveName;
     const QString m_destination;
     const qint64 m_sizeLimit;
+    const int m_entryLimit;
+    const int m_depthLimit;
     const bool m_allowLinksOutside;
     const bool m_unwrapSingleFolder;
     const std::atomic<bool> *m_cancelled;

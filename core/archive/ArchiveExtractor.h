@@ -23,10 +23,16 @@ class ArchiveExtractor
 {
 public:
     static constexpr qint64 DefaultSizeLimit = 300LL * 1024 * 1024;
+    // An app's source, even with its dependencies, stays well under these; a tree of
+    // empty files or folders nested thousands deep is an attack on the disk or the stack.
+    static constexpr int DefaultEntryLimit = 100000;
+    static constexpr int DefaultDepthLimit = 100;
 
     struct Options
     {
         qint64 sizeLimit = DefaultSizeLimit;
+        int entryLimit = DefaultEntryLimit;
+        int depthLimit = DefaultDepthLimit; // folders an entry's path may go down
         // For archives Slipway wrote itself (slugs): symlinks may point anywhere, since a
         // virtualenv links to the stack's python by design. Writing through a symlink,
         // absolute and ".." paths, outside hard links and devices stay refused.
@@ -42,7 +48,8 @@ public:
     // Extracts into `destination`, an existing empty folder. Refuses, naming the entry:
     // absolute paths, ".." components, entries under a symlink, symlinks resolving outside
     // the destination, hard links to anything but a file extracted before them, devices,
-    // FIFOs and sockets; damaged archives; more than `sizeLimit` bytes uncompressed. On any
+    // FIFOs and sockets; damaged archives; more than `sizeLimit` bytes uncompressed, more
+    // than `entryLimit` entries, paths deeper than `depthLimit` folders. On any
     // failure the destination is emptied again. Keeps modes and mtimes, never owners.
     static Result<ExtractedArchive> extract(const QString &archivePath, const QString &destination,
                                             qint64 sizeLimit = DefaultSizeLimit,

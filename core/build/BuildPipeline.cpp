@@ -8,6 +8,7 @@
 #include "source/SourceFetcher.h"
 #include "util/Background.h"
 #include "util/FileTree.h"
+#include "util/Sandbox.h"
 
 #include <QDir>
 #include <QFile>
@@ -168,6 +169,40 @@ Result<void> BuildPipeline::prepareBuildFolders()
     return {};
 }
 
+Result<void> BuildPipeline::copyBuildpacks()
+{
+    if (!Sandbox::isAvailable())
+        return {};
+    const QString root = m_request.workDirectory + QStringLiteral("/buildpacks");
+    for (qsizetype i = 0; i < m_buildpacks.size(); ++i) {
+        Buildpack &buildpack = m_buildpacks[i];
+        const QString copy = root + QLatin1Char('/') + QString::number(i);
+        if (!QDir().mkpath(copy))
+            return failure(QStringLiteral("cannot create the build folder '%1'").arg(copy));
+        if (Result<void> copied = FileTree::copyContents(buildpack.directory, copy); !copied)
+            return failure(QStringLiteral("cannot copy buildpack %1: %2")
+                               .arg(buildpack.name(), copied.error().message));
+        buildpack.directory = copy;
+    }
+    // A daemon running as root builds as the sandbox's user.
+    return Sandbox::handOver({m_request.workDirectory, m_request.cacheDirectory});
+}
+
+QStringList BuildPipeline::sandboxArguments(const QString &workingDirectory) const
+{
+    if (!Sandbox::isAvailable())
+        return {};
+    // The build sees the stack and its own folders (source, buildpacks, env, home, tmp
+    // under the work folder, and the app's cache), at the same paths as on the host, and
+    // the network to fetch dependencies.
+    Sandbox::Setup setup;
+    setup.mounts.append({m_request.workDirectory, m_request.workDirectory, true});
+    setup.mounts.append({m_request.cacheDirectory, m_request.cacheDirectory, true});
+    setup.workingDirectory = workingDirectory;
+    setup.hostNetwork = true;
+    return Sandbox::arguments(setup);
+}
+
 // ---- fetch ---------------------------------------------------------------------------
 
 Result<QString> BuildPipeline::appDirectory(const QString &sourceDirectory,
@@ -259,6 +294,10 @@ void BuildPipeline::useBuildpacks(const QList<BuildpackRef> &refs, const QString
                     return;
                 }
                 m_buildpacks = *fetched;
+                if (Result<void> copied = copyBuildpacks(); !copied) {
+                    fail(copied.error().message);
+                    return;
+                }
                 stepDone();
             });
     fetcher->fetch(refs);
@@ -298,6 +337,7 @@ void BuildPipeline::runScript(const Buildpack &buildpack, const QString &script,
     // Only compile does real work that may start daemons; detect and release are short
     // and still run in a session of their own that ends with them.
     spec.ownPidNamespace = script == QLatin1String("compile");
+    spec.sandboxArguments = sandboxArguments(buildpack.directory);
     if (script == QLatin1String("compile"))
         spec.memoryLimit = m_request.memoryLimit;
     // Captured scripts (detect, release) keep stdout for us but still show their stderr.
@@ -468,6 +508,7 @@ void BuildPipeline::sourceExportFile(int index)
     spec.timeout = std::chrono::minutes(1);
     spec.captureStandardOutput = true;
     spec.ownPidNamespace = false;
+    spec.sandboxArguments = sandboxArguments(buildpack.directory);
     connect(runner, &ProcessRunner::outputLine, this,
             [this](const QString &line, ProcessRunner::Channel) { Q_EMIT logLine(line); });
     connect(runner, &ProcessRunner::finished, this,

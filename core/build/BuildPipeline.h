@@ -83,6 +83,11 @@ private:
                    std::chrono::milliseconds timeout, bool capture,
                    std::function<void(const ProcessOutcome &)> then);
     Result<void> prepareBuildFolders();
+    // Each buildpack runs from a copy in the work folder: a buildpack writes its `export`
+    // file there, and the sandbox gives a build write access to nothing else of the host.
+    Result<void> copyBuildpacks();
+    // Sandbox options for a buildpack script; empty without bubblewrap.
+    QStringList sandboxArguments(const QString &workingDirectory) const;
     void useBuildpacks(const QList<BuildpackRef> &refs, const QString &rule);
 
     BuildRequest m_request;

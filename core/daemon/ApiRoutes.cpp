@@ -11,11 +11,11 @@
 #include "rollout/Engine.h"
 #include "router/Router.h"
 #include "runtime/Container.h"
-#include "runtime/Sandbox.h"
 #include "secrets/SecretVault.h"
 #include "store/LogFile.h"
 #include "store/Store.h"
 #include "util/ProcessRunner.h"
+#include "util/Sandbox.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -26,6 +26,9 @@
 #include <QTemporaryDir>
 #include <QUrlQuery>
 #include <QUuid>
+
+#include <cmath>
+#include <limits>
 
 namespace Slipway {
 
@@ -501,8 +504,17 @@ void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiReque
                     400, QStringLiteral("each entry needs a \"name\" and a numeric \"amount\""));
                 return;
             }
-            counts.insert(object.value(QStringLiteral("name")).toString(),
-                          object.value(QStringLiteral("amount")).toInt());
+            // toInt() would turn 1.5 or 1e308 into a silent 0: only whole numbers count.
+            const double amount = object.value(QStringLiteral("amount")).toDouble();
+            if (amount != std::floor(amount) || amount < 0 ||
+                amount > double(std::numeric_limits<int>::max())) {
+                responder->sendError(
+                    422, QStringLiteral("the amount of %1 must be a whole number from 0 up, not %2")
+                             .arg(object.value(QStringLiteral("name")).toString())
+                             .arg(amount));
+                return;
+            }
+            counts.insert(object.value(QStringLiteral("name")).toString(), int(amount));
         }
         const Result<void> scaled = m_context.engine->scale(name, counts);
         if (!scaled) {
@@ -708,10 +720,12 @@ void ApiRoutes::createDeployment(const QString &app, const ApiRequest &request,
         return;
     }
     // An upload is named by its file, unless the client names it (git push does).
+    // Control characters (a terminal's escape sequences) would reach every listing.
     QString description =
-        request.query.queryItemValue(QStringLiteral("description"), QUrl::FullyDecoded)
-            .simplified()
-            .left(200);
+        request.query.queryItemValue(QStringLiteral("description"), QUrl::FullyDecoded);
+    description.removeIf(
+        [](QChar c) { return c.category() == QChar::Other_Control && c != u'\t'; });
+    description = description.simplified().left(200);
     const bool uploaded =
         source->location().startsWith(m_context.dataDirectory + QStringLiteral("/uploads/"));
     if (description.isEmpty() && uploaded)

@@ -91,6 +91,7 @@ void Daemon::continueStart(std::function<void(Result<void>)> done)
     Router::Options routerOptions;
     routerOptions.address = m_options.routerAddress;
     routerOptions.port = m_options.routerPort;
+    routerOptions.trustedProxies = m_options.trustedProxies;
     routerOptions.accessLogDirectory = data + QStringLiteral("/logs/router");
     // Without --router the port of the last run is tried first, so app URLs stay the same.
     QFile savedPort(data + QStringLiteral("/router-port"));

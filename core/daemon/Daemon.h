@@ -7,6 +7,7 @@
 #include <QMutex>
 #include <QObject>
 #include <QSet>
+#include <QStringList>
 
 #include <atomic>
 #include <functional>
@@ -36,8 +37,9 @@ public:
         QString dataDirectory;
         QString socketPath;
         QString routerAddress = QStringLiteral("127.0.0.1");
-        quint16 routerPort = 0; // 0: the saved port, else any free one
-        QString listenAddress;  // optional TLS listener
+        quint16 routerPort = 0;     // 0: the saved port, else any free one
+        QStringList trustedProxies; // see Router::Options
+        QString listenAddress;      // optional TLS listener
         quint16 listenPort = 0;
         QString tlsCertificate;
         QString tlsKey;

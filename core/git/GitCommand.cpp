@@ -84,8 +84,8 @@ ProcessRunner *GitCommand::start(QObject *context, std::function<void(const Outc
     // The askpass folder must outlive git, so the finished handler owns it.
     std::shared_ptr<GitCredentials> credentials;
     if (login) {
-        Result<GitCredentials> prepared =
-            GitCredentials::prepare(login->username, login->password, login->host);
+        Result<GitCredentials> prepared = GitCredentials::prepare(login->username, login->password,
+                                                                  login->host, login->plainHttp);
         if (!prepared) {
             Outcome failed;
             failed.process.kind = ProcessOutcome::Kind::FailedToStart;

@@ -69,7 +69,7 @@ GitCredentials::~GitCredentials()
 }
 
 Result<GitCredentials> GitCredentials::prepare(const QString &username, const QByteArray &password,
-                                               const QString &onlyForHost)
+                                               const QString &onlyForHost, bool plainHttp)
 {
     static const QRegularExpression hostPattern(QStringLiteral("^[a-z0-9.:\\[\\]-]+$"));
     if (!onlyForHost.isEmpty() && !hostPattern.match(onlyForHost).hasMatch())
@@ -107,13 +107,18 @@ Result<GitCredentials> GitCredentials::prepare(const QString &username, const QB
     // stdout. cat's argument is a path, so the value is never in any process's argv or
     // environment. A prompt for another host gets nothing and git gives up on it.
     QString hostCheck;
-    if (!onlyForHost.isEmpty())
+    if (!onlyForHost.isEmpty()) {
         hostCheck = QStringLiteral("prompt=$(printf '%s' \"$1\" | tr 'A-Z' 'a-z')\n"
                                    "case \"$prompt\" in\n"
                                    "*\"://%1'\"*|*\"@%1'\"*) ;;\n"
                                    "*) exit 1 ;;\n"
                                    "esac\n")
                         .arg(onlyForHost);
+        if (!plainHttp)
+            hostCheck += QStringLiteral("case \"$prompt\" in\n"
+                                        "*\"'http://\"*) exit 1 ;;\n"
+                                        "esac\n");
+    }
     const QString script =
         QStringLiteral("#!/bin/sh\n"
                        "%3"

@@ -26,9 +26,10 @@ class GitCredentials
 public:
     // Refuses values git could not read back: line breaks and NUL bytes. With `onlyForHost`
     // ("host" or "host:port", lowercase), the values are given only when git asks for that
-    // host, so a submodule or redirect elsewhere never receives them.
+    // host, so a submodule or redirect elsewhere never receives them; and then only over
+    // https unless `plainHttp` allows http too (a redirect to http gets nothing).
     static Result<GitCredentials> prepare(const QString &username, const QByteArray &password,
-                                          const QString &onlyForHost = {});
+                                          const QString &onlyForHost = {}, bool plainHttp = false);
 
     GitCredentials(GitCredentials &&) noexcept;
     GitCredentials &operator=(GitCredentials &&) noexcept;

@@ -3,6 +3,8 @@
 #include <QRegularExpression>
 #include <QUrl>
 
+#include <arpa/inet.h>
+
 namespace Slipway {
 
 namespace {
@@ -96,13 +98,40 @@ QString GitLogins::keyForUrl(const QString &url) const
     return m_logins.contains(host) ? host : QString();
 }
 
+bool GitLogins::allowsPlainHttp(const QString &url)
+{
+    const QUrl parsed(url);
+    if (parsed.scheme().toLower() != QLatin1String("http"))
+        return false;
+    const QString host = parsed.host().toLower();
+    const QByteArray ascii = host.toLatin1();
+    in_addr v4{};
+    in6_addr v6{};
+    if (host == QLatin1String("localhost") ||
+        (::inet_pton(AF_INET, ascii.constData(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127) ||
+        (::inet_pton(AF_INET6, ascii.constData(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6)))
+        return true; // it never leaves this machine
+    const QStringList allowed =
+        qEnvironmentVariable("SLIPWAY_GIT_ALLOW_HTTP").toLower().split(u',', Qt::SkipEmptyParts);
+    for (const QString &entry : allowed) {
+        const QString trimmed = entry.trimmed();
+        if (trimmed == host || trimmed == authority(url))
+            return true;
+    }
+    return false;
+}
+
 std::optional<GitLogin> GitLogins::forUrl(const QString &url) const
 {
     const QString key = keyForUrl(url);
     if (key.isEmpty())
         return std::nullopt;
+    const bool plain = allowsPlainHttp(url);
+    if (QUrl(url).scheme().toLower() != QLatin1String("https") && !plain)
+        return std::nullopt; // a password over plain http is anyone's on the way
     GitLogin login = m_logins.value(key);
     login.host = authority(url);
+    login.plainHttp = plain;
     return login;
 }
 

@@ -19,6 +19,8 @@ struct GitLogin
     // Where git may send it: "host" or "host:port" as the repository URL names it. Set by
     // GitLogins::forUrl().
     QString host;
+    // Whether it may also go over plain http to that host (see GitLogins::forUrl).
+    bool plainHttp = false;
 };
 
 // The logins for private git sources, one per host, as Dokku's `git:auth` keeps them. A
@@ -46,8 +48,12 @@ public:
     // The host under which the login for `url` is kept; empty when none is.
     QString keyForUrl(const QString &url) const;
     // The login for a repository URL, if one is kept for its host: "host:port" first,
-    // then "host". Its `host` is the URL's host and port.
+    // then "host". Its `host` is the URL's host and port. A login only travels encrypted:
+    // over https, or over http to this machine (loopback) or to a host the user named in
+    // SLIPWAY_GIT_ALLOW_HTTP (comma-separated "host" or "host:port"); else none is given.
     std::optional<GitLogin> forUrl(const QString &url) const;
+    // Whether a login may go to `url` as plain http (false for https: it needs no leave).
+    static bool allowsPlainHttp(const QString &url);
 
 private:
     QHash<QString, GitLogin> m_logins;

@@ -426,7 +426,8 @@ void AppInstance::probeSlot(Slot *slot)
         return;
     }
     delete slot->probe;
-    auto *probe = new ReadinessProbe(slot->container->spec().port, m_settings.probeInterval, this);
+    auto *probe = new ReadinessProbe(slot->container->spec().port, m_settings.probeInterval,
+                                     slot->container->sockets(), this);
     slot->probe = probe;
     connect(probe, &ReadinessProbe::ready, this, [this, slot] {
         slot->ready = true;
@@ -449,6 +450,7 @@ void AppInstance::updateRouter()
         Backend backend;
         backend.container = slot->container->name();
         backend.port = slot->container->spec().port;
+        backend.sockets = slot->container->sockets();
         if (slot->type == QLatin1String("web"))
             web.append(backend);
         else if (slot->type == QLatin1String("tcp"))

@@ -1,5 +1,7 @@
 #include "rollout/ReadinessProbe.h"
 
+#include "util/SandboxSocketSource.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -7,20 +9,23 @@
 
 namespace Slipway {
 
-ReadinessProbe::ReadinessProbe(quint16 port, std::chrono::milliseconds interval, QObject *parent)
+ReadinessProbe::ReadinessProbe(quint16 port, std::chrono::milliseconds interval,
+                               std::shared_ptr<SandboxSocketSource> sockets, QObject *parent)
     : QObject(parent)
     , m_port(port)
+    , m_sockets(std::move(sockets))
 {
     m_timer.setInterval(interval);
     m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &ReadinessProbe::probe);
 }
 
-bool ReadinessProbe::accepts(quint16 port)
+bool ReadinessProbe::accepts(quint16 port, SandboxSocketSource *sockets)
 {
     // On loopback a connect is answered at once (accepted or refused), so a plain blocking
     // connect costs microseconds and never stalls the event loop.
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int fd =
+        sockets ? sockets->makeSocket(false, 0) : ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
     sockaddr_in address{};
@@ -50,7 +55,7 @@ void ReadinessProbe::probe()
     if (m_ready)
         return;
     ++m_probes;
-    const bool accepted = accepts(m_port);
+    const bool accepted = accepts(m_port, m_sockets.get());
     Q_EMIT probed(m_probes);
     if (!accepted)
         return;

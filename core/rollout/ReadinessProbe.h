@@ -5,8 +5,11 @@
 #include <QTimer>
 
 #include <chrono>
+#include <memory>
 
 namespace Slipway {
+
+class SandboxSocketSource;
 
 // The documented check, and only it: a TCP connect to the container's PORT on loopback,
 // repeated every interval until one is accepted (the SYN check). No hidden HTTP check.
@@ -15,7 +18,11 @@ class ReadinessProbe : public QObject
     Q_OBJECT
 
 public:
-    ReadinessProbe(quint16 port, std::chrono::milliseconds interval, QObject *parent = nullptr);
+    // `sockets`: the container's network namespace when it is sandboxed; null probes the
+    // host's loopback.
+    ReadinessProbe(quint16 port, std::chrono::milliseconds interval,
+                   std::shared_ptr<SandboxSocketSource> sockets = nullptr,
+                   QObject *parent = nullptr);
 
     void start();
     void stop();
@@ -24,7 +31,7 @@ public:
     bool isReady() const { return m_ready; }
 
     // One connect attempt, right now.
-    static bool accepts(quint16 port);
+    static bool accepts(quint16 port, SandboxSocketSource *sockets = nullptr);
 
 Q_SIGNALS:
     void probed(int probes);
@@ -34,6 +41,7 @@ private:
     void probe();
 
     quint16 m_port;
+    std::shared_ptr<SandboxSocketSource> m_sockets;
     QTimer m_timer;
     QElapsedTimer m_clock;
     int m_probes = 0;

@@ -191,7 +191,8 @@ void Rollout::waitReady()
     for (Container *container : std::as_const(m_containers)) {
         if (!isProbedType(container->spec().processType))
             continue;
-        auto *probe = new ReadinessProbe(container->spec().port, settings.probeInterval, this);
+        auto *probe = new ReadinessProbe(container->spec().port, settings.probeInterval,
+                                         container->sockets(), this);
         m_probes.append(probe);
         ++m_waitingFor;
         connect(probe, &ReadinessProbe::probed, this, [this, container](int probes) {

@@ -5,6 +5,7 @@
 #include "router/ProxySession.h"
 #include "router/RouterLogging.h"
 #include "router/RouterWorker.h"
+#include "util/ConnectionAdmission.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -26,6 +27,11 @@ void reportFailure(std::exception_ptr failure)
 HttpListener::HttpListener(std::vector<RouterWorker *> workers)
     : m_workers(std::move(workers))
     , m_acceptor(m_workers.front()->context())
+    // Browsers on this machine all come from loopback: the per-address cap is for a router
+    // opened to the network.
+    , m_admission(
+          std::make_shared<ConnectionAdmission>(ConnectionAdmission::shareOfDescriptors(0.4),
+                                                ConnectionAdmission::shareOfDescriptors(0.1)))
 {}
 
 Result<std::shared_ptr<HttpListener>> HttpListener::listen(std::vector<RouterWorker *> workers,
@@ -74,8 +80,22 @@ Io::Task<void> HttpListener::acceptLoop()
             continue;
         }
         setCloseOnExec(socket.native_handle());
-        asio::co_spawn(worker->context().get_executor(),
-                       ProxySession::serve(*worker, std::move(socket)), reportFailure);
+        boost::system::error_code ignored;
+        std::shared_ptr<void> ticket =
+            m_admission->admit(socket.remote_endpoint(ignored).address().to_string());
+        if (!ticket) {
+            // Over the limit: closed at once, before it costs more than its descriptor.
+            if (!m_warnedFull.exchange(true))
+                qCWarning(lcRouter,
+                          "too many connections (at most %zu, %zu per address); "
+                          "closing new ones until some end",
+                          m_admission->total(), m_admission->perAddress());
+            continue;
+        }
+        m_warnedFull = false;
+        asio::co_spawn(
+            worker->context().get_executor(), ProxySession::serve(*worker, std::move(socket)),
+            [ticket = std::move(ticket)](std::exception_ptr failure) { reportFailure(failure); });
     }
 }
 

@@ -4,10 +4,13 @@
 
 #include "util/Result.h"
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
 namespace Slipway {
+
+class ConnectionAdmission;
 
 class RouterWorker;
 
@@ -32,6 +35,8 @@ private:
 
     std::vector<RouterWorker *> m_workers;
     Io::Acceptor m_acceptor;
+    std::shared_ptr<ConnectionAdmission> m_admission;
+    std::atomic<bool> m_warnedFull{false};
     quint16 m_port = 0;
     std::size_t m_next = 0;
 };

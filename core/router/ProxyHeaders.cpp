@@ -157,15 +157,54 @@ void stripHopByHop(ProxyFields &fields, bool upgrading)
     }
 }
 
+const char *ambiguity(const ProxyFields &fields)
+{
+    const auto transfer = fields.equal_range(http::field::transfer_encoding);
+    if (transfer.first != transfer.second) {
+        if (std::next(transfer.first) != transfer.second)
+            return "several Transfer-Encoding lines";
+        if (fields.find(http::field::content_length) != fields.end())
+            return "both Transfer-Encoding and Content-Length";
+        const std::string_view value = transfer.first->value();
+        // A folded or otherwise odd value: only tokens, commas and single spaces.
+        for (const char c : value) {
+            if (c == '\t' || c == '\r' || c == '\n')
+                return "a folded Transfer-Encoding line";
+        }
+        std::string_view last;
+        for (std::string_view token : http::token_list(value))
+            last = token;
+        if (!boost::beast::iequals(last, std::string_view("chunked")))
+            return "a Transfer-Encoding whose last coding is not chunked";
+    }
+    const auto host = fields.equal_range(http::field::host);
+    if (host.first != host.second && std::next(host.first) != host.second)
+        return "several Host lines";
+    return nullptr;
+}
+
+void normaliseFraming(ProxyFields &fields, bool chunked, std::optional<std::uint64_t> length)
+{
+    fields.erase(http::field::transfer_encoding);
+    fields.erase(http::field::content_length);
+    if (chunked)
+        fields.set(http::field::transfer_encoding, std::string_view("chunked"));
+    else if (length)
+        fields.set(http::field::content_length, std::to_string(*length));
+}
+
 void addForwarded(ProxyFields &fields, std::string_view clientAddress,
-                  std::string_view originalHost, std::string_view requestId)
+                  std::string_view originalHost, std::string_view requestId,
+                  bool clientIsTrustedProxy)
 {
     static constexpr std::string_view ForwardedFor = "X-Forwarded-For";
     const auto range = fields.equal_range(ForwardedFor);
-    if (range.first == range.second) {
+    if (!clientIsTrustedProxy || range.first == range.second) {
+        fields.erase("Forwarded");
+        fields.erase("X-Real-IP");
         fields.set(ForwardedFor, clientAddress);
     } else {
-        // Earlier proxies' addresses stay in order, one list even if they came as several lines.
+        // The proxies' addresses stay in order, one list even if they came as several lines.
         std::string chain;
         for (auto it = range.first; it != range.second; ++it) {
             if (!chain.empty())

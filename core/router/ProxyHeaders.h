@@ -3,7 +3,9 @@
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <cstdint>
 #include <memory_resource>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,8 +39,22 @@ void stripHopByHop(ProxyFields &fields, bool upgrading);
 // True when the Connection header carries the "upgrade" token and an Upgrade field exists.
 bool wantsUpgrade(const ProxyFields &fields);
 
-// X-Forwarded-For (appended), X-Forwarded-Proto, X-Forwarded-Host and X-Request-Id.
+// Why a request's framing or host is ambiguous (RFC 9112 6.1, 6.3), for a 400; null when it
+// is sound. Refused: several Transfer-Encoding lines, Transfer-Encoding with
+// Content-Length, a last coding other than "chunked", a value that is not a plain token list
+// (a folded line), several Host lines.
+const char *ambiguity(const ProxyFields &fields);
+
+// Replaces the client's Transfer-Encoding and Content-Length with the router's own framing
+// of the body the parser read: chunked, a length, or none at all.
+void normaliseFraming(ProxyFields &fields, bool chunked, std::optional<std::uint64_t> length);
+
+// X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host and X-Request-Id set by the router.
+// What the client sent in X-Forwarded-For, Forwarded and X-Real-IP is dropped, an app must
+// be able to trust these, unless the client is a trusted proxy: then its X-Forwarded-For
+// chain is kept, one list, with the client's address appended.
 void addForwarded(ProxyFields &fields, std::string_view clientAddress,
-                  std::string_view originalHost, std::string_view requestId);
+                  std::string_view originalHost, std::string_view requestId,
+                  bool clientIsTrustedProxy = false);
 
 } // namespace Slipway::ProxyHeaders

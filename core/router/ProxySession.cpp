@@ -11,6 +11,7 @@
 #include "router/UpstreamConnection.h"
 #include "router/UpstreamGate.h"
 #include "router/UpstreamPool.h"
+#include "router/UpstreamSocket.h"
 
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/write.hpp>
@@ -413,6 +414,8 @@ Io::Task<bool> ProxySession::handleRequest()
     m_bytes = 0;
     m_servedBy = nullptr;
     m_bodyHeld = 0;
+    m_bodyRead = 0;
+    m_bodyStarted = m_worker.now();
     m_bodyReplayable = true;
     m_timedOut = false;
     m_failure.clear();
@@ -423,6 +426,14 @@ Io::Task<bool> ProxySession::handleRequest()
     // the session's copy keeps the routes this request uses alive until it is done.
     if (const auto &current = m_worker.table(); current != m_table)
         m_table = current;
+
+    // One framing, the router's own: an ambiguous one is how requests get smuggled past a
+    // proxy to the app behind it.
+    if (const char *ambiguous = ProxyHeaders::ambiguity(request)) {
+        std::string reason = std::string("the request has ") + ambiguous;
+        co_await rejectMalformed(std::move(reason));
+        co_return false; // where its body ends is unknown: the connection cannot go on
+    }
 
     const std::string_view host = request[http::field::host];
     const AppRoute *route = ProxyHeaders::appFromHost(host, m_app) ? m_table->find(m_app) : nullptr;
@@ -455,7 +466,11 @@ Io::Task<bool> ProxySession::handleRequest()
     if (expectsContinue)
         request.erase(http::field::expect);
     ProxyHeaders::stripHopByHop(request, m_upgradeRequested);
-    ProxyHeaders::addForwarded(request, m_clientAddress, host, m_requestId);
+    const auto length = m_request->content_length();
+    ProxyHeaders::normaliseFraming(request, m_request->chunked(),
+                                   length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+    ProxyHeaders::addForwarded(request, m_clientAddress, host, m_requestId,
+                               m_worker.state().isTrustedProxy(m_clientAddress));
     // Upstream connections are always HTTP/1.1 keep-alive, whatever the client speaks.
     request.version(11);
     if (m_upgradeRequested)
@@ -468,7 +483,43 @@ Io::Task<bool> ProxySession::handleRequest()
         if (error)
             co_return false;
     }
+    if (!m_request->is_done() && !co_await gatherBodyStart())
+        co_return false;
     co_return co_await forward(*route);
+}
+
+void ProxySession::setBodyDeadline()
+{
+    const RouterTimeouts &timeouts = m_worker.state().timeouts();
+    const Clock::time_point due =
+        m_bodyStarted + timeouts.bodyGrace +
+        std::chrono::milliseconds(m_bodyRead * 1000 / timeouts.minimumBodyRate);
+    setDeadline(std::min(m_worker.now() + timeouts.streamIdle, due));
+}
+
+Io::Task<bool> ProxySession::gatherBodyStart()
+{
+    // The first piece of the body is read before a backend connection is taken: a client
+    // that sends its upload a byte now and then holds only its own connection meanwhile,
+    // and a small body is then sent with its header in one go.
+    if (!m_requestBody)
+        m_requestBody.reset(new char[BodyPieceSize]);
+    auto &body = m_request->get().body();
+    m_phase = Phase::ReadingRequest;
+    while (!m_request->is_done() && m_bodyHeld < BodyPieceSize && !m_closed) {
+        body.data = m_requestBody.get() + m_bodyHeld;
+        body.size = BodyPieceSize - m_bodyHeld;
+        setBodyDeadline();
+        boost::system::error_code readError;
+        if (!parseBuffered(*m_request, m_clientBuffer, readError) && !readError)
+            readError = co_await readBody(m_client, m_clientBuffer, *m_request);
+        if (readError || m_closed)
+            co_return false;
+        const std::size_t got = BodyPieceSize - m_bodyHeld - body.size;
+        m_bodyHeld += got;
+        m_bodyRead += got;
+    }
+    co_return !m_closed;
 }
 
 Io::Task<bool> ProxySession::forward(const AppRoute &route)
@@ -573,13 +624,12 @@ Io::Task<std::shared_ptr<UpstreamConnection>> ProxySession::connect(const RouteB
         std::make_shared<UpstreamConnection>(m_client.get_executor(), backend.slot, backend.gate);
     if (m_closed)
         co_return nullptr;
-    boost::system::error_code openError;
-    upstream->socket.open(backend.endpoint.protocol(), openError);
+    const boost::system::error_code openError =
+        openUpstreamSocket(upstream->socket, backend.endpoint, backend.backend.sockets);
     if (openError) {
-        m_failure = "cannot open a socket: " + openError.message();
+        m_failure = backend.container + ": cannot open a socket: " + openError.message();
         co_return nullptr;
     }
-    setCloseOnExec(upstream->socket.native_handle());
     m_upstream = upstream.get();
     m_phase = Phase::Connecting;
     setDeadline(m_worker.now() + m_worker.state().timeouts().connect);
@@ -721,13 +771,14 @@ Io::Task<ProxySession::Sent> ProxySession::sendRequest(UpstreamConnection &upstr
         }
         body.data = target;
         body.size = room;
-        setIdleLimit(m_worker.state().timeouts().streamIdle);
+        setBodyDeadline();
         boost::system::error_code readError;
         if (!parseBuffered(*m_request, m_clientBuffer, readError) && !readError)
             readError = co_await readBody(m_client, m_clientBuffer, *m_request);
         if (readError)
             co_return Sent::ClientFailed;
         const std::size_t got = room - body.size;
+        m_bodyRead += got;
         if (m_bodyReplayable)
             m_bodyHeld += got;
         if (got == 0 && !m_request->is_done())

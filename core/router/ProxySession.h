@@ -99,6 +99,10 @@ private:
     void closeClient();
     void closeUpstream();
     void stopWaiting();
+    // The next read of a request body may idle for streamIdle, and the whole body has its
+    // own deadline growing with what came (RouterTimeouts::bodyGrace, minimumBodyRate).
+    void setBodyDeadline();
+    Io::Task<bool> gatherBodyStart();
     void logAccess(const AppRoute &route);
 
     RouterWorker &m_worker;
@@ -119,6 +123,8 @@ private:
     std::unique_ptr<char[]> m_responseBody;
     std::unique_ptr<char[]> m_gatherSpace; // where small header buffers are joined for writing
     std::size_t m_bodyHeld = 0;
+    std::uint64_t m_bodyRead = 0;    // of this request, for its minimum rate
+    Clock::time_point m_bodyStarted; // when its header was read
     bool m_bodyReplayable = true;
     bool m_bodySent = false;
     bool m_requestCut = false; // the request did not reach the backend whole

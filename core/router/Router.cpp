@@ -52,7 +52,7 @@ TcpProxy::Endpoints resolveAll(const QList<Backend> &backends)
     endpoints.reserve(std::size_t(backends.size()));
     for (const Backend &backend : backends) {
         if (const auto endpoint = resolve(backend))
-            endpoints.push_back(*endpoint);
+            endpoints.push_back({*endpoint, backend.sockets});
     }
     return endpoints;
 }
@@ -64,11 +64,24 @@ Router::Router(Options options, QObject *parent)
     , m_options(std::move(options))
 {
     // Runs on I/O threads, once per batch of log lines; the batch is handled on ours.
-    const RouterTimeouts timeouts{m_options.connectTimeout, m_options.clientIdleTimeout,
-                                  m_options.streamIdleTimeout, m_options.backendQueueTimeout};
+    const RouterTimeouts timeouts{
+        m_options.connectTimeout,    m_options.clientIdleTimeout,
+        m_options.streamIdleTimeout, m_options.backendQueueTimeout,
+        m_options.bodyGrace,         std::max<std::uint64_t>(1, m_options.minimumBodyRate)};
     m_state = std::make_unique<RouterState>(timeouts, [this] {
         QMetaObject::invokeMethod(this, &Router::drainAccessLog, Qt::QueuedConnection);
     });
+    std::vector<std::string> trusted;
+    for (const QString &proxy : std::as_const(m_options.trustedProxies)) {
+        boost::system::error_code error;
+        const asio::ip::address address = asio::ip::make_address(proxy.toStdString(), error);
+        if (error)
+            qCWarning(lcRouter, "trusted proxy %s is not an IP address; ignored",
+                      qUtf8Printable(proxy));
+        else
+            trusted.push_back(address.to_string()); // the form the request path compares
+    }
+    m_state->setTrustedProxies(std::move(trusted));
     m_accessLog = std::make_unique<AccessLogWriter>(m_options.accessLogDirectory);
     updateAccessLogEnabled();
 }

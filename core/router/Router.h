@@ -56,6 +56,15 @@ public:
         // switched: they last as long as their conversation.
         std::size_t backendConnectionLimit = 128;
         std::chrono::milliseconds backendQueueTimeout{10000};
+        // The slowest a request body may come, on average, once bodyGrace is over. Its
+        // first 64 KB are read before a backend connection is taken, so slow uploads hold
+        // no place of a container meanwhile.
+        std::chrono::milliseconds bodyGrace{30000};
+        std::uint64_t minimumBodyRate = 4096; // bytes per second
+        // Addresses of proxies in front of the router whose X-Forwarded-For, Forwarded and
+        // X-Real-IP are passed on (the client's address appended); from anyone else these
+        // fields are replaced, since an app must be able to trust them.
+        QStringList trustedProxies;
     };
 
     explicit Router(Options options, QObject *parent = nullptr);

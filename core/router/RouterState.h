@@ -4,12 +4,14 @@
 
 #include <QString>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace Slipway {
@@ -20,6 +22,10 @@ struct RouterTimeouts
     std::chrono::milliseconds clientIdle{60000};
     std::chrono::milliseconds streamIdle{600000};
     std::chrono::milliseconds backendQueue{10000}; // waiting for a connection to a busy backend
+    // A request body must come at minimumBodyRate bytes a second on average once bodyGrace
+    // has passed: a client sending a byte now and then holds no connection for long.
+    std::chrono::milliseconds bodyGrace{30000};
+    std::uint64_t minimumBodyRate = 4096;
 };
 
 struct AccessLogEntry
@@ -45,6 +51,18 @@ public:
         return m_table.load(std::memory_order_acquire);
     }
     std::uint64_t generation() const { return m_generation.load(std::memory_order_acquire); }
+
+    // Set before the workers start.
+    void setTrustedProxies(std::vector<std::string> addresses)
+    {
+        m_trustedProxies = std::move(addresses);
+    }
+    bool isTrustedProxy(const std::string &address) const
+    {
+        return !m_trustedProxies.empty() &&
+               std::find(m_trustedProxies.begin(), m_trustedProxies.end(), address) !=
+                   m_trustedProxies.end();
+    }
 
     quint16 port() const { return m_port.load(std::memory_order_relaxed); }
     void setPort(quint16 port) { m_port.store(port, std::memory_order_relaxed); }
@@ -72,6 +90,7 @@ public:
 
 private:
     const RouterTimeouts m_timeouts;
+    std::vector<std::string> m_trustedProxies;
     std::atomic<std::shared_ptr<const RoutingTable>> m_table;
     std::atomic<std::uint64_t> m_generation{0};
     std::atomic<quint16> m_port{0};

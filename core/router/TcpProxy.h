@@ -13,6 +13,8 @@
 
 namespace Slipway {
 
+class SandboxSocketSource;
+
 class RouterWorker;
 class TcpSession;
 
@@ -21,7 +23,12 @@ class TcpSession;
 class TcpProxy : public std::enable_shared_from_this<TcpProxy>
 {
 public:
-    using Endpoints = std::vector<boost::asio::ip::tcp::endpoint>;
+    struct Target
+    {
+        boost::asio::ip::tcp::endpoint endpoint;
+        std::shared_ptr<SandboxSocketSource> sockets; // a sandboxed container's; else null
+    };
+    using Endpoints = std::vector<Target>;
 
     static Result<std::shared_ptr<TcpProxy>> open(RouterWorker &worker, const QString &app,
                                                   const boost::asio::ip::tcp::endpoint &endpoint);

@@ -5,6 +5,7 @@
 #include "router/RouterState.h"
 #include "router/RouterWorker.h"
 #include "router/TcpProxy.h"
+#include "router/UpstreamSocket.h"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -62,13 +63,11 @@ Io::Task<void> TcpSession::run()
     if (count > 0) {
         const std::size_t first = m_proxy->nextBackend() % count;
         for (std::size_t i = 0; i < count && !connected && !m_closed; ++i) {
-            const tcp::endpoint &endpoint = (*backends)[(first + i) % count];
+            const TcpProxy::Target &target = (*backends)[(first + i) % count];
+            const tcp::endpoint &endpoint = target.endpoint;
             m_upstream = Io::Socket(m_client.get_executor());
-            boost::system::error_code openError;
-            m_upstream.open(endpoint.protocol(), openError);
-            if (openError)
-                break;
-            setCloseOnExec(m_upstream.native_handle());
+            if (openUpstreamSocket(m_upstream, endpoint, target.sockets))
+                continue;
             m_connecting = true;
             setDeadline(m_worker.now() + m_worker.state().timeouts().connect);
             const auto [error] = co_await m_upstream.async_connect(endpoint, Io::Nothrow);

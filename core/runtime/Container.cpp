@@ -1,12 +1,15 @@
 #include "runtime/Container.h"
 
-#include "runtime/Sandbox.h"
 #include "util/Background.h"
 #include "util/FileTree.h"
+#include "util/Sandbox.h"
+#include "util/SandboxSocketSource.h"
 
 #include <QDir>
 
 #include <csignal>
+#include <unistd.h>
+#include <utility>
 
 namespace Slipway {
 
@@ -89,6 +92,8 @@ Container::Container(ContainerSpec spec, QString workDirectory, QObject *parent)
 
 Container::~Container()
 {
+    if (m_sandboxChannel >= 0)
+        ::close(m_sandboxChannel);
     if (m_runner && m_runner->isRunning())
         m_runner->kill();
     delete m_runner;
@@ -158,15 +163,27 @@ void Container::start()
         return;
     m_state = State::Starting;
     m_isolated = Sandbox::isAvailable();
+    // The container's network namespace holds only its loopback: the router and the
+    // readiness probe reach its port through sockets its init makes there. The channel is
+    // made now, so whoever probes the container from now on has it.
+    int channel[2] = {-1, -1};
+    if (m_isolated && SandboxSocketSource::makeChannel(channel)) {
+        m_sockets = std::make_shared<SandboxSocketSource>(channel[0]);
+        m_sandboxChannel = channel[1];
+    }
     const QString from = m_spec.releaseDirectory;
     const QString to = m_workDirectory + QStringLiteral("/app");
     const QString tmp = m_workDirectory + QStringLiteral("/tmp");
     // Each container writes to its own copy, as on Heroku: the release stays untouched.
     runInBackground(
         this,
-        [from, to, tmp]() -> Result<void> {
+        [from, to, tmp, isolated = m_isolated]() -> Result<void> {
             QDir().mkpath(tmp);
-            return FileTree::copyContents(from, to);
+            Result<void> copied = FileTree::copyContents(from, to);
+            if (!copied || !isolated)
+                return copied;
+            // The app runs as the sandbox's user and writes to its own copy.
+            return Sandbox::handOver({to});
         },
         [this](const Result<void> &copied) {
             if (!copied) {
@@ -201,7 +218,13 @@ void Container::launch()
     spec.environment = environment;
     spec.killGrace = m_grace;
     if (m_isolated) {
-        spec.sandboxArguments = Sandbox::arguments(m_workDirectory + QStringLiteral("/app"));
+        Sandbox::Setup setup;
+        setup.mounts.append({m_workDirectory + QStringLiteral("/app"),
+                             QString::fromLatin1(Sandbox::AppMountPoint), true});
+        setup.workingDirectory = QString::fromLatin1(Sandbox::AppMountPoint);
+        setup.socketChannel = m_sandboxChannel;
+        spec.passedDescriptor = std::exchange(m_sandboxChannel, -1); // the runner closes it
+        spec.sandboxArguments = Sandbox::arguments(setup);
     } else {
         spec.ownPidNamespace = false;
         spec.workingDirectory = m_workDirectory + QStringLiteral("/app");

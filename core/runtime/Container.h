@@ -9,9 +9,12 @@
 #include <QPointer>
 
 #include <deque>
+#include <memory>
 #include <optional>
 
 namespace Slipway {
+
+class SandboxSocketSource;
 
 // How a container ended.
 struct ContainerExit
@@ -59,6 +62,9 @@ public:
     bool isIsolated() const { return m_isolated; }
     const ContainerExit &exit() const { return m_exit; }
     QList<LogLine> recentLines(int count = KeptLines) const;
+    // Sockets inside this container's network namespace, where its PORT listens; null
+    // when it runs without isolation (its port is then on the host's loopback).
+    std::shared_ptr<SandboxSocketSource> sockets() const { return m_sockets; }
     // The environment the command runs with (for `run` and the console).
     QMap<QString, QString> environment() const;
 
@@ -82,6 +88,8 @@ private:
     std::chrono::milliseconds m_grace{0};
     std::deque<LogLine> m_recent;
     ContainerExit m_exit;
+    std::shared_ptr<SandboxSocketSource> m_sockets;
+    int m_sandboxChannel = -1; // the sandbox's end, until the runner takes it
 };
 
 } // namespace Slipway

@@ -302,7 +302,15 @@ void SourceFetcher::cloneFullAndCheckout()
                           runGit({QStringLiteral("submodule"), QStringLiteral("update"),
                                   QStringLiteral("--init"), QStringLiteral("--recursive"),
                                   QStringLiteral("--depth"), QStringLiteral("1")},
-                                 sourceDirectory(), [this](const GitCommand::Outcome &) {
+                                 sourceDirectory(), [this](const GitCommand::Outcome &updated) {
+                                     // An app missing a submodule would build wrong, or
+                                     // fail later with a less helpful message.
+                                     if (!updated.succeeded()) {
+                                         fail(QStringLiteral("git could not fetch the submodules "
+                                                             "of %1: %2")
+                                                  .arg(m_spec.displayLocation(), updated.reason()));
+                                         return;
+                                     }
                                      readGitVersion(sourceDirectory(), [this](const QString &v) {
                                          QDir(sourceDirectory() + QStringLiteral("/.git"))
                                              .removeRecursively();

@@ -22,70 +22,81 @@ QString errnoText()
     return QString::fromLocal8Bit(std::strerror(errno));
 }
 
-qint64 sizeBelow(const QString &root, const QString &relative, const QSet<QString> &excluded,
-                 qint64 stopAbove, qint64 total)
+// Both walks keep the folders still to visit in a list, never on the call stack: a tree
+// may come from an archive of anyone's making, thousands of levels deep.
+qint64 sizeBelow(const QString &root, const QSet<QString> &excluded, qint64 stopAbove)
 {
-    const QDir dir(relative.isEmpty() ? root : root + QLatin1Char('/') + relative);
-    const QFileInfoList entries = dir.entryInfoList(everything);
-    for (const QFileInfo &entry : entries) {
-        const QString path =
-            relative.isEmpty() ? entry.fileName() : relative + QLatin1Char('/') + entry.fileName();
-        if (excluded.contains(path))
-            continue;
-        if (entry.isSymLink())
-            continue;
-        if (entry.isDir())
-            total = sizeBelow(root, path, excluded, stopAbove, total);
-        else
-            total += entry.size();
-        if (stopAbove > 0 && total > stopAbove)
-            return total;
+    qint64 total = 0;
+    QStringList pending = {QString()};
+    while (!pending.isEmpty()) {
+        const QString relative = pending.takeLast();
+        const QDir dir(relative.isEmpty() ? root : root + QLatin1Char('/') + relative);
+        const QFileInfoList entries = dir.entryInfoList(everything);
+        for (const QFileInfo &entry : entries) {
+            const QString path = relative.isEmpty()
+                                     ? entry.fileName()
+                                     : relative + QLatin1Char('/') + entry.fileName();
+            if (excluded.contains(path) || entry.isSymLink())
+                continue;
+            if (entry.isDir())
+                pending.append(path);
+            else
+                total += entry.size();
+            if (stopAbove > 0 && total > stopAbove)
+                return total;
+        }
     }
     return total;
 }
 
-Result<void> copyEntries(const QString &from, const QString &to, const QString &relative,
-                         const QSet<QString> &excluded, const std::atomic<bool> *cancelled)
+Result<void> copyEntries(const QString &from, const QString &to, const QSet<QString> &excluded,
+                         const std::atomic<bool> *cancelled)
 {
-    const QString sourceDir = relative.isEmpty() ? from : from + QLatin1Char('/') + relative;
-    const QString targetDir = relative.isEmpty() ? to : to + QLatin1Char('/') + relative;
-    const QFileInfoList entries = QDir(sourceDir).entryInfoList(everything);
-    for (const QFileInfo &entry : entries) {
-        if (cancelled && cancelled->load())
-            return failure(QStringLiteral("cancelled"));
-        const QString path =
-            relative.isEmpty() ? entry.fileName() : relative + QLatin1Char('/') + entry.fileName();
-        if (excluded.contains(path))
-            continue;
-        const QString target = targetDir + QLatin1Char('/') + entry.fileName();
-        const QByteArray sourceBytes = QFile::encodeName(entry.filePath());
-        const QByteArray targetBytes = QFile::encodeName(target);
-        struct stat info
-        {
-        };
-        if (::lstat(sourceBytes.constData(), &info) != 0)
-            return failure(QStringLiteral("cannot read '%1': %2").arg(path, errnoText()));
-        if (S_ISLNK(info.st_mode)) {
-            char buffer[4096];
-            const ssize_t length = ::readlink(sourceBytes.constData(), buffer, sizeof buffer - 1);
-            if (length < 0)
-                return failure(QStringLiteral("cannot read link '%1': %2").arg(path, errnoText()));
-            buffer[length] = '\0';
-            if (::symlink(buffer, targetBytes.constData()) != 0)
-                return failure(
-                    QStringLiteral("cannot create link '%1': %2").arg(path, errnoText()));
-        } else if (S_ISDIR(info.st_mode)) {
-            if (::mkdir(targetBytes.constData(), (info.st_mode & 07777) | S_IRWXU) != 0)
-                return failure(
-                    QStringLiteral("cannot create folder '%1': %2").arg(path, errnoText()));
-            if (Result<void> copied = copyEntries(from, to, path, excluded, cancelled); !copied)
-                return copied;
-        } else if (S_ISREG(info.st_mode)) {
-            if (!QFile::copy(entry.filePath(), target))
-                return failure(QStringLiteral("cannot copy '%1'").arg(path));
-            ::chmod(targetBytes.constData(), info.st_mode & 07777);
+    QStringList pending = {QString()};
+    while (!pending.isEmpty()) {
+        const QString relative = pending.takeLast();
+        const QString sourceDir = relative.isEmpty() ? from : from + QLatin1Char('/') + relative;
+        const QString targetDir = relative.isEmpty() ? to : to + QLatin1Char('/') + relative;
+        const QFileInfoList entries = QDir(sourceDir).entryInfoList(everything);
+        for (const QFileInfo &entry : entries) {
+            if (cancelled && cancelled->load())
+                return failure(QStringLiteral("cancelled"));
+            const QString path = relative.isEmpty()
+                                     ? entry.fileName()
+                                     : relative + QLatin1Char('/') + entry.fileName();
+            if (excluded.contains(path))
+                continue;
+            const QString target = targetDir + QLatin1Char('/') + entry.fileName();
+            const QByteArray sourceBytes = QFile::encodeName(entry.filePath());
+            const QByteArray targetBytes = QFile::encodeName(target);
+            struct stat info
+            {
+            };
+            if (::lstat(sourceBytes.constData(), &info) != 0)
+                return failure(QStringLiteral("cannot read '%1': %2").arg(path, errnoText()));
+            if (S_ISLNK(info.st_mode)) {
+                QByteArray buffer(4096, Qt::Uninitialized);
+                const ssize_t length =
+                    ::readlink(sourceBytes.constData(), buffer.data(), buffer.size() - 1);
+                if (length < 0)
+                    return failure(
+                        QStringLiteral("cannot read link '%1': %2").arg(path, errnoText()));
+                buffer.truncate(length);
+                if (::symlink(buffer.constData(), targetBytes.constData()) != 0)
+                    return failure(
+                        QStringLiteral("cannot create link '%1': %2").arg(path, errnoText()));
+            } else if (S_ISDIR(info.st_mode)) {
+                if (::mkdir(targetBytes.constData(), (info.st_mode & 07777) | S_IRWXU) != 0)
+                    return failure(
+                        QStringLiteral("cannot create folder '%1': %2").arg(path, errnoText()));
+                pending.append(path);
+            } else if (S_ISREG(info.st_mode)) {
+                if (!QFile::copy(entry.filePath(), target))
+                    return failure(QStringLiteral("cannot copy '%1'").arg(path));
+                ::chmod(targetBytes.constData(), info.st_mode & 07777);
+            }
+            // Sockets, FIFOs and devices have no place in an app's source: skipped.
         }
-        // Sockets, FIFOs and devices have no place in an app's source: skipped.
     }
     return {};
 }
@@ -94,7 +105,7 @@ Result<void> copyEntries(const QString &from, const QString &to, const QString &
 
 qint64 FileTree::size(const QString &directory, const QSet<QString> &excluded, qint64 stopAbove)
 {
-    return sizeBelow(directory, QString(), excluded, stopAbove, 0);
+    return sizeBelow(directory, excluded, stopAbove);
 }
 
 Result<void> FileTree::copyContents(const QString &from, const QString &to,
@@ -105,7 +116,7 @@ Result<void> FileTree::copyContents(const QString &from, const QString &to,
         return failure(QStringLiteral("'%1' is not a folder").arg(from));
     if (!QDir().mkpath(to))
         return failure(QStringLiteral("cannot create '%1'").arg(to));
-    return copyEntries(from, to, QString(), excluded, cancelled);
+    return copyEntries(from, to, excluded, cancelled);
 }
 
 Result<void> FileTree::moveContents(const QString &from, const QString &to)

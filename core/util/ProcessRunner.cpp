@@ -6,6 +6,7 @@
 #include <QStandardPaths>
 
 #include <csignal>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace Slipway {
@@ -86,6 +87,8 @@ ProcessRunner::ProcessRunner(QObject *parent)
 
 ProcessRunner::~ProcessRunner()
 {
+    if (m_spec.passedDescriptor >= 0)
+        ::close(m_spec.passedDescriptor);
     if (m_process && m_process->state() != QProcess::NotRunning) {
         m_done = true; // nobody listens any more
         killTree();
@@ -129,7 +132,12 @@ void ProcessRunner::launch()
         m_process->setWorkingDirectory(m_spec.workingDirectory);
     // Own session: the tree can be found and signalled as one, and a terminal's ^C does
     // not reach it behind our back.
-    m_process->setChildProcessModifier([] { ::setsid(); });
+    const int passed = m_spec.passedDescriptor;
+    m_process->setChildProcessModifier([passed] {
+        ::setsid();
+        if (passed >= 0)
+            ::fcntl(passed, F_SETFD, 0); // this copy only, the daemon's keeps close-on-exec
+    });
     m_process->setStandardInputFile(QProcess::nullDevice());
 
     connect(m_process, &QProcess::readyReadStandardOutput, this, [this] {
@@ -157,8 +165,7 @@ void ProcessRunner::launch()
                               ? bubblewrapPath()
                               : QString();
     if (!bwrap.isEmpty() && !m_spec.sandboxArguments.isEmpty()) {
-        arguments =
-            m_spec.sandboxArguments + QStringList{QStringLiteral("--"), program} + arguments;
+        arguments = m_spec.sandboxArguments + QStringList{program} + arguments;
         program = bwrap;
         m_wrapped = true;
     } else if (!bwrap.isEmpty()) {
@@ -180,6 +187,10 @@ void ProcessRunner::launch()
     }
     m_process->start(program, arguments);
     m_pid = m_process->processId();
+    if (m_spec.passedDescriptor >= 0) {
+        ::close(m_spec.passedDescriptor);
+        m_spec.passedDescriptor = -1;
+    }
     if (m_spec.timeout.count() > 0 && m_pid > 0)
         m_limitTimer.start(m_spec.timeout);
     // A first look soon after the start, so that even a short command has a peak.

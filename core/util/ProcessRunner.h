@@ -50,10 +50,15 @@ public:
         bool captureStandardOutput = false; // keep stdout for the caller instead of lines
         // A lone '\r' ends a line too: progress meters (git's) redraw their line with it.
         bool carriageReturnEndsLine = false;
-        bool ownPidNamespace = true; // use bubblewrap when it is installed
-        // Full bubblewrap options (before `--`) for a sandboxed container; when set they
-        // replace the plain PID namespace above. Needs bubblewrap.
+        // A PID namespace of its own (bubblewrap, when installed) with the host's file
+        // system as it is: for Slipway's own tools (git), never for an app or a buildpack.
+        bool ownPidNamespace = true;
+        // Everything before the command for a sandboxed container or build
+        // (Sandbox::arguments); when set it replaces the plain PID namespace above.
         QStringList sandboxArguments;
+        // A descriptor the command inherits (the sandbox's socket channel); the runner
+        // closes its own copy once the command started. -1: none.
+        int passedDescriptor = -1;
         // Bytes the whole tree may use together (ProcessTree::memoryUsage, checked four
         // times a second); over it, the tree is killed at once. 0: no limit.
         qint64 memoryLimit = 0;

@@ -10,10 +10,14 @@
 //
 // Usage: bench_router [seconds per run, default 10]
 // BENCH_ROUTER_THREADS=N runs the router with N I/O threads (default: the router's default).
+// BENCH_ROUTER_SANDBOXED=1 puts the router's backend inside a sandbox's network namespace.
 // BENCH_ROUTER_VERBOSE=1 prints wrk's full output. BENCH_ROUTER_HOLD=S sets everything up,
 // prints the ports, and waits S seconds instead of measuring (for profiling by hand).
 
 #include "router/Router.h"
+#include "util/ProcessRunner.h"
+#include "util/Sandbox.h"
+#include "util/SandboxSocketSource.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -44,7 +48,9 @@
 #include <csignal>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -65,9 +71,19 @@ constexpr std::string_view Reply =
 class FixedReplyServer
 {
 public:
-    FixedReplyServer()
-        : m_acceptor(m_context, tcp::endpoint(asio::ip::address_v4::loopback(), 0))
+    // On a free loopback port of this machine, or on `listening`, a socket already bound
+    // and listening (inside a sandbox's network namespace).
+    explicit FixedReplyServer(int listening = -1)
+        : m_acceptor(m_context)
     {
+        if (listening >= 0) {
+            m_acceptor.assign(tcp::v4(), listening);
+        } else {
+            const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
+            m_acceptor.open(endpoint.protocol());
+            m_acceptor.bind(endpoint);
+            m_acceptor.listen();
+        }
         accept();
         std::promise<pid_t> started;
         m_thread = std::thread([this, &started] {
@@ -429,7 +445,53 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "bench_router: %s\n", qPrintable(started.error().message));
         return 2;
     }
-    router.setBackends(u"bench"_s, {Slipway::Backend{u"web-1"_s, u"127.0.0.1"_s, backend.port()}});
+    // BENCH_ROUTER_SANDBOXED=1: the router's backend listens inside a container's network
+    // namespace, reached the way the router reaches containers (sockets made there by
+    // slipway-sandbox-init); nginx and the reference keep the host's loopback.
+    std::unique_ptr<Slipway::ProcessRunner> sandbox;
+    std::unique_ptr<FixedReplyServer> sandboxedBackend;
+    Slipway::Backend routed{u"web-1"_s, u"127.0.0.1"_s, backend.port(), {}};
+    if (qEnvironmentVariableIsSet("BENCH_ROUTER_SANDBOXED")) {
+        int channel[2] = {-1, -1};
+        if (!Slipway::Sandbox::isAvailable() ||
+            !Slipway::SandboxSocketSource::makeChannel(channel)) {
+            std::fprintf(stderr, "bench_router: no sandbox here: %s\n",
+                         qPrintable(Slipway::Sandbox::unavailableReason()));
+            return 2;
+        }
+        routed.sockets = std::make_shared<Slipway::SandboxSocketSource>(channel[0]);
+        Slipway::Sandbox::Setup setup;
+        setup.socketChannel = channel[1];
+        Slipway::ProcessRunner::Spec spec;
+        spec.program = u"/bin/sleep"_s;
+        spec.arguments = {u"100000"_s};
+        spec.sandboxArguments = Slipway::Sandbox::arguments(setup);
+        spec.passedDescriptor = channel[1];
+        sandbox = std::make_unique<Slipway::ProcessRunner>();
+        sandbox->start(spec);
+        int listening = -1;
+        QElapsedTimer waited;
+        waited.start();
+        while (listening < 0 && waited.elapsed() < 10000) {
+            QCoreApplication::processEvents();
+            listening = routed.sockets->makeSocket(false, 0); // never waits while it starts
+            if (listening < 0)
+                QThread::msleep(20);
+        }
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (listening < 0 ||
+            ::bind(listening, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
+            ::listen(listening, 1024) != 0) {
+            std::fprintf(stderr, "bench_router: cannot listen inside the sandbox\n");
+            return 2;
+        }
+        sandboxedBackend = std::make_unique<FixedReplyServer>(listening);
+        routed.port = sandboxedBackend->port();
+        std::printf("router_setup: the router's backend is inside a sandbox's network namespace\n");
+    }
+    router.setBackends(u"bench"_s, {routed});
 
     Nginx nginx(nginxBinary, work.filePath(u"nginx"_s), backend.port());
     if (!nginx.isRunning()) {
@@ -461,7 +523,10 @@ int main(int argc, char *argv[])
     const pid_t self = ::getpid();
     const CpuMeter routerCpu = [&] {
         return cpuTicks(u"/proc/self/stat"_s) - cpuTicks(u"/proc/self/task/%1/stat"_s.arg(self)) -
-               cpuTicks(u"/proc/self/task/%1/stat"_s.arg(backend.threadId()));
+               cpuTicks(u"/proc/self/task/%1/stat"_s.arg(backend.threadId())) -
+               (sandboxedBackend
+                    ? cpuTicks(u"/proc/self/task/%1/stat"_s.arg(sandboxedBackend->threadId()))
+                    : 0);
     };
     const QList<qint64> nginxWorkers = childProcesses(nginx.processId());
     const CpuMeter nginxCpu = [&] {

@@ -252,6 +252,7 @@ private Q_SLOTS:
     void streamingArrivesAsWritten();
     void clientLeavingFiresOnClosed();
     void bodyOverLimitIsRefusedUnread();
+    void trickleBodyIsCutOff();
     void malformedRequestsGet400();
     void largeUploadIsSpooledAndDeleted();
     void staleSocketIsReplaced();
@@ -740,6 +741,33 @@ void TestApiServer::clientLeavingFiresOnClosed()
     });
     QVERIFY(after);
     QCOMPARE(after->status, 200);
+}
+
+void TestApiServer::trickleBodyIsCutOff()
+{
+    // A byte every 200 ms never lets a read idle out, but falls behind the minimum rate.
+    ApiServer::Options options;
+    options.socketPath = newSocketPath();
+    options.bodyGrace = std::chrono::seconds(1);
+    options.minimumBodyRate = 1000;
+    auto server = startServer(options);
+    QVERIFY(server);
+    const int handledBefore = m_handled;
+    const bool cut = runAside([&] {
+        LocalConnection connection(options.socketPath);
+        connection.send(
+            "POST /v1/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n");
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 20000) {
+            connection.send("x");
+            if (connection.closedByServer(200))
+                return true;
+        }
+        return false;
+    });
+    QVERIFY(cut);
+    QCOMPARE(m_handled, handledBefore);
 }
 
 void TestApiServer::bodyOverLimitIsRefusedUnread()

@@ -8,6 +8,7 @@
 
 #include "build/BuildPipeline.h"
 #include "release/Release.h"
+#include "util/Sandbox.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -156,8 +157,15 @@ private Q_SLOTS:
         QCOMPARE(seen.value(QStringLiteral("APP")), QStringLiteral("envapp"));
         QCOMPARE(seen.value(QStringLiteral("SOURCE_VERSION")), head);
         QCOMPARE(outcome.release.sourceVersion(), head);
-        QCOMPARE(QDir(seen.value(QStringLiteral("cwd"))).canonicalPath(),
-                 QDir(fixtureBuildpack(QStringLiteral("envcheck"))).canonicalPath());
+        // compile runs from the buildpack's own folder: in a sandbox, the build's copy of it.
+        const QString cwd = seen.value(QStringLiteral("cwd"));
+        if (Sandbox::isAvailable())
+            QVERIFY2(cwd.startsWith(request.workDirectory) &&
+                         cwd.endsWith(QStringLiteral("/buildpacks/0")),
+                     qPrintable(cwd));
+        else
+            QCOMPARE(QDir(cwd).canonicalPath(),
+                     QDir(fixtureBuildpack(QStringLiteral("envcheck"))).canonicalPath());
         // .git is not part of the build.
         QVERIFY(!slugEntries(outcome.release.slugPath()).contains(QStringLiteral("./.git/")));
     }

@@ -318,6 +318,13 @@ void tst_GitCredentials::askPassAnswersOnlyItsHost()
     const QString scratch = m_root.filePath(QStringLiteral("askpass-host"));
     QVERIFY(QDir().mkpath(scratch));
 
+    // A redirect to plain http gets nothing: the password would cross the network in clear.
+    QByteArray plain;
+    QVERIFY(TestSupport::run(askPass,
+                             {QStringLiteral("Password for 'http://deploy@git.example.com': ")},
+                             scratch, &plain) != 0);
+    QVERIFY(!plain.contains(password));
+
     QByteArray answer;
     QCOMPARE(TestSupport::run(askPass, {QStringLiteral("Username for 'https://Git.Example.com': ")},
                               scratch, &answer),
@@ -357,8 +364,9 @@ void tst_GitCredentials::cloneFromOtherHostGetsNothing()
     QVERIFY(refused.exitCode != 0);
     QVERIFY(!QFileInfo::exists(target + QStringLiteral("/README")));
     // The same login bound to the server's own host and port goes through.
+    // (The test server speaks plain http, on loopback: allowed explicitly.)
     auto bound = GitCredentials::prepare(username, password,
-                                         QStringLiteral("127.0.0.1:%1").arg(server.port()));
+                                         QStringLiteral("127.0.0.1:%1").arg(server.port()), true);
     QVERIFY(bound);
     const GitRun cloned =
         clone(server.url(QStringLiteral("app.git")), target, bound->environment(gitEnvironment()));

@@ -635,6 +635,59 @@ QByteArray webSocketFrame(const QByteArray &payload, quint8 opcode = 0x1)
     return frame;
 }
 
+// A backend that keeps the bytes it receives exactly as they came, to see what the router
+// forwards: it answers 200 once a request's header and its body (by Content-Length or up to
+// the last chunk) are in.
+class RawBackend : public QObject
+{
+public:
+    RawBackend()
+    {
+        m_server.listen(QHostAddress::LocalHost);
+        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                QObject::connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
+                    const QByteArray more = socket->readAll();
+                    m_received += more;
+                    m_pending += more;
+                    for (;;) {
+                        const qsizetype end = m_pending.indexOf("\r\n\r\n");
+                        if (end < 0)
+                            return;
+                        const QByteArray head = m_pending.left(end).toLower();
+                        qsizetype total = end + 4;
+                        if (head.contains("transfer-encoding: chunked")) {
+                            const qsizetype last = m_pending.indexOf("\r\n0\r\n\r\n", end);
+                            if (last < 0)
+                                return;
+                            total = last + 7;
+                        } else if (const qsizetype at = head.indexOf("content-length: "); at >= 0) {
+                            const QByteArray rest = head.mid(at + 16);
+                            total += rest.left(rest.indexOf('\r')).toLongLong();
+                        }
+                        if (m_pending.size() < total)
+                            return;
+                        m_pending.remove(0, total);
+                        socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    }
+                });
+            }
+        });
+    }
+    Slipway::Backend backend() const
+    {
+        Slipway::Backend backend;
+        backend.container = u"raw-1"_s;
+        backend.port = m_server.serverPort();
+        return backend;
+    }
+    QByteArray received() const { return m_received; }
+
+private:
+    QTcpServer m_server;
+    QByteArray m_received;
+    QByteArray m_pending;
+};
 } // namespace
 
 class TestRouter : public QObject
@@ -681,6 +734,11 @@ private Q_SLOTS:
     void requestQueuedTooLongGetsBusyPage();
     void stopWithQueuedRequestsIsCleanAndGivesPlacesBack();
     void startNamesAddressWhenPortIsTaken();
+    void ambiguousFramingIsRefused_data();
+    void ambiguousFramingIsRefused();
+    void bodyGoesOnWithTheRoutersOwnFraming();
+    void forwardedFieldsOfTrustedProxiesAreKept();
+    void tricklingUploadsHoldNoContainerConnection();
 
 private:
     QString host(const QString &app) const { return hostFor(app, m_router->port()); }
@@ -1226,11 +1284,17 @@ void TestRouter::forwardedHeadersAndRequestId()
     const Reply another = connection.get("/headers", originalHost);
     QVERIFY(another.json().value(u"x-request-id"_s).toString() != id);
 
-    const Reply kept = connection.get(
-        "/headers", originalHost, {"X-Request-Id: trace-4711-abc", "X-Forwarded-For: 203.0.113.9"});
+    // What a client says about its address is not believed: the router's own word replaces
+    // it (only a trusted proxy's chain is kept, see forwardedFieldsOfTrustedProxiesAreKept).
+    const Reply kept =
+        connection.get("/headers", originalHost,
+                       {"X-Request-Id: trace-4711-abc", "X-Forwarded-For: 203.0.113.9",
+                        "X-Real-IP: 203.0.113.9", "Forwarded: for=203.0.113.9"});
     QCOMPARE(kept.json().value(u"x-request-id"_s).toString(), u"trace-4711-abc"_s);
     QCOMPARE(kept.header("X-Request-Id"), QByteArray("trace-4711-abc"));
-    QCOMPARE(kept.json().value(u"x-forwarded-for"_s).toString(), u"203.0.113.9, 127.0.0.1"_s);
+    QCOMPARE(kept.json().value(u"x-forwarded-for"_s).toString(), u"127.0.0.1"_s);
+    QVERIFY(!kept.json().contains(u"x-real-ip"_s));
+    QVERIFY(!kept.json().contains(u"forwarded"_s));
 
     const Reply replaced =
         connection.get("/headers", originalHost, {"X-Request-Id: not valid; <script>"});
@@ -1719,6 +1783,123 @@ void TestRouter::startNamesAddressWhenPortIsTaken()
     const Result<void> bad = Router(options).start();
     QVERIFY(!bad);
     QVERIFY(bad.error().message.contains(u"not-an-address"_s));
+}
+
+void TestRouter::ambiguousFramingIsRefused_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    const QByteArray start = "POST /smuggle HTTP/1.1\r\nHost: frame.localhost\r\n";
+    const QByteArray smuggled = "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: frame.localhost\r\n\r\n";
+    QTest::newRow("two transfer-encoding lines")
+        << start + "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled;
+    QTest::newRow("transfer-encoding with content-length")
+        << start + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n" + smuggled;
+    QTest::newRow("unknown coding with content-length")
+        << start + "Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n\r\n" + smuggled;
+    QTest::newRow("chunked not last")
+        << start + "Transfer-Encoding: chunked, identity\r\n\r\n" + smuggled;
+    QTest::newRow("folded transfer-encoding")
+        << start + "Transfer-Encoding: identity\r\n chunked\r\n\r\n" + smuggled;
+    QTest::newRow("two host lines")
+        << QByteArray("GET / HTTP/1.1\r\nHost: frame.localhost\r\nHost: other.localhost\r\n\r\n");
+}
+
+void TestRouter::ambiguousFramingIsRefused()
+{
+    QFETCH(QByteArray, request);
+    RawBackend backend;
+    m_router->setBackends(u"frame"_s, {backend.backend()});
+    HttpConnection connection;
+    QVERIFY(connection.open(m_router->port()));
+    connection.send(request);
+    const Reply reply = connection.read();
+    QCOMPARE(reply.status, 400);
+    QVERIFY(connection.waitForClosed());
+    QTest::qWait(100);
+    QVERIFY2(backend.received().isEmpty(), backend.received().constData());
+}
+
+void TestRouter::bodyGoesOnWithTheRoutersOwnFraming()
+{
+    RawBackend backend;
+    m_router->setBackends(u"reframe"_s, {backend.backend()});
+    HttpConnection connection;
+    QVERIFY(connection.open(m_router->port()));
+    connection.send("POST /a HTTP/1.1\r\nHost: reframe.localhost\r\nTransfer-Encoding: chunked\r\n"
+                    "\r\n5\r\nhello\r\n0\r\n\r\n");
+    QCOMPARE(connection.read().status, 200);
+    connection.send(
+        "POST /b HTTP/1.1\r\nHost: reframe.localhost\r\nContent-Length: 5\r\n\r\nworld");
+    QCOMPARE(connection.read().status, 200);
+    const QByteArray seen = backend.received();
+    const QByteArray first = seen.left(seen.indexOf("POST /b"));
+    const QByteArray second = seen.mid(seen.indexOf("POST /b"));
+    QCOMPARE(first.toLower().count("transfer-encoding"), 1);
+    QVERIFY2(first.toLower().contains("transfer-encoding: chunked\r\n"), first.constData());
+    QVERIFY2(!first.toLower().contains("content-length"), first.constData());
+    QVERIFY2(first.endsWith("\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), first.constData());
+    QCOMPARE(second.toLower().count("content-length"), 1);
+    QVERIFY2(!second.toLower().contains("transfer-encoding"), second.constData());
+    QVERIFY2(second.endsWith("\r\n\r\nworld"), second.constData());
+}
+
+void TestRouter::forwardedFieldsOfTrustedProxiesAreKept()
+{
+    Router::Options options;
+    options.trustedProxies = {u"127.0.0.1"_s};
+    Router trusting(options);
+    QVERIFY(trusting.start());
+    trusting.setBackends(u"fwd"_s, {m_web[0]->backend()});
+    HttpConnection connection;
+    QVERIFY(connection.open(trusting.port()));
+    const Reply kept = connection.get("/headers", hostFor(u"fwd"_s, trusting.port()),
+                                      {"X-Forwarded-For: 203.0.113.9", "X-Real-IP: 203.0.113.9"});
+    QCOMPARE(kept.json().value(u"x-forwarded-for"_s).toString(), u"203.0.113.9, 127.0.0.1"_s);
+    QCOMPARE(kept.json().value(u"x-real-ip"_s).toString(), u"203.0.113.9"_s);
+}
+
+void TestRouter::tricklingUploadsHoldNoContainerConnection()
+{
+    // Two connections allowed to the container, four uploads sending a byte now and then:
+    // none of them may hold a place, and each is cut once it falls behind the minimum rate.
+    Router::Options options;
+    options.backendConnectionLimit = 2;
+    options.backendQueueTimeout = std::chrono::seconds(2);
+    options.bodyGrace = std::chrono::seconds(2);
+    options.minimumBodyRate = 1000;
+    Router router(options);
+    QVERIFY(router.start());
+    router.setBackends(u"slow"_s, {m_web[0]->backend()});
+    std::vector<std::unique_ptr<QTcpSocket>> uploads;
+    for (int i = 0; i < 4; ++i) {
+        auto socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QHostAddress::LocalHost, router.port());
+        QVERIFY(socket->waitForConnected(5000));
+        socket->write("POST /echo HTTP/1.1\r\nHost: " + hostFor(u"slow"_s, router.port()).toUtf8() +
+                      "\r\nContent-Length: 100000\r\n\r\nx");
+        uploads.push_back(std::move(socket));
+    }
+    QTest::qWait(500);
+    HttpConnection other;
+    QVERIFY(other.open(router.port()));
+    QCOMPARE(other.get("/", hostFor(u"slow"_s, router.port())).status, 200);
+    QElapsedTimer clock;
+    clock.start();
+    const auto allClosed = [&] {
+        for (const auto &socket : uploads) {
+            if (socket->state() == QAbstractSocket::ConnectedState)
+                return false;
+        }
+        return true;
+    };
+    while (!allClosed() && clock.elapsed() < 15000) {
+        for (const auto &socket : uploads) {
+            if (socket->state() == QAbstractSocket::ConnectedState)
+                socket->write("x");
+        }
+        QTest::qWait(300);
+    }
+    QVERIFY(allClosed());
 }
 
 QTEST_GUILESS_MAIN(TestRouter)

@@ -198,6 +198,7 @@ private Q_SLOTS:
     void privateGitWithWrongLogin();
     void privateGitLoginForAnotherHost();
     void passwordInUrlStaysOutOfLogs();
+    void gitSubmoduleThatCannotBeFetched();
 
     // Archives.
     void archive_data();
@@ -879,6 +880,38 @@ void tst_SourceFetcher::gitRefThatDoesNotExist()
                     QStringLiteral("the ref '%1' does not exist in %2").arg(ref, repo));
     VERIFY_CONTAINS(fetch.error(), QStringLiteral("give an existing branch, tag or commit"));
     QVERIFY(!QFileInfo::exists(fetch.sourceDirectory()));
+}
+
+void tst_SourceFetcher::gitSubmoduleThatCannotBeFetched()
+{
+    // A repository whose submodule is gone: checking out a commit must fail, not build an
+    // app with an empty folder where its library should be.
+    const QString library = m_fixtures.filePath(QStringLiteral("gone-library"));
+    const QString app = m_fixtures.filePath(QStringLiteral("with-submodule"));
+    QVERIFY(QDir().mkpath(library));
+    QVERIFY(writeFile(library + QStringLiteral("/lib.txt"), "library"));
+    QVERIFY(TestSupport::gitInitCommit(library));
+    QVERIFY(QDir().mkpath(app));
+    QVERIFY(writeFile(app + QStringLiteral("/app.txt"), "app"));
+    QVERIFY(TestSupport::gitInitCommit(app));
+    QCOMPARE(
+        TestSupport::run(QStringLiteral("git"),
+                         {QStringLiteral("-C"), app, QStringLiteral("-c"),
+                          QStringLiteral("protocol.file.allow=always"), QStringLiteral("submodule"),
+                          QStringLiteral("add"), library, QStringLiteral("lib")}),
+        0);
+    QCOMPARE(TestSupport::run(QStringLiteral("git"),
+                              {QStringLiteral("-C"), app, QStringLiteral("-c"),
+                               QStringLiteral("user.name=Slipway Tests"), QStringLiteral("-c"),
+                               QStringLiteral("user.email=tests@slipway.invalid"),
+                               QStringLiteral("commit"), QStringLiteral("-q"), QStringLiteral("-m"),
+                               QStringLiteral("add the library")}),
+             0);
+    const QString commit = TestSupport::gitHead(app);
+    QVERIFY(QDir(library).removeRecursively());
+    Fetch fetch(app, commit);
+    VERIFY_FAILED(fetch);
+    VERIFY_CONTAINS(fetch.error(), QStringLiteral("git could not fetch the submodules of"));
 }
 
 // --- Archives ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 #include "TestConfig.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QDirIterator>
 #include <QElapsedTimer>
@@ -16,6 +17,7 @@
 
 #include <csignal>
 #include <sys/types.h>
+#include <unistd.h>
 
 namespace TestSupport {
 
@@ -250,6 +252,48 @@ QList<qint64> processesWithMarker(const QByteArray &marker)
             found.append(pid);
     }
     return found;
+}
+
+} // namespace TestSupport
+
+namespace TestSupport {
+
+bool runningAsRerun()
+{
+    return qEnvironmentVariableIsSet("SLIPWAY_TEST_ORDINARY_USER");
+}
+
+int rerunAsOrdinaryUser(const QStringList &testFunctions, QByteArray *output)
+{
+    const QString home = QDir::tempPath() + QStringLiteral("/slipway-ordinary-") +
+                         QString::number(QCoreApplication::applicationPid());
+    QDir(home).removeRecursively();
+    if (!QDir().mkpath(home) ||
+        ::chown(QFile::encodeName(home).constData(), OrdinaryUid, OrdinaryUid) != 0)
+        return -1;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("HOME"), home);
+    environment.insert(QStringLiteral("SLIPWAY_TEST_ORDINARY_USER"), QStringLiteral("1"));
+    environment.remove(QStringLiteral("XDG_RUNTIME_DIR"));
+    environment.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
+    const QStringList becomeUser = {QStringLiteral("--reuid=%1").arg(OrdinaryUid),
+                                    QStringLiteral("--regid=%1").arg(OrdinaryUid),
+                                    QStringLiteral("--clear-groups")};
+    // A build folder under a private home cannot be reached by that user at all.
+    if (run(QStringLiteral("setpriv"),
+            becomeUser + QStringList{QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                                     QStringLiteral("test -x \"$0\" && test -r \"$1\""),
+                                     QCoreApplication::applicationFilePath(),
+                                     dataPath(QStringLiteral("fixtures"))},
+            home, nullptr, 30000, environment) != 0) {
+        QDir(home).removeRecursively();
+        return Unreachable;
+    }
+    const QStringList arguments =
+        becomeUser + QStringList{QCoreApplication::applicationFilePath()} + testFunctions;
+    const int code = run(QStringLiteral("setpriv"), arguments, home, output, 600000, environment);
+    QDir(home).removeRecursively();
+    return code;
 }
 
 } // namespace TestSupport

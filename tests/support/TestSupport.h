@@ -84,3 +84,17 @@ private:
 QList<qint64> processesWithMarker(const QByteArray &marker);
 
 } // namespace TestSupport
+
+namespace TestSupport {
+
+// Isolation must hold for a daemon run by root and by an ordinary user alike. A test run as
+// root calls this to run the given test functions of its own executable again as a
+// throwaway ordinary user (setpriv to uid OrdinaryUid, a fresh HOME), and gets its exit
+// code (-1 when it could not start, Unreachable when that user cannot reach the build or
+// source folder, so the test can only be skipped) and output.
+constexpr uint OrdinaryUid = 64123;
+constexpr int Unreachable = -2;
+bool runningAsRerun();
+int rerunAsOrdinaryUser(const QStringList &testFunctions, QByteArray *output);
+
+} // namespace TestSupport

@@ -1,5 +1,7 @@
 #include "archive/ArchiveExtractor.h"
 
+#include "TestSupport.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -189,8 +191,11 @@ private Q_SLOTS:
     void trustedArchiveKeepsLinksOutside();
     void trustedArchiveStillRefusesWritesOutside_data();
     void trustedArchiveStillRefusesWritesOutside();
+    void deepNestingIsRefused();
+    void tooManyEntriesAreRefused();
 
 private:
+    QString python(const QString &name, const QString &script);
     // Fresh per test: root/dest (the destination), root/sentinel (beside it, holding
     // secret.txt), archives written to root.
     void verifyNothingLeft(const QString &error, const QByteArray &entryName);
@@ -622,6 +627,47 @@ void tst_ArchiveExtractor::trustedArchiveStillRefusesWritesOutside()
     const auto extracted = ArchiveExtractor::extract(archivePath, m_destination, options);
     QVERIFY(!extracted);
     verifyNothingLeft(extracted.error().message, culprit);
+}
+
+// Archives made by Python's tarfile, which writes what a crafted archive holds.
+QString tst_ArchiveExtractor::python(const QString &name, const QString &script)
+{
+    const QString path = m_root->filePath(name);
+    QByteArray output;
+    const int code = TestSupport::run(u"python3"_s, {u"-c"_s, script, path}, {}, &output);
+    return code == 0 ? path : QString();
+}
+
+void tst_ArchiveExtractor::deepNestingIsRefused()
+{
+    // A few hundred bytes compressed, a folder 3,000 levels deep once written.
+    const QString archive =
+        python(u"deep.tar.gz"_s,
+               u"import sys, tarfile\n"
+               "with tarfile.open(sys.argv[1], 'w:gz', format=tarfile.PAX_FORMAT) as t:\n"
+               "    entry = tarfile.TarInfo('d/' * 3000 + 'f')\n"
+               "    t.addfile(entry)\n"_s);
+    QVERIFY(!archive.isEmpty());
+    const auto result = ArchiveExtractor::extract(archive, m_destination);
+    QVERIFY(!result);
+    QVERIFY2(result.error().message.contains(u"3000 folders deep, over the limit of 100"_s),
+             qPrintable(result.error().message));
+    QVERIFY(entriesOf(m_destination).isEmpty());
+}
+
+void tst_ArchiveExtractor::tooManyEntriesAreRefused()
+{
+    const QString archive =
+        python(u"many.tar.gz"_s, u"import sys, tarfile\n"
+                                 "with tarfile.open(sys.argv[1], 'w:gz') as t:\n"
+                                 "    for i in range(100001):\n"
+                                 "        t.addfile(tarfile.TarInfo('f%d' % i))\n"_s);
+    QVERIFY(!archive.isEmpty());
+    const auto result = ArchiveExtractor::extract(archive, m_destination);
+    QVERIFY(!result);
+    QVERIFY2(result.error().message.contains(u"more than 100000 files and folders"_s),
+             qPrintable(result.error().message));
+    QVERIFY(entriesOf(m_destination).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_ArchiveExtractor)

@@ -93,10 +93,14 @@ private Q_SLOTS:
             << QStringLiteral("https://github.com:444/org/app.git") << QStringLiteral("hub")
             << QStringLiteral("github.com:444");
         QTest::newRow("exact port first")
-            << QStringLiteral("http://git.example.com:8080/app.git") << QStringLiteral("eight")
+            << QStringLiteral("https://git.example.com:8080/app.git") << QStringLiteral("eight")
             << QStringLiteral("git.example.com:8080");
         QTest::newRow("other port of a port-only host")
-            << QStringLiteral("http://git.example.com:9090/app.git") << QString() << QString();
+            << QStringLiteral("https://git.example.com:9090/app.git") << QString() << QString();
+        QTest::newRow("plain http leaving the machine")
+            << QStringLiteral("http://git.example.com:8080/app.git") << QString() << QString();
+        QTest::newRow("plain http to github")
+            << QStringLiteral("http://github.com/org/app.git") << QString() << QString();
         QTest::newRow("default port of a port-only host")
             << QStringLiteral("https://git.example.com/app.git") << QString() << QString();
         QTest::newRow("ssh URL") << QStringLiteral("ssh://git@github.com/org/app.git") << QString()
@@ -128,6 +132,23 @@ private Q_SLOTS:
             QCOMPARE(login->username, user);
             QCOMPARE(login->host, sentTo);
         }
+    }
+
+    void plainHttpOnlyWhereTheUserAllowsIt()
+    {
+        GitLogins logins;
+        logins.insert(QStringLiteral("git.lan"), {QStringLiteral("lan"), "1", {}});
+        const QString url = QStringLiteral("http://git.lan:3000/app.git");
+        qunsetenv("SLIPWAY_GIT_ALLOW_HTTP");
+        QVERIFY(!logins.forUrl(url));
+        qputenv("SLIPWAY_GIT_ALLOW_HTTP", "other.lan, git.lan");
+        const std::optional<GitLogin> allowed = logins.forUrl(url);
+        qunsetenv("SLIPWAY_GIT_ALLOW_HTTP");
+        QVERIFY(allowed);
+        QVERIFY(allowed->plainHttp);
+        const std::optional<GitLogin> secure =
+            logins.forUrl(QStringLiteral("https://git.lan/a.git"));
+        QVERIFY(secure && !secure->plainHttp);
     }
 
     void removeForgets()

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "util/Result.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <sys/types.h>
+
+namespace Slipway {
+
+// How containers and builds are isolated on this machine. With bubblewrap, each runs with
+// its own PID, IPC, UTS and network namespaces, sees only the stack (/usr, /etc and the
+// links to them), a private /tmp and the folders it is given; never the user's home,
+// /run/user, the daemon's data, its socket or another app. slipway-sandbox-init then drops
+// every capability, sets no_new_privs and loads the system call filter; a daemon running
+// as root has its sandboxes run as `nobody` in a user namespace of their own. Without
+// bubblewrap: a plain process group, and the console says isolation is off.
+class Sandbox
+{
+public:
+    struct Mount
+    {
+        QString source;
+        QString target;
+        bool writable = false;
+    };
+
+    struct Setup
+    {
+        QList<Mount> mounts;
+        QString workingDirectory;
+        // Builds fetch their dependencies through the host's network; containers have a
+        // network namespace of their own, reached through `socketChannel`.
+        bool hostNetwork = false;
+        // The sandbox's end of a SandboxSocketSource channel, inherited by the sandbox.
+        int socketChannel = -1;
+    };
+
+    static bool isAvailable();
+    // Why isolation is off, for the console and the deployment log; empty when it is on.
+    static QString unavailableReason();
+
+    // Everything before the command: bubblewrap's options, then slipway-sandbox-init and
+    // its own, each list closed by `--`.
+    static QStringList arguments(const Setup &setup);
+
+    // slipway-sandbox-init: SLIPWAY_SANDBOX_INIT, next to the executable, in
+    // ../libexec/slipway, or where the build tree made it. Empty when not found.
+    static QString initProgram();
+
+    // A daemon running as root never runs an app or a buildpack as root.
+    static bool dropsRoot();
+    static uid_t userId();
+    static gid_t groupId();
+    // Gives `paths` (recursively, links themselves) to the sandbox's user when the daemon
+    // runs as root, so an app or a build can write there; nothing to do otherwise.
+    static Result<void> handOver(const QStringList &paths);
+
+    static constexpr const char *AppMountPoint = "/app";
+    static constexpr const char *InitMountPoint = "/run/slipway/sandbox-init";
+};
+
+} // namespace Slipway
