@@ -96,15 +96,19 @@ int main(int argc, char *argv[])
     QApplication application(argc, argv);
     QTemporaryDir temp;
     QStandardPaths::setTestModeEnabled(true);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, temp.filePath(QStringLiteral("settings")));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope,
+                       temp.filePath(QStringLiteral("settings")));
     DaemonProcess daemon;
     if (!daemon.start()) {
-        std::fprintf(stderr, "bench_console: slipwayd did not start: %s\n", daemon.output().constData());
+        std::fprintf(stderr, "bench_console: slipwayd did not start: %s\n",
+                     daemon.output().constData());
         return 1;
     }
     for (int i = 1; i <= 20; ++i)
         daemon.call("POST", QStringLiteral("/v1/apps"),
-                    {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), QStringLiteral("app-%1").arg(i, 2, 10, QLatin1Char('0'))}}}});
+                    {{QStringLiteral("app"),
+                      QJsonObject{{QStringLiteral("name"),
+                                   QStringLiteral("app-%1").arg(i, 2, 10, QLatin1Char('0'))}}}});
     const QString sample = TestSupport::resourcesPath(QStringLiteral("samples/hello"));
     DaemonEndpoint endpoint;
     endpoint.socketPath = daemon.socketPath();
@@ -121,11 +125,13 @@ int main(int argc, char *argv[])
         window.resize(1400, 900);
         window.show();
         client.open();
-        const bool usable = waitFor([&] {
-            return window.apps()->rowCount() == 20 && window.currentApp() == QLatin1String("app-01") &&
-                   window.appPage()->isVisible();
-        },
-                                    30000);
+        const bool usable = waitFor(
+            [&] {
+                return window.apps()->rowCount() == 20 &&
+                       window.currentApp() == QLatin1String("app-01") &&
+                       window.appPage()->isVisible();
+            },
+            30000);
         QCoreApplication::processEvents(); // the paint of what arrived
         const double ms = double(clock.nsecsElapsed()) / 1e6;
         if (!usable) {
@@ -136,14 +142,16 @@ int main(int argc, char *argv[])
     }
     QList<double> peerStarts;
     for (int run = 0; run < StartRuns; ++run)
-        peerStarts.append(firstLineOf({QStringLiteral("--socket"), daemon.socketPath(), QStringLiteral("apps")}, false));
+        peerStarts.append(firstLineOf(
+            {QStringLiteral("--socket"), daemon.socketPath(), QStringLiteral("apps")}, false));
     print("console_start_ms", median(starts));
     print("slipctl_apps_ms", median(peerStarts));
     std::printf("console_start_vs_slipctl_apps_ratio: %.2f\n", median(starts) / median(peerStarts));
 
     // --- Deploy clicked to the first log line on screen
-    daemon.call("POST", QStringLiteral("/v1/apps"),
-                {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), QStringLiteral("hello")}}}});
+    daemon.call(
+        "POST", QStringLiteral("/v1/apps"),
+        {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), QStringLiteral("hello")}}}});
     constexpr int DeployRuns = 3;
     QList<double> firstLines;
     {
@@ -152,19 +160,25 @@ int main(int argc, char *argv[])
         window.resize(1400, 900);
         window.show();
         client.open();
-        waitFor([&] { return window.currentApp() == QLatin1String("hello") && window.appPage()->sourceChooser(); }, 30000);
+        waitFor(
+            [&] {
+                return window.currentApp() == QLatin1String("hello") &&
+                       window.appPage()->sourceChooser();
+            },
+            30000);
         AppPage *page = window.appPage();
         LogView *log = page->deploymentView()->logPane()->view();
         for (int run = 0; run < DeployRuns; ++run) {
-            waitFor([&] { return page->tracker()->id().isEmpty() || page->tracker()->isFinished(); }, 300000);
+            waitFor(
+                [&] { return page->tracker()->id().isEmpty() || page->tracker()->isFinished(); },
+                300000);
             const QString before = page->tracker()->id();
             QElapsedTimer clock;
             clock.start();
             page->deploy();
-            const bool shown = waitFor([&] {
-                return page->tracker()->id() != before && log->store().lineCount() > 0;
-            },
-                                       120000);
+            const bool shown = waitFor(
+                [&] { return page->tracker()->id() != before && log->store().lineCount() > 0; },
+                120000);
             QCoreApplication::processEvents();
             const double ms = double(clock.nsecsElapsed()) / 1e6;
             if (!shown) {
@@ -177,11 +191,13 @@ int main(int argc, char *argv[])
     }
     QList<double> peerLines;
     for (int run = 0; run < DeployRuns; ++run)
-        peerLines.append(firstLineOf({QStringLiteral("--socket"), daemon.socketPath(), QStringLiteral("--app"),
-                                      QStringLiteral("hello"), QStringLiteral("deploy"), sample},
-                                     true));
+        peerLines.append(
+            firstLineOf({QStringLiteral("--socket"), daemon.socketPath(), QStringLiteral("--app"),
+                         QStringLiteral("hello"), QStringLiteral("deploy"), sample},
+                        true));
     print("console_deploy_first_line_ms", median(firstLines));
     print("slipctl_deploy_first_line_ms", median(peerLines));
-    std::printf("console_deploy_first_line_vs_slipctl_ratio: %.2f\n", median(firstLines) / median(peerLines));
+    std::printf("console_deploy_first_line_vs_slipctl_ratio: %.2f\n",
+                median(firstLines) / median(peerLines));
     return 0;
 }

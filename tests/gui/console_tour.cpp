@@ -124,11 +124,13 @@ public:
     {
         const QString before = page()->tracker()->id();
         page()->deploy();
-        step(QStringLiteral("the deployment to start"), waitFor([&] {
-                 return !page()->tracker()->id().isEmpty() && page()->tracker()->id() != before &&
-                        page()->tracker()->isLoaded();
-             },
-                                                                 30000));
+        step(QStringLiteral("the deployment to start"),
+             waitFor(
+                 [&] {
+                     return !page()->tracker()->id().isEmpty() &&
+                            page()->tracker()->id() != before && page()->tracker()->isLoaded();
+                 },
+                 30000));
     }
 
     bool waitStatus(const QStringList &statuses, int timeoutMs = 240000)
@@ -163,7 +165,8 @@ int main(int argc, char *argv[])
 
     QTemporaryDir temp;
     QStandardPaths::setTestModeEnabled(true);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, temp.filePath(QStringLiteral("settings")));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope,
+                       temp.filePath(QStringLiteral("settings")));
     application.setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
     if (parser.isSet(dark))
         application.setPalette(darkPalette());
@@ -186,23 +189,29 @@ int main(int argc, char *argv[])
     window.show();
     client.open();
     Tour tour(&window, &daemon, folder, parser.isSet(dark) ? QStringLiteral("-dark") : QString());
-    tour.step(QStringLiteral("the apps"), waitFor([&] { return window.apps()->isLoaded(); }, 30000));
+    tour.step(QStringLiteral("the apps"),
+              waitFor([&] { return window.apps()->isLoaded(); }, 30000));
     tour.shoot(QStringLiteral("0-welcome"));
 
     // The sample app, from the welcome page: source and detection.
     window.createSampleApp();
-    tour.step(QStringLiteral("the sample app"), waitFor([&] { return window.currentApp() == QLatin1String("hello"); }, 30000));
+    tour.step(QStringLiteral("the sample app"),
+              waitFor([&] { return window.currentApp() == QLatin1String("hello"); }, 30000));
     BuildpacksPanel *panel = tour.page()->buildpacksPanel();
-    tour.step(QStringLiteral("detection"), waitFor([&] { return !panel->isDetecting() && !panel->detection().isEmpty(); }, 120000));
+    tour.step(
+        QStringLiteral("detection"),
+        waitFor([&] { return !panel->isDetecting() && !panel->detection().isEmpty(); }, 120000));
     tour.shoot(QStringLiteral("2-source-and-buildpacks"));
 
     // Deploy it; the build log while it builds.
     tour.deploy();
     DeploymentView *view = tour.page()->deploymentView();
-    tour.step(QStringLiteral("log lines"), waitFor([&] { return view->logPane()->view()->store().lineCount() > 12; }, 120000));
+    tour.step(QStringLiteral("log lines"),
+              waitFor([&] { return view->logPane()->view()->store().lineCount() > 12; }, 120000));
     tour.shoot(QStringLiteral("3-build-log"));
-    tour.waitStatus({QStringLiteral("success"), QStringLiteral("build-error"), QStringLiteral("crashed-error"),
-                     QStringLiteral("timeout-error"), QStringLiteral("hook-error"), QStringLiteral("aborted")});
+    tour.waitStatus({QStringLiteral("success"), QStringLiteral("build-error"),
+                     QStringLiteral("crashed-error"), QStringLiteral("timeout-error"),
+                     QStringLiteral("hook-error"), QStringLiteral("aborted")});
 
     // An app that takes its time to boot: the rollout while it is probed, then done.
     QTemporaryDir work;
@@ -211,37 +220,68 @@ int main(int argc, char *argv[])
     auto writeProcfile = [&](const QString &web, const QString &postdeploy) {
         QFile procfile(slow + QStringLiteral("/Procfile"));
         procfile.open(QIODevice::WriteOnly | QIODevice::Truncate);
-        procfile.write(QStringLiteral("web: %1 python3 behave.py web\nworker: python3 behave.py worker\n").arg(web).toUtf8());
+        procfile.write(
+            QStringLiteral("web: %1 python3 behave.py web\nworker: python3 behave.py worker\n")
+                .arg(web)
+                .toUtf8());
         if (!postdeploy.isEmpty())
-            procfile.write(QStringLiteral("postdeploy: %1 python3 behave.py postdeploy\n").arg(postdeploy).toUtf8());
+            procfile.write(QStringLiteral("postdeploy: %1 python3 behave.py postdeploy\n")
+                               .arg(postdeploy)
+                               .toUtf8());
     };
-    writeProcfile(QStringLiteral("BEHAVIOUR=slow-boot BOOT_DELAY=1"), QStringLiteral("POSTDEPLOY=succeed"));
+    writeProcfile(QStringLiteral("BEHAVIOUR=slow-boot BOOT_DELAY=1"),
+                  QStringLiteral("POSTDEPLOY=succeed"));
     TestSupport::gitInitCommit(slow);
     tour.create(QStringLiteral("api"));
     daemon.call("POST", QStringLiteral("/v1/apps/api/scale"),
-                {{QStringLiteral("containers"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("web")}, {QStringLiteral("amount"), 3}}}}});
+                {{QStringLiteral("containers"),
+                  QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("web")},
+                                         {QStringLiteral("amount"), 3}}}}});
+    // Its buildpacks: a .buildpacks file in the folder, and a list set for the app that
+    // hides it; the panel says which rule wins and what it hides.
+    {
+        QFile file(slow + QStringLiteral("/.buildpacks"));
+        file.open(QIODevice::WriteOnly);
+        file.write("# Python tools for the assets, then the Procfile\npython\nprocfile\n");
+    }
+    daemon.call("PUT", QStringLiteral("/v1/apps/api/buildpacks"),
+                {{QStringLiteral("buildpacks"), QJsonArray{QStringLiteral("procfile")}}});
+    tour.page()->buildpacksPanel()->reloadList();
     tour.page()->chooseSourceText(slow);
+    tour.step(QStringLiteral("detection of the api"),
+              waitFor(
+                  [&] {
+                      return !panel->isDetecting() &&
+                             panel->ruleText().contains(QStringLiteral("list"));
+                  },
+                  120000));
+    tour.shoot(QStringLiteral("2b-buildpack-rules"));
     tour.deploy();
     tour.waitStatus({QStringLiteral("success")});
     // A second rollout: new containers probed while the old ones serve, then drained.
-    writeProcfile(QStringLiteral("BEHAVIOUR=slow-boot BOOT_DELAY=6"), QStringLiteral("POSTDEPLOY=succeed"));
+    writeProcfile(QStringLiteral("BEHAVIOUR=slow-boot BOOT_DELAY=6"),
+                  QStringLiteral("POSTDEPLOY=succeed"));
     tour.deploy();
     RolloutPane *rollout = view->rolloutPane();
-    tour.step(QStringLiteral("probing"), waitFor([&] {
-                  const RolloutState state = rollout->state();
-                  return state.status == QLatin1String("starting") && !state.tiles.isEmpty() &&
-                         state.tiles.first().probes >= 20;
-              },
-                                                  120000));
+    tour.step(QStringLiteral("probing"), waitFor(
+                                             [&] {
+                                                 const RolloutState state = rollout->state();
+                                                 return state.status == QLatin1String("starting") &&
+                                                        !state.tiles.isEmpty() &&
+                                                        state.tiles.first().probes >= 20;
+                                             },
+                                             120000));
     tour.shoot(QStringLiteral("4-rollout-in-progress"));
     tour.waitStatus({QStringLiteral("success")});
-    waitFor([&] {
-        const RolloutState state = rollout->state();
-        return !state.oldContainers.isEmpty() &&
-               std::all_of(state.oldContainers.cbegin(), state.oldContainers.cend(),
-                           [](const RolloutState::OldContainer &old) { return old.stoppedMs >= 0; });
-    },
-            60000);
+    waitFor(
+        [&] {
+            const RolloutState state = rollout->state();
+            return !state.oldContainers.isEmpty() &&
+                   std::all_of(
+                       state.oldContainers.cbegin(), state.oldContainers.cend(),
+                       [](const RolloutState::OldContainer &old) { return old.stoppedMs >= 0; });
+        },
+        60000);
     QTest::qWait(1500);
     tour.shoot(QStringLiteral("5-rollout-done"));
 

@@ -114,12 +114,14 @@ class TestConsole : public QObject
     QString diagnosis() const
     {
         QMessageBox *question = m_window->findChild<QMessageBox *>(QStringLiteral("queueQuestion"));
-        return QStringLiteral("tracker %1 %2 loaded=%3; bar '%4' '%5'; deploy enabled %6; question %7; source %8")
+        return QStringLiteral("tracker %1 %2 loaded=%3; bar '%4' '%5'; deploy enabled %6; question "
+                              "%7; source %8")
             .arg(page()->tracker()->id(), page()->tracker()->status())
             .arg(page()->tracker()->isLoaded())
             .arg(bar()->statusText(), bar()->messageText())
             .arg(bar()->deployButton()->isEnabled())
-            .arg(question ? question->text() : QStringLiteral("none"), page()->sourceChooser()->selection().location);
+            .arg(question ? question->text() : QStringLiteral("none"),
+                 page()->sourceChooser()->selection().location);
     }
 
     // Deploys with the shortcut and waits until the new deployment is shown.
@@ -127,7 +129,8 @@ class TestConsole : public QObject
     {
         const QString before = page()->tracker()->id();
         clickDeploy();
-        QTRY_VERIFY2_WITH_TIMEOUT(page()->tracker()->id() != before && page()->tracker()->isLoaded(),
+        QTRY_VERIFY2_WITH_TIMEOUT(page()->tracker()->id() != before &&
+                                      page()->tracker()->isLoaded(),
                                   qPrintable(diagnosis()), 30000);
     }
 
@@ -413,9 +416,7 @@ private Q_SLOTS:
 
     void aRedeployStopsTheOldContainer()
     {
-        clickDeploy();
-        QTRY_VERIFY_WITH_TIMEOUT(page()->tracker()->isLoaded() && !page()->tracker()->isFinished(),
-                                 20000);
+        deployAndWaitForStart();
         QCOMPARE(waitForEnd(), QStringLiteral("success"));
         // The old web-1 (v1) gets SIGTERM after the switch, and ends.
         QTRY_VERIFY_WITH_TIMEOUT(rollout().oldContainer(QStringLiteral("web-1")) &&
@@ -437,9 +438,7 @@ private Q_SLOTS:
     {
         setSetting(QStringLiteral("boot_timeout"), 3);
         writeProcfile(QStringLiteral("BEHAVIOUR=never-listen"));
-        clickDeploy();
-        QTRY_VERIFY_WITH_TIMEOUT(page()->tracker()->isLoaded() && !page()->tracker()->isFinished(),
-                                 20000);
+        deployAndWaitForStart();
         QCOMPARE(waitForEnd(), QStringLiteral("timeout-error"));
         QTRY_VERIFY(rollout().failure.failed);
         const RolloutState state = rollout();
@@ -456,9 +455,7 @@ private Q_SLOTS:
     void aFailingPostdeployIsAHookError()
     {
         writeProcfile(QString(), QStringLiteral("POSTDEPLOY=fail"));
-        clickDeploy();
-        QTRY_VERIFY_WITH_TIMEOUT(page()->tracker()->isLoaded() && !page()->tracker()->isFinished(),
-                                 20000);
+        deployAndWaitForStart();
         QCOMPARE(waitForEnd(), QStringLiteral("hook-error"));
         QTRY_VERIFY(rollout().failure.failed);
         const RolloutState state = rollout();
@@ -545,9 +542,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             TestSupport::routedGet(m_client->routerPort(), QStringLiteral("shop")).status == 200,
             60000);
-        clickDeploy();
-        QTRY_VERIFY_WITH_TIMEOUT(page()->tracker()->isLoaded() && !page()->tracker()->isFinished(),
-                                 20000);
+        deployAndWaitForStart();
         QCOMPARE(waitForEnd(), QStringLiteral("success"));
     }
 

@@ -16,7 +16,7 @@ constexpr int DotSize = 9;
 QSize AppItemDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const
 {
     const QFontMetrics metrics(option.font);
-    return {200, Margin * 2 + metrics.height() * 2 + 4};
+    return {200, Margin * 2 + metrics.height() * 3 + 6};
 }
 
 void AppItemDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
@@ -92,6 +92,14 @@ void AppItemDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
             painter->drawText(statusRect, Qt::AlignLeft | Qt::AlignVCenter,
                               metrics.elidedText(lastStatus, Qt::ElideRight, statusRect.width()));
         }
+    }
+    // Third line: where the app answers.
+    const QString url = index.data(AppListModel::UrlRole).toString();
+    if (!url.isEmpty()) {
+        const QRect urlLine(line.left(), line.bottom() + 2, line.width(), metrics.height());
+        painter->setPen(selected ? dim : palette.color(QPalette::Link));
+        painter->drawText(urlLine, Qt::AlignLeft | Qt::AlignVCenter,
+                          metrics.elidedText(url, Qt::ElideMiddle, urlLine.width()));
     }
     painter->restore();
 }

@@ -5,7 +5,8 @@
 namespace Slipway {
 
 // Paints one app of the list: its name, a dot coloured by its state, and a second line
-// "v3 · web 2/2 ready · success 3 min ago" coloured by the last deployment's status.
+// "v3 · web 2/2 · success" coloured by the last deployment's status, and a third with the
+// URL the app answers at.
 class AppItemDelegate : public QStyledItemDelegate
 {
     Q_OBJECT

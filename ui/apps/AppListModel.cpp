@@ -59,8 +59,11 @@ QVariant AppListModel::data(const QModelIndex &index, int role) const
     case NameRole:
         return nameOf(app);
     case Qt::ToolTipRole:
-    case Qt::AccessibleDescriptionRole:
-        return summary(app, QDateTime::currentDateTimeUtc());
+    case Qt::AccessibleDescriptionRole: {
+        const QString url = app.value(QStringLiteral("url")).toString();
+        const QString text = summary(app, QDateTime::currentDateTimeUtc());
+        return url.isEmpty() ? text : text + QStringLiteral(" · ") + url;
+    }
     case StateRole:
         return app.value(QStringLiteral("status")).toString();
     case ReleaseRole:

@@ -1,6 +1,7 @@
 #include "buildpacks/BuildpacksPanel.h"
 
 #include "buildpacks/BuildpackListModel.h"
+#include "buildpacks/BuildpackListView.h"
 #include "buildpacks/BuildpacksFileText.h"
 #include "buildpacks/DetectionModel.h"
 #include "client/DaemonClient.h"
@@ -13,6 +14,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -21,7 +23,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QKeyEvent>
 #include <QStyledItemDelegate>
 #include <QTableView>
 #include <QToolButton>
@@ -135,17 +136,11 @@ BuildpacksPanel::BuildpacksPanel(DaemonClient *client, QWidget *parent)
     listHint->setWordWrap(true);
     listLayout->addWidget(listHint);
     auto *listRow = new QHBoxLayout;
-    m_listView = new QListView(listBox);
+    m_listView = new BuildpackListView(listBox);
     m_listView->setObjectName(QStringLiteral("buildpackList"));
     m_listView->setAccessibleName(QStringLiteral("The app's buildpacks, in order"));
     m_listView->setModel(m_list);
     m_listView->setItemDelegate(new NumberedDelegate(m_listView));
-    m_listView->setDragDropMode(QAbstractItemView::InternalMove);
-    m_listView->setDefaultDropAction(Qt::MoveAction);
-    m_listView->setDragEnabled(true);
-    m_listView->setAcceptDrops(true);
-    m_listView->setDropIndicatorShown(true);
-    m_listView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_listView->setMinimumHeight(90);
     listRow->addWidget(m_listView, 1);
     auto *moveButtons = new QVBoxLayout;

@@ -211,7 +211,8 @@ void RolloutTimeline::updateDeployment(const QJsonObject &deployment)
     m_status = deployment.value(QStringLiteral("status")).toString();
     m_error = deployment.value(QStringLiteral("error")).toString();
     m_waitingFor = deployment.value(QStringLiteral("waiting_for")).toString();
-    if (const int release = deployment.value(QStringLiteral("release_version")).toInt(); release > 0)
+    if (const int release = deployment.value(QStringLiteral("release_version")).toInt();
+        release > 0)
         m_release = release;
     if (deployment.contains(QStringLiteral("previous_release")))
         m_previousRelease = optionalInt(deployment.value(QStringLiteral("previous_release")));

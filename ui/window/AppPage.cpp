@@ -232,13 +232,16 @@ void AppPage::deploy()
     }
     if (m_starter->isBusy())
         return;
-    // A deployment running already: the new one would wait; ask first.
-    QJsonObject running = m_deployments->running();
-    if (running.isEmpty() && !m_tracker->isFinished() && m_tracker->isLoaded())
+    // A deployment running already: the new one would wait; ask first. The deployment shown
+    // is the freshest word on itself (the list and the app's state follow a moment later).
+    QJsonObject running;
+    if (m_tracker->isLoaded() && !m_tracker->isFinished())
         running = m_tracker->deployment();
-    if (running.isEmpty() &&
-        m_appInfo.value(QStringLiteral("status")).toString() == QLatin1String("deploying"))
-        running = QJsonObject{{QStringLiteral("status"), QStringLiteral("deploying")}};
+    if (running.isEmpty()) {
+        running = m_deployments->running();
+        if (running.value(QStringLiteral("id")).toString() == m_tracker->id())
+            running = {};
+    }
     if (!running.isEmpty()) {
         auto *box = new QMessageBox(
             QMessageBox::Question, QStringLiteral("Queue this deployment? — Slipway"),
@@ -283,9 +286,17 @@ void AppPage::onStarted(const QString &app, const QJsonObject &deployment)
     if (app != m_app)
         return;
     m_followLatest = true;
-    m_tracker->track(app, id);
     m_deployments->refresh();
     showTab(DeploymentTab);
+    // Queued behind a running deployment: the running one stays in view (that is where things
+    // happen); the new one follows it when it ends.
+    if (deployment.value(QStringLiteral("status")).toString() == QLatin1String("queued") &&
+        m_tracker->isLoaded() && !m_tracker->isFinished()) {
+        m_bar->setMessage(
+            QStringLiteral("Deployment %1 is queued: it starts when this one ends.").arg(id));
+        return;
+    }
+    m_tracker->track(app, id);
 }
 
 void AppPage::cancel()

@@ -56,8 +56,9 @@ DeploymentView::DeploymentView(DeploymentTracker *tracker, DeploymentListModel *
     m_log = new LogPane(m_outputSplit);
     m_outputSplit->addWidget(m_rollout);
     m_outputSplit->addWidget(m_log);
-    m_outputSplit->setStretchFactor(0, 2);
-    m_outputSplit->setStretchFactor(1, 3);
+    m_outputSplit->setStretchFactor(0, 3);
+    m_outputSplit->setStretchFactor(1, 2);
+    m_outputSplit->setSizes({440, 300});
     m_split->addWidget(side);
     m_split->addWidget(m_outputSplit);
     m_split->setStretchFactor(0, 0);
