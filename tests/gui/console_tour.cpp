@@ -28,6 +28,8 @@
 #include <QListView>
 #include <QPalette>
 #include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStyleFactory>
@@ -283,6 +285,9 @@ int main(int argc, char *argv[])
         },
         60000);
     QTest::qWait(1500);
+    // Down to the traffic switch and the old containers, as a user would scroll.
+    if (auto *area = rollout->findChild<QScrollArea *>(QStringLiteral("rolloutScrollArea")))
+        area->verticalScrollBar()->setValue(area->verticalScrollBar()->maximum());
     tour.shoot(QStringLiteral("5-rollout-done"));
 
     // An app that never listens: the boot timeout runs out, the previous release serves.

@@ -56,10 +56,13 @@ void DeploymentTracker::track(const QString &app, const QString &id)
     m_finishedSignalled = false;
     m_logBytes = 0;
     m_logComplete = false;
-    m_logFollowing = false;
     Q_EMIT reset();
-    if (!id.isEmpty())
-        load();
+    if (id.isEmpty())
+        return;
+    // The log and the deployment are read side by side: a followed output gives the whole
+    // log of a deployment that has ended too, so the stream need not wait for the status.
+    streamLog();
+    load();
 }
 
 void DeploymentTracker::load()
@@ -78,7 +81,6 @@ void DeploymentTracker::load()
                 return;
             }
             const QJsonObject deployment = result.object(QStringLiteral("deployment"));
-            const bool first = !m_loaded;
             const QString before = status();
             m_deployment = deployment;
             m_deployment.remove(QStringLiteral("timeline"));
@@ -92,8 +94,6 @@ void DeploymentTracker::load()
             if (before != status())
                 Q_EMIT statusChanged(status(),
                                      m_deployment.value(QStringLiteral("error")).toString());
-            if (first)
-                streamLog();
             if (isFinished() && !m_finishedSignalled) {
                 m_finishedSignalled = true;
                 Q_EMIT finished(status());
@@ -104,10 +104,8 @@ void DeploymentTracker::load()
 void DeploymentTracker::streamLog()
 {
     const int generation = m_generation;
-    m_logFollowing = !isFinished();
     const QString path =
-        QStringLiteral("/v1/apps/%1/deployments/%2/output%3")
-            .arg(m_app, m_id, m_logFollowing ? QStringLiteral("?follow=true") : QString());
+        QStringLiteral("/v1/apps/%1/deployments/%2/output?follow=true").arg(m_app, m_id);
     ByteStream *stream = m_client->stream(path);
     m_log = stream;
     connect(stream, &ByteStream::received, this, [this, generation](const QByteArray &bytes) {

@@ -68,7 +68,6 @@ private:
     QPointer<ByteStream> m_log;
     qint64 m_logBytes = 0;
     bool m_logComplete = false;
-    bool m_logFollowing = false;
 };
 
 } // namespace Slipway
