@@ -71,4 +71,9 @@ void ApiResponder::onClosed(std::function<void()> callback)
     m_link->onClosed(std::move(callback));
 }
 
+void ApiResponder::onDone(std::function<void()> callback)
+{
+    m_link->onDone(std::move(callback));
+}
+
 } // namespace Slipway

@@ -38,6 +38,9 @@ public:
     // Runs on the server's thread when the client disconnects before the response ended
     // (to stop following logs); at once if it already has.
     void onClosed(std::function<void()> callback);
+    // Runs on the server's thread once the response is over: written to its end, or cut
+    // short by the client leaving (to stop the daemon only after its answer went out).
+    void onDone(std::function<void()> callback);
 
 private:
     std::shared_ptr<ResponseLink> m_link;

@@ -133,8 +133,42 @@ void ResponseLink::clientLeft()
             return;
         m_open = false;
         m_clientLeft = true;
+        m_done = true;
         callbacks.swap(m_closedCallbacks);
+        for (auto &callback : m_doneCallbacks)
+            callbacks.push_back(std::move(callback));
+        m_doneCallbacks.clear();
     }
+    runOnQtSide(std::move(callbacks));
+}
+
+void ResponseLink::finished()
+{
+    std::vector<std::function<void()>> callbacks;
+    {
+        std::lock_guard lock(m_mutex);
+        m_open = false;
+        m_done = true;
+        m_closedCallbacks.clear();
+        callbacks.swap(m_doneCallbacks);
+    }
+    runOnQtSide(std::move(callbacks));
+}
+
+void ResponseLink::onDone(std::function<void()> callback)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_done) {
+            m_doneCallbacks.push_back(std::move(callback));
+            return;
+        }
+    }
+    runOnQtSide({std::move(callback)});
+}
+
+void ResponseLink::runOnQtSide(std::vector<std::function<void()>> callbacks)
+{
     if (callbacks.empty() || !m_qtSide)
         return;
     // The I/O threads only run while the server object lives, so m_qtSide is valid here.
@@ -145,13 +179,6 @@ void ResponseLink::clientLeft()
                 callback();
         },
         Qt::QueuedConnection);
-}
-
-void ResponseLink::finished()
-{
-    std::lock_guard lock(m_mutex);
-    m_open = false;
-    m_closedCallbacks.clear();
 }
 
 } // namespace Slipway

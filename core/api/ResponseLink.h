@@ -33,6 +33,9 @@ public:
     // Runs the callback on the Qt side when the client leaves before the response ended; at
     // once when it already has.
     void onClosed(std::function<void()> callback);
+    // Runs the callback on the Qt side once the response is over, written to its end or cut
+    // short by the client leaving; at once when it already is.
+    void onDone(std::function<void()> callback);
 
     // I/O side.
     void clientLeft();
@@ -42,12 +45,15 @@ private:
     enum class State { Fresh, Streaming, Ended };
 
     bool post(ResponsePart part); // with m_mutex held
+    void runOnQtSide(std::vector<std::function<void()>> callbacks);
 
     mutable std::mutex m_mutex;
     State m_state = State::Fresh;
     bool m_open = true;
     bool m_clientLeft = false;
     std::vector<std::function<void()>> m_closedCallbacks;
+    std::vector<std::function<void()>> m_doneCallbacks;
+    bool m_done = false;
     const std::weak_ptr<ApiIoThread> m_thread;
     const std::weak_ptr<ResponseSink> m_sink;
     QObject *const m_qtSide;

@@ -300,8 +300,9 @@ void ApiRoutes::handle(const ApiRequest &request, const std::shared_ptr<ApiRespo
         responder->send(
             202, QJsonObject{{QStringLiteral("stopping"), true},
                              {QStringLiteral("pid"), double(QCoreApplication::applicationPid())}});
+        // Once the answer has gone out: stopping closes the API, and with it this connection.
         if (m_context.requestShutdown)
-            m_context.requestShutdown();
+            responder->onDone(m_context.requestShutdown);
         return;
     }
     if (top == QLatin1String("git-credentials") && parts.size() <= 1) {

@@ -388,10 +388,12 @@ Io::Task<void> ProxySession::drainUnreadBody()
 {
     // Closing with unread bytes in the socket makes the kernel send a reset, which can destroy
     // the answer we just wrote before the client reads it (a 404 or 502 given to an upload).
-    // So, like nginx's lingering close, read and drop what is still coming, for a short while.
-    constexpr std::size_t Limit = 4 * 1024 * 1024;
+    // So, like nginx's lingering close, read and drop what is still coming, for a while: a
+    // client that writes its whole upload before it reads (many do) must get to the end of
+    // it, or the reset comes first. Bounded in time and bytes all the same.
+    constexpr std::size_t Limit = 256 * 1024 * 1024;
     m_phase = Phase::Lingering;
-    setDeadline(m_worker.now() + std::chrono::seconds(2));
+    setDeadline(m_worker.now() + std::chrono::seconds(5));
     if (!m_requestBody)
         m_requestBody.reset(new char[BodyPieceSize]);
     for (std::size_t dropped = 0; dropped < Limit && !m_closed;) {
