@@ -2,6 +2,7 @@
 
 #include "build/BuildpackSelection.h"
 #include "buildpack/BuildpackFetcher.h"
+#include "buildpack/BuildpackScripts.h"
 #include "release/ConfigVars.h"
 #include "release/Procfile.h"
 #include "slug/SlugWriter.h"
@@ -171,19 +172,21 @@ Result<void> BuildPipeline::prepareBuildFolders()
 
 Result<void> BuildPipeline::copyBuildpacks()
 {
-    if (!Sandbox::isAvailable())
-        return {};
+    // The build runs its own copy of each buildpack: nothing it does reaches the fetched
+    // one, and a script committed without the executable bit gets it there.
     const QString root = m_request.workDirectory + QStringLiteral("/buildpacks");
     for (qsizetype i = 0; i < m_buildpacks.size(); ++i) {
         Buildpack &buildpack = m_buildpacks[i];
-        const QString copy = root + QLatin1Char('/') + QString::number(i);
-        if (!QDir().mkpath(copy))
-            return failure(QStringLiteral("cannot create the build folder '%1'").arg(copy));
-        if (Result<void> copied = FileTree::copyContents(buildpack.directory, copy); !copied)
-            return failure(QStringLiteral("cannot copy buildpack %1: %2")
-                               .arg(buildpack.name(), copied.error().message));
-        buildpack.directory = copy;
+        const Result<BuildpackScripts::Copy> copy =
+            BuildpackScripts::copy(buildpack, root + QLatin1Char('/') + QString::number(i));
+        if (!copy)
+            return failure(copy.error().message);
+        if (const QString notice = BuildpackScripts::madeExecutableNotice(*copy); !notice.isEmpty())
+            Q_EMIT logLine(notice);
+        buildpack = copy->buildpack;
     }
+    if (!Sandbox::isAvailable())
+        return {};
     // A daemon running as root builds as the sandbox's user.
     return Sandbox::handOver({m_request.workDirectory, m_request.cacheDirectory});
 }
@@ -400,7 +403,7 @@ void BuildPipeline::detectNext(int index)
         return;
     }
     const Buildpack buildpack = m_buildpacks.at(index);
-    if (!QFileInfo(buildpack.script(QStringLiteral("detect"))).isExecutable()) {
+    if (!QFileInfo(buildpack.script(QStringLiteral("detect"))).isFile()) {
         Q_EMIT logLine(QStringLiteral(" !     Buildpack %1 has no bin/detect; running it anyway")
                            .arg(buildpack.name()));
         m_detectNames.append(QString());

@@ -1153,7 +1153,7 @@ void ApiRoutes::checkBuildpack(const ApiRequest &request, const Responder &respo
                              {QStringLiteral("reference"), normalized},
                              {QStringLiteral("kind"), kinds.value(checked.kind())},
                              {QStringLiteral("has_detect"),
-                              QFileInfo(buildpack.script(QStringLiteral("detect"))).isExecutable()},
+                              QFileInfo(buildpack.script(QStringLiteral("detect"))).isFile()},
                              {QStringLiteral("has_release"),
                               QFileInfo::exists(buildpack.script(QStringLiteral("release")))}}}});
             });

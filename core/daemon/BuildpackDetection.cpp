@@ -3,12 +3,16 @@
 #include "build/BuildPipeline.h"
 #include "build/BuildpackSelection.h"
 #include "buildpack/BuildpackFetcher.h"
+#include "buildpack/BuildpackScripts.h"
 #include "source/SourceFetcher.h"
 #include "util/Background.h"
+#include "util/ProcessRunner.h"
+#include "util/Sandbox.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QProcess>
+#include <QProcessEnvironment>
 
 namespace Slipway {
 
@@ -22,15 +26,37 @@ struct Detected
     QString name; // the first line bin/detect printed
 };
 
-// Runs a buildpack's bin/detect on the app folder, as a build would. Blocking.
-Detected detect(const QString &buildpackDirectory, const QString &appDirectory)
+// Runs a buildpack's bin/detect on the app folder, as a build would: in a sandbox that sees
+// the stack, the buildpack and the app folder (both read-only), with no network, and an
+// environment of its own. Blocking.
+Detected detect(const QString &buildpackDirectory, const QString &appDirectory,
+                const QString &stack)
 {
     const QString script = buildpackDirectory + QStringLiteral("/bin/detect");
-    if (!QFileInfo(script).isExecutable())
+    if (!QFileInfo(script).isFile())
         return {};
+    QString program = script;
+    QStringList arguments = {appDirectory};
+    if (Sandbox::isAvailable()) {
+        Sandbox::Setup setup;
+        setup.mounts.append({buildpackDirectory, buildpackDirectory, false});
+        setup.mounts.append({appDirectory, appDirectory, false});
+        setup.workingDirectory = buildpackDirectory;
+        arguments = Sandbox::arguments(setup) + QStringList{script, appDirectory};
+        program = ProcessRunner::bubblewrapProgram();
+    }
+    QProcessEnvironment environment;
+    environment.insert(
+        QStringLiteral("PATH"),
+        QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    environment.insert(QStringLiteral("HOME"), QStringLiteral("/tmp"));
+    environment.insert(QStringLiteral("TMPDIR"), QStringLiteral("/tmp"));
+    environment.insert(QStringLiteral("LANG"), QStringLiteral("C.UTF-8"));
+    environment.insert(QStringLiteral("STACK"), stack);
     QProcess process;
+    process.setProcessEnvironment(environment);
     process.setWorkingDirectory(buildpackDirectory);
-    process.start(script, {appDirectory});
+    process.start(program, arguments);
     const bool finished = process.waitForFinished(DetectTimeoutMs);
     if (!finished) {
         process.kill();
@@ -98,14 +124,23 @@ void BuildpackDetection::evaluate(const QString &appDirectory)
     const ConfigVars config = m_request.config;
     const QStringList appBuildpacks = m_request.appBuildpacks;
     const QString builtin = m_request.builtinDirectory;
+    const QString stack = m_request.stack;
+    // A daemon running as root detects as the sandbox's user, which must read the source.
+    if (Sandbox::isAvailable()) {
+        if (Result<void> given = Sandbox::handOver({m_request.workDirectory}); !given) {
+            Q_EMIT finished(std::unexpected(given.error()));
+            return;
+        }
+    }
     // Reading .buildpacks and each bin/detect may take a while: off the caller's thread.
     runInBackground(
         this,
-        [config, appBuildpacks, appDirectory, builtin] {
+        [config, appBuildpacks, appDirectory, builtin, stack] {
             Evaluated evaluated{
                 BuildpackSelection::evaluate(config, appBuildpacks, appDirectory, builtin), {}, {}};
             for (const QString &name : BuildpackFetcher::builtinNames(builtin)) {
-                const Detected result = detect(builtin + QLatin1Char('/') + name, appDirectory);
+                const Detected result =
+                    detect(builtin + QLatin1Char('/') + name, appDirectory, stack);
                 evaluated.builtins.append(QJsonObject{{QStringLiteral("buildpack"), name},
                                                       {QStringLiteral("detected"), result.detected},
                                                       {QStringLiteral("name"), result.name}});
@@ -214,9 +249,18 @@ void BuildpackDetection::fetchNext(int index)
             [this, fetcher, index](const Result<QList<Buildpack>> &fetched) {
                 fetcher->deleteLater();
                 Configured &entry = m_configured[index];
-                if (fetched && !fetched->isEmpty())
-                    entry.directory = fetched->constFirst().directory;
-                else
+                if (fetched && !fetched->isEmpty()) {
+                    // Its own copy, as a build runs: a script without the executable bit
+                    // detects as it would build.
+                    const Result<BuildpackScripts::Copy> copy = BuildpackScripts::copy(
+                        fetched->constFirst(), m_request.workDirectory +
+                                                   QStringLiteral("/buildpacks/") +
+                                                   QString::number(index));
+                    if (copy)
+                        entry.directory = copy->buildpack.directory;
+                    else
+                        entry.error = copy.error().message;
+                } else
                     entry.error = fetched ? QStringLiteral("could not fetch %1").arg(entry.text)
                                           : fetched.error().message;
                 fetchNext(index + 1);
@@ -230,12 +274,20 @@ void BuildpackDetection::detectConfigured()
     for (const Configured &entry : std::as_const(m_configured))
         directories.append(entry.error.isEmpty() ? entry.directory : QString());
     const QString appDirectory = m_appDirectory;
+    const QString stack = m_request.stack;
+    if (Sandbox::isAvailable()) {
+        if (Result<void> given = Sandbox::handOver({m_request.workDirectory}); !given) {
+            Q_EMIT finished(std::unexpected(given.error()));
+            return;
+        }
+    }
     runInBackground(
         this,
-        [directories, appDirectory] {
+        [directories, appDirectory, stack] {
             QList<Detected> results;
             for (const QString &directory : directories)
-                results.append(directory.isEmpty() ? Detected() : detect(directory, appDirectory));
+                results.append(directory.isEmpty() ? Detected()
+                                                   : detect(directory, appDirectory, stack));
             return results;
         },
         [this](const QList<Detected> &results) {

@@ -36,6 +36,7 @@ public:
         QString builtinDirectory;
         QString buildpackCacheDirectory;
         QString workDirectory; // empty scratch folder owned by the caller
+        QString stack = QStringLiteral("debian-12");
         GitLogins gitLogins;
     };
 

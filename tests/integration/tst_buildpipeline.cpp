@@ -157,17 +157,48 @@ private Q_SLOTS:
         QCOMPARE(seen.value(QStringLiteral("APP")), QStringLiteral("envapp"));
         QCOMPARE(seen.value(QStringLiteral("SOURCE_VERSION")), head);
         QCOMPARE(outcome.release.sourceVersion(), head);
-        // compile runs from the buildpack's own folder: in a sandbox, the build's copy of it.
+        // compile runs from the buildpack's own folder: the build's copy of it.
         const QString cwd = seen.value(QStringLiteral("cwd"));
-        if (Sandbox::isAvailable())
-            QVERIFY2(cwd.startsWith(request.workDirectory) &&
-                         cwd.endsWith(QStringLiteral("/buildpacks/0")),
-                     qPrintable(cwd));
-        else
-            QCOMPARE(QDir(cwd).canonicalPath(),
-                     QDir(fixtureBuildpack(QStringLiteral("envcheck"))).canonicalPath());
+        QVERIFY2(cwd.startsWith(request.workDirectory) &&
+                     cwd.endsWith(QStringLiteral("/buildpacks/0")),
+                 qPrintable(cwd));
         // .git is not part of the build.
         QVERIFY(!slugEntries(outcome.release.slugPath()).contains(QStringLiteral("./.git/")));
+    }
+
+    void scriptsWithoutTheExecutableBitRunAsOnHeroku()
+    {
+        // A buildpack committed from a file system without the executable bit.
+        const QString buildpack = m_temp.filePath(QStringLiteral("no-exec-bit"));
+        QDir(buildpack).removeRecursively();
+        QVERIFY(QDir().mkpath(buildpack + QStringLiteral("/bin")));
+        for (const QString &script :
+             {QStringLiteral("detect"), QStringLiteral("compile"), QStringLiteral("release")}) {
+            const QString target = buildpack + QStringLiteral("/bin/") + script;
+            QVERIFY(QFile::copy(fixtureBuildpack(QStringLiteral("envcheck")) +
+                                    QStringLiteral("/bin/") + script,
+                                target));
+            QVERIFY(QFile::setPermissions(target, QFile::ReadOwner | QFile::WriteOwner |
+                                                      QFile::ReadGroup | QFile::ReadOther));
+        }
+        BuildRunner runner;
+        const QString app =
+            makeApp(QStringLiteral("noexec"), {{QStringLiteral("envcheck.txt"), "x"}});
+        BuildRequest request = runner.request(app, QStringLiteral("noexec"));
+        request.appBuildpacks = {buildpack};
+        const BuildOutcome outcome = runner.build(request);
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        // bin/detect ran (it named the app), and so did compile and release.
+        QCOMPARE(outcome.buildpacks.value(0).detectName, QStringLiteral("Env Check"));
+        QCOMPARE(report(outcome.release.slugPath()).value(QStringLiteral("STACK")),
+                 QStringLiteral("debian-12"));
+        QVERIFY2(runner.logText().contains(
+                     QStringLiteral("bin/detect, bin/compile, bin/release were committed without "
+                                    "the executable bit")),
+                 qPrintable(runner.logText()));
+        // Only the build's copy changed.
+        QVERIFY(!QFileInfo(buildpack + QStringLiteral("/bin/compile")).isExecutable());
     }
 
     void cacheSurvivesBetweenBuilds()
