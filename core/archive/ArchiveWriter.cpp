@@ -2,6 +2,8 @@
 
 #include "ParallelGzipStream.h"
 
+#include "util/DiskSpace.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -335,16 +337,20 @@ Result<WrittenArchive> ArchiveWriter::writeTarGz(const QString &directory,
     if (!output.open(QIODevice::WriteOnly))
         return failure(u"Cannot write %1: %2"_s.arg(outputPath, output.errorString()));
 
+    // Said while the unfinished file still takes its space: a full disk is then seen as one.
+    const auto writeFailed = [&outputPath](const QString &message) {
+        return failure(DiskSpace::explain(message, {outputPath}));
+    };
     ParallelGzipStream stream(&output);
     TreeArchiver archiver(&stream, std::move(excludedPaths), ownOutput, cancelled);
     if (auto written = archiver.run(folder.absoluteFilePath()); !written)
-        return std::unexpected(written.error());
+        return writeFailed(written.error().message);
     if (auto finished = stream.finish(); !finished)
-        return std::unexpected(finished.error());
+        return writeFailed(finished.error().message);
     if (cancelled && cancelled->load())
         return failure(u"cancelled"_s);
     if (!output.commit())
-        return failure(u"Cannot write %1: %2"_s.arg(outputPath, output.errorString()));
+        return writeFailed(u"Cannot write %1: %2"_s.arg(outputPath, output.errorString()));
 
     return WrittenArchive{stream.compressedBytes(), stream.uncompressedBytes(),
                           archiver.entryCount(), stream.sha256()};

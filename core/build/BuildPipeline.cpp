@@ -8,6 +8,7 @@
 #include "slug/SlugWriter.h"
 #include "source/SourceFetcher.h"
 #include "util/Background.h"
+#include "util/DiskSpace.h"
 #include "util/FileTree.h"
 #include "util/Sandbox.h"
 
@@ -126,8 +127,11 @@ void BuildPipeline::fail(const QString &message)
         m_outcome.error = QStringLiteral("the build was cancelled");
     } else {
         m_outcome.status = BuildOutcome::Status::BuildError;
-        m_outcome.error = message;
-        Q_EMIT logLine(QStringLiteral(" !     ") + message);
+        // Whatever step ran out of space, the user needs to hear that it did, and where.
+        m_outcome.error = DiskSpace::explain(message, {m_request.workDirectory,
+                                                       QFileInfo(m_request.slugPath).path(),
+                                                       m_request.cacheDirectory});
+        Q_EMIT logLine(QStringLiteral(" !     ") + m_outcome.error);
     }
     finish();
 }

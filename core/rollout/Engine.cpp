@@ -9,6 +9,7 @@
 #include "runtime/Container.h"
 #include "runtime/ReleaseUnpacker.h"
 #include "util/Background.h"
+#include "util/DiskSpace.h"
 #include "util/FileTree.h"
 
 #include <QDir>
@@ -214,14 +215,15 @@ void Engine::pushAndRollOut(Deployment *deployment, const Release &release, bool
     const QString appName = release.app();
     runInBackground(
         this, [slug, sha, root] { return ReleaseUnpacker::unpack(slug, sha, root); },
-        [this, watcher, release, runHook, done, appName](const Result<QString> &unpacked) {
+        [this, watcher, release, runHook, done, appName, root](const Result<QString> &unpacked) {
             AppInstance *instance = app(appName);
             if (!watcher || !instance) {
                 done();
                 return;
             }
             if (!unpacked) {
-                watcher->setStatus(DeploymentStatus::BuildError, unpacked.error().message);
+                watcher->setStatus(DeploymentStatus::BuildError,
+                                   DiskSpace::explain(unpacked.error().message, {root}));
                 done();
                 return;
             }

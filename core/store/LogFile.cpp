@@ -1,5 +1,7 @@
 #include "store/LogFile.h"
 
+#include "util/DiskSpace.h"
+
 #include <QDir>
 #include <QFileInfo>
 
@@ -119,23 +121,50 @@ Result<void> LogFile::rotate()
 
 Result<void> LogFile::append(const QString &line)
 {
+    // Lines that could not be written (a full disk) leave a trace once writing works again.
+    if (m_dropped > 0) {
+        const QString note =
+            QStringLiteral(" !     %1 %2 of this log could not be written here: %3")
+                .arg(m_dropped)
+                .arg(m_dropped == 1 ? QStringLiteral("line") : QStringLiteral("lines"),
+                     m_dropReason);
+        const qint64 dropped = m_dropped;
+        m_dropped = 0;
+        if (Result<void> noted = writeLine(note); !noted) {
+            m_dropped = dropped + 1;
+            return noted;
+        }
+    }
+    if (Result<void> written = writeLine(line); !written) {
+        if (m_dropped++ == 0)
+            m_dropReason = written.error().message;
+        return written;
+    }
+    return {};
+}
+
+Result<void> LogFile::writeLine(const QString &line)
+{
     QByteArray bytes = line.toUtf8();
     bytes.append('\n');
     if (!m_file.isOpen()) {
         if (Result<void> opened = openFile(); !opened)
-            return opened;
+            return failure(DiskSpace::explain(opened.error().message, {m_path}));
     }
     if (m_size > 0 && m_size + bytes.size() > m_maxBytes) {
         if (Result<void> rotated = rotate(); !rotated)
-            return rotated;
+            return failure(DiskSpace::explain(rotated.error().message, {m_path}));
     }
     const qint64 written = m_file.write(bytes);
-    if (written > 0)
-        m_size += written;
     if (written != bytes.size()) {
-        return failure(
-            QStringLiteral("cannot write to the log '%1': %2").arg(m_path, m_file.errorString()));
+        const QString message =
+            QStringLiteral("cannot write to the log '%1': %2").arg(m_path, m_file.errorString());
+        // Never half a line: the next one would be glued to it. (A failed write may have
+        // put some bytes in the file even when it reports none.)
+        m_file.resize(m_size);
+        return failure(DiskSpace::explain(message, {m_path}));
     }
+    m_size += written;
     m_file.flush();
     return {};
 }

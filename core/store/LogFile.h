@@ -28,7 +28,9 @@ public:
     qint64 maxBytes() const { return m_maxBytes; }
     int keep() const { return m_keep; }
 
-    // Writes `line` and a newline. A line longer than maxBytes gets a file of its own.
+    // Writes `line` and a newline. A line longer than maxBytes gets a file of its own. When
+    // a write fails (a full disk), nothing of the line stays in the file, and the next line
+    // that can be written is preceded by one saying how many were lost and why.
     Result<void> append(const QString &line);
     void close();
 
@@ -48,6 +50,7 @@ public:
 
 private:
     Result<void> openFile();
+    Result<void> writeLine(const QString &line);
     Result<void> rotate();
 
     QString m_path;
@@ -55,6 +58,8 @@ private:
     int m_keep;
     QFile m_file;
     qint64 m_size = 0;
+    qint64 m_dropped = 0; // lines lost since the last write that worked
+    QString m_dropReason;
 };
 
 } // namespace Slipway

@@ -1,5 +1,7 @@
 #include "util/FileTree.h"
 
+#include "util/DiskSpace.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -7,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,8 +94,20 @@ Result<void> copyEntries(const QString &from, const QString &to, const QSet<QStr
                         QStringLiteral("cannot create folder '%1': %2").arg(path, errnoText()));
                 pending.append(path);
             } else if (S_ISREG(info.st_mode)) {
-                if (!QFile::copy(entry.filePath(), target))
-                    return failure(QStringLiteral("cannot copy '%1'").arg(path));
+                std::error_code error;
+                std::filesystem::copy_file(sourceBytes.constData(), targetBytes.constData(),
+                                           std::filesystem::copy_options::none, error);
+                if (error) {
+                    const QString message = QStringLiteral("cannot copy '%1': %2")
+                                                .arg(path, QString::fromLocal8Bit(error.message()));
+                    // Said before the partial copy goes and gives its space back.
+                    const bool noSpace =
+                        error == std::errc::no_space_on_device || error.value() == EDQUOT;
+                    const QString explained = noSpace ? DiskSpace::explainFull(message, targetDir)
+                                                      : DiskSpace::explain(message, {targetDir});
+                    ::unlink(targetBytes.constData());
+                    return failure(explained);
+                }
                 ::chmod(targetBytes.constData(), info.st_mode & 07777);
             }
             // Sockets, FIFOs and devices have no place in an app's source: skipped.
