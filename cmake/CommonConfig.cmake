@@ -23,4 +23,14 @@ target_compile_definitions(slipway_common INTERFACE
     # the wrong calling convention (the router failed to start with "Bad file descriptor").
     BOOST_ASIO_NO_DEPRECATED)
 
+# libstdc++ 12 offers std::expected only when the compiler reports C++20's full concepts;
+# clang before 19 implements what <expected> needs (conditionally trivial special members,
+# clang 16) but reports an older value. The sanitizer and fuzzing builds use Debian's
+# clang 16, so it is told the truth.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 16
+   AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 19)
+    target_compile_options(slipway_common INTERFACE -U__cpp_concepts -D__cpp_concepts=202002L
+                                                    -Wno-builtin-macro-redefined)
+endif()
+
 set(CMAKE_CXX_EXTENSIONS OFF)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Slipway needs to build, run and test.
 # Idempotent: packages already present are left alone; runs as root or through sudo.
+# --fuzz adds the compiler of the fuzzing and sanitizer builds.
 set -euo pipefail
 
 packages=(
@@ -25,6 +26,11 @@ packages=(
   # the keychain tests run gnome-keyring on a private session bus and check with secret-tool
   libsecret-1-0 gnome-keyring dbus-daemon dbus-bin libsecret-tools
 )
+
+# The fuzzing and sanitizer builds (tests/fuzz/run.sh, test.sh --sanitize=...) use clang.
+if [[ "${1:-}" == --fuzz ]]; then
+  packages+=(clang-16 libclang-rt-16-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

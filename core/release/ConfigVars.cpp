@@ -78,8 +78,12 @@ Result<void> ConfigVar::validateName(const QString &name)
 
 Result<void> ConfigVar::validateValue(const QString &value, const QString &name)
 {
+    // The name may not have been checked yet: never more of it than a valid one could be.
+    const QString shownName = name.size() <= MaximumNameLength
+                                  ? name
+                                  : name.left(MaximumNameLength) + QStringLiteral("…");
     const QString subject = name.isEmpty() ? QStringLiteral("A config var value")
-                                           : QStringLiteral("The value of %1").arg(name);
+                                           : QStringLiteral("The value of %1").arg(shownName);
     // Code points never outnumber UTF-16 units, so only long values need counting.
     if (value.size() > MaximumValueLength) {
         const qsizetype length = codePointCount(value);
