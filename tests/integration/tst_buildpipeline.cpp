@@ -201,6 +201,33 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo(buildpack + QStringLiteral("/bin/compile")).isExecutable());
     }
 
+    void testScriptsAreLeftToCi()
+    {
+        // bin/test-compile and bin/test belong to Heroku CI: a deployment's build never
+        // runs them, as on Heroku.
+        const QString buildpack = m_temp.filePath(QStringLiteral("with-tests"));
+        QDir(buildpack).removeRecursively();
+        QVERIFY(copyTree(fixtureBuildpack(QStringLiteral("envcheck")), buildpack));
+        for (const QString &script : {QStringLiteral("test-compile"), QStringLiteral("test")}) {
+            writeFile(buildpack + QStringLiteral("/bin/") + script,
+                      "#!/bin/sh\necho ran > \"$1/" + script.toUtf8() + ".txt\"\n");
+            QVERIFY(QFile::setPermissions(buildpack + QStringLiteral("/bin/") + script,
+                                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        }
+        BuildRunner runner;
+        const QString app =
+            makeApp(QStringLiteral("tested"), {{QStringLiteral("envcheck.txt"), "x"}});
+        BuildRequest request = runner.request(app, QStringLiteral("tested"));
+        request.appBuildpacks = {buildpack};
+        const BuildOutcome outcome = runner.build(request);
+        QVERIFY2(outcome.succeeded(),
+                 qPrintable(outcome.error + QLatin1Char('\n') + runner.logText()));
+        const QStringList entries = slugEntries(outcome.release.slugPath());
+        QVERIFY(!entries.contains(QStringLiteral("./test-compile.txt")));
+        QVERIFY(!entries.contains(QStringLiteral("./test.txt")));
+        QVERIFY(entries.contains(QStringLiteral("./env-report.txt")));
+    }
+
     void cacheSurvivesBetweenBuilds()
     {
         BuildRunner runner;
