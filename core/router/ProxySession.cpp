@@ -22,11 +22,13 @@
 #include <boost/beast/http/write.hpp>
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <limits>
 #include <span>
+#include <type_traits>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -45,6 +47,22 @@ constexpr std::size_t ReadSize = 64 * 1024; // at most, per read from a socket
 
 constexpr std::size_t GatherSpace = 8 * 1024;
 constexpr std::size_t SmallPiece = 1024;
+
+// Integers as they are, durations with one decimal: the access log's figures.
+template<typename Number>
+void appendNumber(std::string &text, Number value)
+{
+    char digits[32];
+    std::to_chars_result result;
+    if constexpr (std::is_floating_point_v<Number>)
+        result = std::to_chars(digits, digits + sizeof digits, value, std::chars_format::fixed, 1);
+    else
+        result = std::to_chars(digits, digits + sizeof digits, value);
+    if (result.ec == std::errc())
+        text.append(digits, std::size_t(result.ptr - digits));
+    else
+        text.append("-");
+}
 
 bool isHttpError(const boost::system::error_code &error)
 {
@@ -414,6 +432,7 @@ Io::Task<bool> ProxySession::handleRequest()
         m_started = Clock::now();
     m_status = 0;
     m_bytes = 0;
+    m_retried = false;
     m_servedBy = nullptr;
     m_bodyHeld = 0;
     m_bodyRead = 0;
@@ -982,38 +1001,36 @@ void ProxySession::logAccess(const AppRoute &route)
 {
     if (!m_logging)
         return;
-    RouterState &state = m_worker.state();
-    const auto elapsed =
+    const double elapsed =
         std::chrono::duration<double, std::milli>(Clock::now() - m_started).count();
-    const auto wallClock = std::chrono::system_clock::now();
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(wallClock);
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(wallClock.time_since_epoch())
-            .count() %
-        1000;
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char stamp[32];
-    const std::size_t stampLength = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(stamp + stampLength, sizeof stamp - stampLength, ".%03dZ", int(millis));
-
+    const auto sinceEpoch = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+    AccessLogWriter &log = m_worker.accessLog();
     const auto &request = m_request->get();
-    const std::string_view method = request.method_string();
-    const std::string_view target = request.target();
-    char figures[96];
-    std::snprintf(figures, sizeof figures, " %s %llu %.1fms ",
-                  m_status ? std::to_string(m_status).c_str() : "-",
-                  static_cast<unsigned long long>(m_bytes), elapsed);
-
-    std::string line;
-    line.reserve(128 + target.size());
-    line.append(stamp).append(" ").append(m_clientAddress).append(" ");
-    line.append(method).append(" ").append(target).append(figures);
+    std::string &line = m_worker.lineSpace();
+    line.clear();
+    line.append(log.timestamp(std::time_t(sinceEpoch / 1000), int(sinceEpoch % 1000)));
+    line.append(" ").append(m_clientAddress).append(" ");
+    line.append(request.method_string()).append(" ").append(request.target()).append(" ");
+    if (m_status)
+        appendNumber(line, m_status);
+    else
+        line.append("-");
+    line.append(" ");
+    appendNumber(line, m_bytes);
+    line.append(" ");
+    appendNumber(line, elapsed);
+    line.append("ms ");
     line.append(m_servedBy && !m_servedBy->container.empty()
                     ? std::string_view(m_servedBy->container)
                     : std::string_view("-"));
     line.append(" ").append(m_requestId);
-    state.appendAccessLog({route.name, QString::fromStdString(line)});
+    if (m_retried)
+        line.append(" retried");
+    log.append(route.logName, line);
+    if (m_worker.state().accessLogSignalled())
+        m_worker.state().appendAccessLog({route.name, QString::fromStdString(line)});
 }
 
 } // namespace Slipway

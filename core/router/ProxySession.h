@@ -149,6 +149,7 @@ private:
     Clock::time_point m_started;
     unsigned m_status = 0;
     std::uint64_t m_bytes = 0;
+    bool m_retried = false; // sent again after a failed try: the log line says so
     const RouteBackend *m_servedBy = nullptr;
 };
 

@@ -1,6 +1,5 @@
 #include "router/Router.h"
 
-#include "router/AccessLogWriter.h"
 #include "router/HttpListener.h"
 #include "router/RouterLogging.h"
 #include "router/RouterState.h"
@@ -14,6 +13,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
+#include <QDir>
 #include <QMetaMethod>
 
 #include <algorithm>
@@ -82,7 +82,10 @@ Router::Router(Options options, QObject *parent)
             trusted.push_back(address.to_string()); // the form the request path compares
     }
     m_state->setTrustedProxies(std::move(trusted));
-    m_accessLog = std::make_unique<AccessLogWriter>(m_options.accessLogDirectory);
+    if (!m_options.accessLogDirectory.isEmpty()) {
+        QDir().mkpath(m_options.accessLogDirectory);
+        m_state->setAccessLogDirectory(QDir(m_options.accessLogDirectory).path().toStdString());
+    }
     updateAccessLogEnabled();
 }
 
@@ -249,6 +252,7 @@ void Router::publishLocked()
         const AppEntry &entry = it.value();
         AppRoute route;
         route.name = it.key();
+        route.logName = it.key().toStdString();
         route.deploying = entry.deploying;
         route.nextBackend = entry.nextBackend;
         if (entry.routes)
@@ -316,7 +320,9 @@ quint16 Router::tcpPort(const QString &app) const
 
 QString Router::accessLogPath(const QString &app) const
 {
-    return m_accessLog->pathFor(app);
+    if (m_options.accessLogDirectory.isEmpty())
+        return {};
+    return QDir(m_options.accessLogDirectory).filePath(app + QStringLiteral(".log"));
 }
 
 void Router::connectNotify(const QMetaMethod &signal)
@@ -339,7 +345,8 @@ void Router::disconnectNotify(const QMetaMethod &signal)
 
 void Router::updateAccessLogEnabled()
 {
-    m_state->setAccessLogEnabled(m_accessLog->isEnabled() || m_signalListened);
+    m_state->setAccessLogEnabled(!m_options.accessLogDirectory.isEmpty() || m_signalListened,
+                                 m_signalListened);
 }
 
 void Router::drainAccessLog()
@@ -349,11 +356,6 @@ void Router::drainAccessLog()
         updateAccessLogEnabled();
     }
     const std::vector<AccessLogEntry> entries = m_state->takeAccessLog();
-    if (entries.empty())
-        return;
-    for (const AccessLogEntry &entry : entries)
-        m_accessLog->write(entry.app, entry.line);
-    m_accessLog->flush();
     for (const AccessLogEntry &entry : entries)
         Q_EMIT accessLogged(entry.app, entry.line);
 }

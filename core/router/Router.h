@@ -17,7 +17,6 @@
 
 namespace Slipway {
 
-class AccessLogWriter;
 class HttpListener;
 class RouterState;
 class RouterWorker;
@@ -97,8 +96,9 @@ public:
     QString accessLogPath(const QString &app) const;
 
 Q_SIGNALS:
-    // One per request, on the router's thread. Lines are only produced while something
-    // listens or an access log directory is set.
+    // One per request, on the router's thread, while something listens. The files in
+    // accessLogDirectory are written by the I/O threads themselves, a quarter of a second
+    // after the request at the latest.
     void accessLogged(const QString &app, const QString &line);
 
 protected:
@@ -124,7 +124,6 @@ private:
 
     const Options m_options;
     std::unique_ptr<RouterState> m_state;
-    std::unique_ptr<AccessLogWriter> m_accessLog;
     std::atomic<bool> m_signalListened{false};
     std::atomic<bool> m_recheckListeners{false}; // a listener went: is there still one?
 

@@ -35,6 +35,7 @@ struct RouteBackend
 struct AppRoute
 {
     QString name;
+    std::string logName; // `name`, for its access log file
     std::vector<RouteBackend> backends;
     bool deploying = false;
     // Shared by every table the app appears in, so round-robin carries on across switches.
@@ -51,6 +52,7 @@ public:
     // `app` is the lower-case name taken from the Host header.
     const AppRoute *find(std::string_view app) const;
     bool hasSlot(std::uint64_t slot) const { return m_slots.contains(slot); }
+    bool hasLogName(std::string_view name) const { return m_logNames.contains(name); }
 
 private:
     struct Hash
@@ -64,6 +66,7 @@ private:
 
     std::unordered_map<std::string, AppRoute, Hash, std::equal_to<>> m_apps;
     std::unordered_set<std::uint64_t> m_slots;
+    std::unordered_set<std::string, Hash, std::equal_to<>> m_logNames;
 };
 
 } // namespace Slipway
