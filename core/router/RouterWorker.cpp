@@ -159,6 +159,7 @@ void RouterWorker::sweep()
     m_now = Clock::now();
     for (WatchedConnection *connection = m_firstWatched; connection;) {
         WatchedConnection *next = connection->m_next;
+        connection->tick(m_now);
         if (connection->deadline() <= m_now) {
             connection->clearDeadline();
             connection->expire();

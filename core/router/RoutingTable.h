@@ -17,6 +17,7 @@
 
 namespace Slipway {
 
+class BackendTraffic;
 class UpstreamGate;
 
 // A backend as the I/O threads see it: resolved once, its container name ready for the
@@ -30,6 +31,7 @@ struct RouteBackend
     std::string container;
     std::uint64_t slot = 0;
     std::shared_ptr<UpstreamGate> gate; // its connection limit, shared by all threads; null: none
+    std::shared_ptr<BackendTraffic> traffic; // its requests in flight, shared by all threads
 };
 
 struct AppRoute

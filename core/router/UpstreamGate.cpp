@@ -21,18 +21,19 @@ UpstreamGate::Waiter::~Waiter()
     // Served after its session was gone (the router stopping): the place goes on to the
     // next in line. A connection handed over gives its place back by itself.
     if (granted)
-        gate->release();
+        gate->release(true);
 }
 
-UpstreamGate::UpstreamGate(std::size_t limit)
+UpstreamGate::UpstreamGate(std::size_t limit, std::size_t openingLimit)
     : m_limit(std::max<std::size_t>(1, limit))
+    , m_openingLimit(std::clamp<std::size_t>(openingLimit, 1, m_limit))
 {}
 
 bool UpstreamGate::takePlace()
 {
-    std::size_t open = m_open.load();
-    while (open < m_limit) {
-        if (m_open.compare_exchange_weak(open, open + 1))
+    std::uint64_t places = m_places.load();
+    while (openOf(places) < m_limit && openingOf(places) < m_openingLimit) {
+        if (m_places.compare_exchange_weak(places, places + 1 + OneOpening))
             return true;
     }
     return false;
@@ -82,9 +83,19 @@ bool UpstreamGate::withdraw(Waiter &waiter, std::shared_ptr<UpstreamConnection> 
     return served;
 }
 
-void UpstreamGate::release()
+void UpstreamGate::settled()
 {
-    m_open.fetch_sub(1);
+    giveBack(OneOpening);
+}
+
+void UpstreamGate::release(bool opening)
+{
+    giveBack(1 + (opening ? OneOpening : 0));
+}
+
+void UpstreamGate::giveBack(std::uint64_t places)
+{
+    m_places.fetch_sub(places);
     // Both counters are sequentially consistent: either this sees the queue enqueue() just
     // grew, or enqueue() sees the place given back.
     if (m_waiting.load() == 0)
@@ -131,7 +142,8 @@ void UpstreamGate::promoteLocked(std::vector<std::shared_ptr<Waiter>> &served)
         std::shared_ptr<Waiter> waiter = m_queue.front().lock();
         popFrontLocked();
         if (!waiter) {
-            m_open.fetch_sub(1); // its session is gone: the place goes to the next one
+            // Its session is gone: the place goes to the next one.
+            m_places.fetch_sub(1 + OneOpening);
             continue;
         }
         waiter->queued = false;
