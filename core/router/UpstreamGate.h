@@ -22,9 +22,10 @@ struct UpstreamConnection;
 // opening from before it connects until its first answer comes back (proof that the app
 // accepted it) or until it has waited for that long enough to be accepted; at most
 // `openingLimit` are opening at a time. Under both limits a connection opens at once;
-// otherwise a request queues, first come first served, and takes the first connection that
-// comes back free (the usual case: the app answers fast) or the first place, until its wait
-// runs out.
+// otherwise a request queues, first come first served (but for a connection that comes back
+// free on a thread where a request queues too, see handOver()), and takes the first
+// connection that comes back free (the usual case: the app answers fast) or the first place,
+// until its wait runs out.
 //
 // An UpstreamConnection holds its place from before it connects until it is destroyed, so
 // idle pooled connections count too: the backend keeps them open all the same.
@@ -74,8 +75,9 @@ public:
     // the first in the queue.
     void release(bool opening);
     // `connection`, on `worker`, is free for another request: it goes to the first in the
-    // queue, moved to that one's thread if need be. False when nobody queues any more, or
-    // when the move failed (then the caller closes it, and its place goes on).
+    // queue on that same thread (unless the first in the queue was passed over too often
+    // already), else to the first in the queue, moved to that one's thread. False when nobody
+    // queues any more, or when the move failed (then the caller closes it, and its place goes on).
     bool handOver(std::shared_ptr<UpstreamConnection> &connection, int worker);
 
 private:
@@ -91,13 +93,23 @@ private:
     static std::uint64_t openingOf(std::uint64_t places) { return places >> 32; }
     void giveBack(std::uint64_t places);
 
+    // One request in the queue, with its thread (read without locking the waiter).
+    struct Entry
+    {
+        std::weak_ptr<Waiter> waiter;
+        int worker;
+    };
+    // How many times in a row handOver() may pass over the first in the queue.
+    static constexpr int MaxPassedOver = 8;
+
     const std::size_t m_limit;
     const std::size_t m_openingLimit;
     std::atomic<std::uint64_t> m_places{0};
     std::atomic<std::size_t> m_waiting{0};
     std::mutex m_mutex;
     // Weak: a session that goes while queued (its worker torn down) leaves an empty entry.
-    std::deque<std::weak_ptr<Waiter>> m_queue;
+    std::deque<Entry> m_queue;
+    int m_passedOver = 0; // how many times in a row the first in the queue was passed over
 };
 
 } // namespace Slipway
