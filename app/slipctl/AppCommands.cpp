@@ -2,8 +2,8 @@
 
 #include "ClientCommands.h"
 #include "CommandContext.h"
-#include "api/DaemonLauncher.h"
 #include "Output.h"
+#include "api/DaemonLauncher.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
@@ -36,6 +36,8 @@ const QList<SettingRule> &settingRules()
          QStringLiteral("seconds a new container has to answer")},
         {QStringLiteral("grace_period"), true,
          QStringLiteral("seconds between SIGTERM and SIGKILL")},
+        {QStringLiteral("drain_limit"), true,
+         QStringLiteral("seconds an old web container has to finish its requests before SIGTERM")},
         {QStringLiteral("probe_interval_ms"), true,
          QStringLiteral("milliseconds between readiness probes")},
         {QStringLiteral("hook_timeout"), true,

@@ -790,6 +790,7 @@ QJsonObject ApiRoutes::settingsJson(const QString &app) const
             {QStringLiteral("grace_period"), double(settings.gracePeriod.count()) / 1000.0},
             {QStringLiteral("probe_interval_ms"), double(settings.probeInterval.count())},
             {QStringLiteral("hook_timeout"), double(settings.hookTimeout.count()) / 1000.0},
+            {QStringLiteral("drain_limit"), double(settings.drainLimit.count()) / 1000.0},
             {QStringLiteral("router_name"), instance->routerName()},
             {QStringLiteral("formation"), formation}};
 }
@@ -825,6 +826,7 @@ void ApiRoutes::settings(const QString &app, const ApiRequest &request, const Re
         {"grace_period", &settings.gracePeriod, 1000, 0, 3600},
         {"probe_interval_ms", &settings.probeInterval, 1, 10, 10000},
         {"hook_timeout", &settings.hookTimeout, 1000, 1, 24 * 3600},
+        {"drain_limit", &settings.drainLimit, 1000, 0, 3600},
     };
     for (auto it = changes.constBegin(); it != changes.constEnd(); ++it) {
         bool known = false;
@@ -860,7 +862,7 @@ void ApiRoutes::settings(const QString &app, const ApiRequest &request, const Re
             responder->sendError(
                 422,
                 QStringLiteral("unknown setting '%1'; settings are boot_timeout, grace_period, "
-                               "probe_interval_ms, hook_timeout and router_name")
+                               "drain_limit, probe_interval_ms, hook_timeout and router_name")
                     .arg(it.key()));
             return;
         }

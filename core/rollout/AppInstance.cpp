@@ -6,9 +6,11 @@
 #include "rollout/ReadinessProbe.h"
 #include "rollout/Rollout.h"
 #include "rollout/RuntimeContext.h"
+#include "router/BackendDrain.h"
 #include "router/Router.h"
 #include "runtime/Container.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QUuid>
 
@@ -21,11 +23,19 @@ constexpr std::chrono::milliseconds LongestBackoff{std::chrono::minutes(1)};
 // A container that ran this long before crashing starts its back-off from the beginning.
 constexpr qint64 StableMilliseconds = 60000;
 
-QString graceText(std::chrono::milliseconds grace)
+QString durationText(std::chrono::milliseconds duration)
 {
-    if (grace.count() % 1000 == 0)
-        return QStringLiteral("%1 s").arg(grace.count() / 1000);
-    return QStringLiteral("%1 ms").arg(grace.count());
+    if (duration.count() % 1000 == 0)
+        return QStringLiteral("%1 s").arg(duration.count() / 1000);
+    return QStringLiteral("%1 ms").arg(duration.count());
+}
+
+// "old web-1 (v3)", as the timeline names a container being stopped.
+QString whichContainer(const Container *container, bool old)
+{
+    return (old ? QStringLiteral("old %1 (v%2)") : QStringLiteral("new %1 (v%2)"))
+        .arg(container->name())
+        .arg(container->spec().releaseVersion);
 }
 
 } // namespace
@@ -194,16 +204,17 @@ Container *AppInstance::createContainer(const LiveRelease &release, const QStrin
     return container;
 }
 
-void AppInstance::retire(Container *container, Deployment *deployment, TimelineEvent::Kind kind)
+void AppInstance::retire(Container *container, Deployment *deployment, TimelineEvent::Kind kind,
+                         bool routed)
 {
     container->setParent(this);
     const QPointer<Deployment> watcher = deployment;
     const bool old = kind == TimelineEvent::Kind::OldContainerStopped;
-    const QString which = (old ? QStringLiteral("old %1 (v%2)") : QStringLiteral("new %1 (v%2)"))
-                              .arg(container->name())
-                              .arg(container->spec().releaseVersion);
+    const QString which = whichContainer(container, old);
     const int release = container->spec().releaseVersion;
     auto report = [this, container, watcher, kind, which, release] {
+        m_retiring.removeAll(container);
+        m_draining.remove(container);
         if (watcher) {
             const ContainerExit &exit = container->exit();
             const std::optional<int> status = exit.exitStatus();
@@ -224,18 +235,78 @@ void AppInstance::retire(Container *container, Deployment *deployment, TimelineE
         return;
     }
     connect(container, &Container::exited, this, report);
+    m_retiring.append(container);
+    Router *router = m_context->router;
+    if (!routed || !router || m_settings.drainLimit.count() <= 0) {
+        sendStop(container, watcher, old, {});
+        return;
+    }
+
+    // Drained first: the router sends it nothing new and tells once nothing is in flight.
+    BackendDrain *drain = router->drain(routerName(), backendOf(container), container);
+    const std::size_t inFlight = drain->inFlightAtStart();
+    const qint64 limit = m_settings.drainLimit.count();
     if (watcher) {
-        watcher->addEvent(
-            old ? TimelineEvent::Kind::OldContainerStopping
-                : TimelineEvent::Kind::NewContainerStopping,
-            which +
-                QStringLiteral(" sent SIGTERM, %1 to stop").arg(graceText(m_settings.gracePeriod)),
-            container->name(),
-            {{QStringLiteral("release"), release},
-             {QStringLiteral("signal"), QStringLiteral("SIGTERM")},
-             {QStringLiteral("grace_period_ms"), double(m_settings.gracePeriod.count())}});
+        watcher->addEvent(TimelineEvent::Kind::OldContainerDraining,
+                          which + QStringLiteral(" draining: %1 in flight, at most %2")
+                                      .arg(inFlight == 1
+                                               ? QStringLiteral("1 request")
+                                               : QStringLiteral("%1 requests").arg(inFlight))
+                                      .arg(durationText(m_settings.drainLimit)),
+                          container->name(),
+                          {{QStringLiteral("release"), release},
+                           {QStringLiteral("in_flight"), double(inFlight)},
+                           {QStringLiteral("drain_limit_ms"), double(limit)}});
+    }
+    QElapsedTimer clock;
+    clock.start();
+    auto finish = [this, container, watcher, old, drain, clock] {
+        if (!m_draining.remove(container))
+            return; // done already
+        const std::size_t atStart = drain->inFlightAtStart();
+        const std::size_t left = drain->inFlight();
+        const QJsonObject facts{
+            {QStringLiteral("drain_ms"), double(clock.elapsed())},
+            {QStringLiteral("waited_requests"), double(atStart > left ? atStart - left : 0)},
+            {QStringLiteral("requests_left"), double(left)}};
+        drain->deleteLater();
+        sendStop(container, watcher, old, facts);
+    };
+    m_draining.insert(container, finish);
+    connect(drain, &BackendDrain::drained, this, finish);
+    auto *limitTimer = new QTimer(drain);
+    limitTimer->setSingleShot(true);
+    connect(limitTimer, &QTimer::timeout, this, finish);
+    limitTimer->start(std::chrono::milliseconds(limit));
+}
+
+void AppInstance::sendStop(Container *container, const QPointer<Deployment> &deployment, bool old,
+                           const QJsonObject &drained)
+{
+    if (deployment) {
+        QJsonObject data{
+            {QStringLiteral("release"), container->spec().releaseVersion},
+            {QStringLiteral("signal"), QStringLiteral("SIGTERM")},
+            {QStringLiteral("grace_period_ms"), double(m_settings.gracePeriod.count())}};
+        for (auto it = drained.constBegin(); it != drained.constEnd(); ++it)
+            data.insert(it.key(), it.value());
+        deployment->addEvent(old ? TimelineEvent::Kind::OldContainerStopping
+                                 : TimelineEvent::Kind::NewContainerStopping,
+                             whichContainer(container, old) +
+                                 QStringLiteral(" sent SIGTERM, %1 to stop")
+                                     .arg(durationText(m_settings.gracePeriod)),
+                             container->name(), data);
     }
     container->stop(m_settings.gracePeriod);
+}
+
+Backend AppInstance::backendOf(const Container *container) const
+{
+    Backend backend;
+    backend.container = container->name();
+    backend.port = container->spec().port;
+    backend.sockets = container->sockets();
+    return backend;
 }
 
 void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool runHook,
@@ -297,7 +368,7 @@ void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool 
                         : QStringLiteral("stop the old containers %1 of v%2 (grace period %3)")
                               .arg(retiring.join(QStringLiteral(", ")))
                               .arg(from)
-                              .arg(graceText(m_settings.gracePeriod)),
+                              .arg(durationText(m_settings.gracePeriod)),
                     {},
                     {{QStringLiteral("step"), QStringLiteral("stop-old")},
                      {QStringLiteral("release"), from ? QJsonValue(from) : QJsonValue()},
@@ -312,7 +383,8 @@ void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool 
                     slot->probe->stop();
                 if (slot->container) {
                     slot->container->disconnect(this);
-                    retire(slot->container, watcher, TimelineEvent::Kind::OldContainerStopped);
+                    retire(slot->container, watcher, TimelineEvent::Kind::OldContainerStopped,
+                           slot->ready && slot->type == QLatin1String("web"));
                 }
                 delete slot->backoff;
                 delete slot;
@@ -447,10 +519,7 @@ void AppInstance::updateRouter()
     for (Slot *slot : std::as_const(m_slots)) {
         if (!slot->ready || !slot->container)
             continue;
-        Backend backend;
-        backend.container = slot->container->name();
-        backend.port = slot->container->spec().port;
-        backend.sockets = slot->container->sockets();
+        const Backend backend = backendOf(slot->container);
         if (slot->type == QLatin1String("web"))
             web.append(backend);
         else if (slot->type == QLatin1String("tcp"))
@@ -517,7 +586,8 @@ void AppInstance::removeSlot(Slot *slot, Deployment *deployment)
         slot->backoff->stop();
     if (slot->container) {
         slot->container->disconnect(this);
-        retire(slot->container, deployment, TimelineEvent::Kind::OldContainerStopped);
+        retire(slot->container, deployment, TimelineEvent::Kind::OldContainerStopped,
+               slot->ready && slot->type == QLatin1String("web"));
     }
     delete slot->probe;
     delete slot->backoff;
@@ -570,6 +640,17 @@ void AppInstance::shutdown(std::function<void()> done)
     const QList<Slot *> slots = m_slots;
     m_slots.clear();
     updateRouter();
+    // Containers on their way out: no more draining, they get SIGTERM now if they have not
+    // yet, and are waited for with the others.
+    const QList<std::function<void()>> hurry = m_draining.values();
+    for (const std::function<void()> &finish : hurry)
+        finish();
+    for (const QPointer<Container> &container : std::as_const(m_retiring)) {
+        if (container && container->state() != Container::State::Exited) {
+            ++*remaining;
+            connect(container, &Container::exited, this, finishOne);
+        }
+    }
     for (Slot *slot : slots) {
         if (slot->backoff)
             slot->backoff->stop();

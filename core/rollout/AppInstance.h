@@ -3,9 +3,12 @@
 #include "rollout/AppSettings.h"
 #include "rollout/LiveRelease.h"
 #include "rollout/TimelineEvent.h"
+#include "router/Backend.h"
 #include "runtime/LogLine.h"
 #include "util/Result.h"
 
+#include <QHash>
+#include <QJsonObject>
 #include <QMap>
 #include <QObject>
 #include <QPointer>
@@ -82,7 +85,11 @@ public:
     // For Rollout.
     Container *createContainer(const LiveRelease &release, const QString &type, int index,
                                QObject *parent);
-    void retire(Container *container, Deployment *deployment, TimelineEvent::Kind kind);
+    // SIGTERM, the grace period, SIGKILL, each step on `deployment`'s timeline. A container
+    // that served web traffic (`routed`) is drained by the router first: it gets SIGTERM
+    // once no request to it is in flight, or when the app's drain limit has passed.
+    void retire(Container *container, Deployment *deployment, TimelineEvent::Kind kind,
+                bool routed = false);
 
 Q_SIGNALS:
     void containersChanged();
@@ -112,6 +119,9 @@ private:
     void startSlot(Slot *slot);
     void probeSlot(Slot *slot);
     void updateRouter();
+    Backend backendOf(const Container *container) const;
+    void sendStop(Container *container, const QPointer<Deployment> &deployment, bool old,
+                  const QJsonObject &drained);
     Slot *addSlot(const QString &type, int index);
     void removeSlot(Slot *slot, Deployment *deployment);
 
@@ -123,6 +133,8 @@ private:
     QList<QPair<QPointer<Deployment>, Job>> m_queue;
     QPointer<Deployment> m_running;
     QPointer<Rollout> m_rollout;
+    QList<QPointer<Container>> m_retiring;                // retired, not exited yet
+    QHash<Container *, std::function<void()>> m_draining; // being drained: SIGTERM them now
     int m_oneOffs = 0;
     bool m_shuttingDown = false;
 };

@@ -15,12 +15,16 @@ struct AppSettings
     static constexpr std::chrono::milliseconds DefaultBootTimeout{std::chrono::seconds(60)};
     static constexpr std::chrono::milliseconds DefaultProbeInterval{100};
     static constexpr std::chrono::milliseconds DefaultHookTimeout{std::chrono::minutes(20)};
+    static constexpr std::chrono::milliseconds DefaultDrainLimit{std::chrono::seconds(30)};
 
     QMap<QString, int> formation; // process type → containers; web is 1 unless set
     std::chrono::milliseconds gracePeriod = DefaultGracePeriod;
     std::chrono::milliseconds bootTimeout = DefaultBootTimeout;
     std::chrono::milliseconds probeInterval = DefaultProbeInterval;
     std::chrono::milliseconds hookTimeout = DefaultHookTimeout;
+    // After the switch, how long the router may wait for the requests in flight to an old
+    // web container before it gets SIGTERM (0: at once).
+    std::chrono::milliseconds drainLimit = DefaultDrainLimit;
     QString
         routerName; // the router serves the app on <routerName>.localhost; empty: the app's name
 

@@ -25,6 +25,7 @@ struct TimelineEvent
         HookStarted,
         HookFinished,
         TrafficRouted,
+        OldContainerDraining,
         OldContainerStopping,
         OldContainerStopped,
         NewContainerStopping,
@@ -69,6 +70,8 @@ struct TimelineEvent
             return QStringLiteral("hook-finished");
         case Kind::TrafficRouted:
             return QStringLiteral("traffic-routed");
+        case Kind::OldContainerDraining:
+            return QStringLiteral("old-container-draining");
         case Kind::OldContainerStopping:
             return QStringLiteral("old-container-stopping");
         case Kind::OldContainerStopped:

@@ -1,5 +1,6 @@
 #include "router/ProxySession.h"
 
+#include "router/BackendTraffic.h"
 #include "router/ByteTunnel.h"
 #include "router/CloseOnExec.h"
 #include "router/ErrorPages.h"
@@ -21,12 +22,19 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <limits>
 #include <span>
+#include <type_traits>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -45,6 +53,22 @@ constexpr std::size_t ReadSize = 64 * 1024; // at most, per read from a socket
 
 constexpr std::size_t GatherSpace = 8 * 1024;
 constexpr std::size_t SmallPiece = 1024;
+
+// Integers as they are, durations with one decimal: the access log's figures.
+template<typename Number>
+void appendNumber(std::string &text, Number value)
+{
+    char digits[32];
+    std::to_chars_result result;
+    if constexpr (std::is_floating_point_v<Number>)
+        result = std::to_chars(digits, digits + sizeof digits, value, std::chars_format::fixed, 1);
+    else
+        result = std::to_chars(digits, digits + sizeof digits, value);
+    if (result.ec == std::errc())
+        text.append(digits, std::size_t(result.ptr - digits));
+    else
+        text.append("-");
+}
 
 bool isHttpError(const boost::system::error_code &error)
 {
@@ -171,6 +195,14 @@ writeWatchingUpstream(Io::Socket &socket, Serializer &serializer, char *space, b
         if (writeNow(socket, serializer, space, error))
             co_return error;
     }
+}
+
+// Sends the acknowledgement of what was received without waiting for the delayed ACK timer
+// (Linux sends a pending ACK when TCP_QUICKACK is set).
+void acknowledgeNow(Io::Socket &socket)
+{
+    const int on = 1;
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }
 
 // Parses body bytes already in `buffer` without going through the event loop, all of them
@@ -323,6 +355,15 @@ void ProxySession::expire()
     }
 }
 
+void ProxySession::tick(Clock::time_point now)
+{
+    // A new connection the app has not answered on for this long was accepted, most likely
+    // (or its app is too slow to matter): the next one may open.
+    constexpr auto SettleAfter = std::chrono::milliseconds(200);
+    if (m_upstream && m_upstream->opening && m_upstream->openedAt + SettleAfter <= now)
+        m_upstream->settle();
+}
+
 void ProxySession::shutdown()
 {
     m_closed = true;
@@ -414,6 +455,7 @@ Io::Task<bool> ProxySession::handleRequest()
         m_started = Clock::now();
     m_status = 0;
     m_bytes = 0;
+    m_retried = false;
     m_servedBy = nullptr;
     m_bodyHeld = 0;
     m_bodyRead = 0;
@@ -524,14 +566,92 @@ Io::Task<bool> ProxySession::gatherBodyStart()
     co_return !m_closed;
 }
 
-Io::Task<bool> ProxySession::forward(const AppRoute &route)
+namespace {
+
+// The backends one request tried, so that a retry goes elsewhere when it can.
+struct TriedSlots
 {
-    const std::size_t count = route.backends.size();
+    std::array<std::uint64_t, 4> slots{};
+    std::size_t count = 0;
+
+    void add(std::uint64_t slot)
+    {
+        if (count < slots.size())
+            slots[count++] = slot;
+    }
+    bool contains(std::uint64_t slot) const
+    {
+        return std::find(slots.begin(), slots.begin() + std::ptrdiff_t(count), slot) !=
+               slots.begin() + std::ptrdiff_t(count);
+    }
+};
+
+// A request chose a backend that left its app's routes since its table was read, this many
+// times in a row: something is switching faster than requests go, it gets a 502.
+constexpr int MaxRepicks = 4;
+
+} // namespace
+
+Io::Task<bool> ProxySession::forward(const AppRoute &requested)
+{
+    // Where the request goes may change on the way: a retry, or a backend that is being
+    // drained, look at the app's route as it is now. Every table a route or backend of
+    // this request came from stays until it is done.
+    std::vector<std::shared_ptr<const RoutingTable>> held;
+    const AppRoute *route = &requested;
+    TriedSlots tried;
+    bool retryLeft = true;
+    bool skipTried = false;
+    int repicks = 0;
+    std::size_t count = route->backends.size();
     // The shared counter is only touched when there is a choice to make.
-    const std::size_t first =
-        count == 1 ? 0 : route.nextBackend->fetch_add(1, std::memory_order_relaxed) % count;
-    for (std::size_t i = 0; i < count && !m_closed; ++i) {
-        const RouteBackend &backend = route.backends[(first + i) % count];
+    const auto pickFirst = [](const AppRoute &from) -> std::size_t {
+        const std::size_t choices = from.backends.size();
+        return choices <= 1 ? 0
+                            : from.nextBackend->fetch_add(1, std::memory_order_relaxed) % choices;
+    };
+    std::size_t first = pickFirst(*route);
+    std::size_t next = 0;
+    const auto startOver = [&] {
+        count = route->backends.size();
+        first = pickFirst(*route);
+        next = 0;
+        skipTried =
+            std::any_of(route->backends.begin(), route->backends.end(),
+                        [&](const RouteBackend &each) { return !tried.contains(each.slot); });
+    };
+    struct CountingEnds
+    {
+        ProxySession &session;
+        ~CountingEnds() { session.stopCounting(); }
+    } countingEnds{*this};
+
+    while (!m_closed) {
+        if (next == count) {
+            // Every backend of this route refused before taking anything: once, the route as
+            // it is now (a switch may have happened meanwhile).
+            if (!retryLeft || !reroute(held, route))
+                break;
+            retryLeft = false;
+            m_retried = true;
+            startOver();
+            continue;
+        }
+        const RouteBackend &backend = route->backends[(first + next++) % count];
+        if (skipTried && tried.contains(backend.slot))
+            continue;
+        if (!startCounting(backend)) {
+            // It left the app's routes after this table was read and is being drained.
+            if (++repicks > MaxRepicks || !reroute(held, route)) {
+                m_failure = "the app's containers were being replaced";
+                break;
+            }
+            startOver();
+            continue;
+        }
+        tried.add(backend.slot);
+        m_servedBy = &backend;
+        Attempt attempt = Attempt::TryNextBackend;
         bool usePool = true;
         while (!m_closed) {
             std::shared_ptr<UpstreamConnection> upstream;
@@ -541,46 +661,85 @@ Io::Task<bool> ProxySession::forward(const AppRoute &route)
             if (!upstream)
                 upstream = co_await connect(backend, reused);
             if (!upstream && m_queueTimedOut) {
-                m_servedBy = &backend;
-                const std::string app = route.name.toStdString();
+                stopCounting();
+                const std::string app = route->name.toStdString();
                 std::string page = ErrorPages::backendBusy(
                     app, backend.gate->limit(), m_worker.state().timeouts().backendQueue.count());
                 co_return co_await respond(http::status::service_unavailable, std::move(page),
-                                           &route, true);
+                                           route, true);
             }
             if (!upstream)
                 break; // refused or timed out: next backend
-            m_servedBy = &backend;
-            const Attempt attempt = co_await exchange(std::move(upstream), reused);
-            switch (attempt) {
-            case Attempt::RetryFresh:
-                usePool = false;
-                continue;
-            case Attempt::TryNextBackend:
+            attempt = co_await exchange(std::move(upstream), reused);
+            if (attempt != Attempt::RetryFresh)
                 break;
-            case Attempt::Completed:
-                logAccess(route);
-                co_return m_clientKeepAlive;
-            case Attempt::Aborted:
-                logAccess(route);
-                co_return false;
-            case Attempt::GiveUp: {
-                const std::string app = route.name.toStdString();
-                const http::status status =
-                    m_timedOut ? http::status::gateway_timeout : http::status::bad_gateway;
-                std::string page = m_timedOut ? ErrorPages::gatewayTimeout(app)
-                                              : ErrorPages::badGateway(app, m_failure);
-                co_return co_await respond(status, std::move(page), &route, false);
+            usePool = false;
+        }
+        stopCounting();
+        switch (attempt) {
+        case Attempt::RetryFresh:
+        case Attempt::TryNextBackend:
+            continue;
+        case Attempt::Completed:
+            logAccess(*route);
+            co_return m_clientKeepAlive;
+        case Attempt::Aborted:
+            logAccess(*route);
+            co_return false;
+        case Attempt::RetryElsewhere:
+            if (retryLeft && reroute(held, route)) {
+                retryLeft = false;
+                m_retried = true;
+                startOver();
+                continue;
             }
-            }
-            break;
+            [[fallthrough]];
+        case Attempt::GiveUp: {
+            const std::string app = route->name.toStdString();
+            const http::status status =
+                m_timedOut ? http::status::gateway_timeout : http::status::bad_gateway;
+            std::string page = m_timedOut ? ErrorPages::gatewayTimeout(app)
+                                          : ErrorPages::badGateway(app, m_failure);
+            co_return co_await respond(status, std::move(page), route, false);
+        }
         }
     }
     if (m_closed)
         co_return false;
     m_servedBy = nullptr;
-    std::string page = ErrorPages::badGateway(route.name.toStdString(), m_failure);
-    co_return co_await respond(http::status::bad_gateway, std::move(page), &route, false);
+    std::string page = ErrorPages::badGateway(route->name.toStdString(), m_failure);
+    co_return co_await respond(http::status::bad_gateway, std::move(page), route, false);
+}
+
+bool ProxySession::reroute(std::vector<std::shared_ptr<const RoutingTable>> &held,
+                           const AppRoute *&route)
+{
+    if (const auto &current = m_worker.table(); current != m_table) {
+        held.push_back(std::move(m_table));
+        m_table = current;
+    }
+    const AppRoute *now = m_table->find(m_app);
+    if (!now || now->backends.empty())
+        return false;
+    route = now;
+    return true;
+}
+
+bool ProxySession::startCounting(const RouteBackend &backend)
+{
+    if (!backend.traffic)
+        return true;
+    if (!backend.traffic->enter())
+        return false;
+    m_counted = backend.traffic.get();
+    return true;
+}
+
+void ProxySession::stopCounting()
+{
+    if (m_counted)
+        m_counted->leave();
+    m_counted = nullptr;
 }
 
 Io::Task<bool> ProxySession::waitForPlace(const RouteBackend &backend,
@@ -632,6 +791,7 @@ Io::Task<std::shared_ptr<UpstreamConnection>> ProxySession::connect(const RouteB
         m_failure = backend.container + ": cannot open a socket: " + openError.message();
         co_return nullptr;
     }
+    upstream->openedAt = m_worker.now();
     m_upstream = upstream.get();
     m_phase = Phase::Connecting;
     setDeadline(m_worker.now() + m_worker.state().timeouts().connect);
@@ -660,12 +820,16 @@ ProxySession::Attempt ProxySession::afterUpstreamFailure(bool reused) const
     // Sending again needs every body byte read so far still at hand.
     if (!m_bodyReplayable)
         return Attempt::GiveUp;
-    const bool safe = ProxyHeaders::isIdempotent(m_request->get().method()) || !m_bodySent;
-    if (reused && safe)
-        return Attempt::RetryFresh; // the backend had closed the idle connection meanwhile
-    if (!reused && m_upstreamWrites == 0)
-        return Attempt::TryNextBackend; // reset before the request went out
-    return Attempt::GiveUp;
+    if (m_upstreamWrites == 0) // nothing of it reached the backend
+        return reused ? Attempt::RetryFresh : Attempt::TryNextBackend;
+    const bool idempotent = ProxyHeaders::isIdempotent(m_request->get().method());
+    // The backend had closed the idle connection meanwhile: a new one to it.
+    if (reused && (idempotent || !m_bodySent))
+        return Attempt::RetryFresh;
+    // A fresh connection that broke after the request went out, before any answer (the app
+    // died with it, or closed it unread): a request that is safe to repeat goes, once, to the
+    // route as it is now. Any other may have been acted on: never sent twice.
+    return idempotent ? Attempt::RetryElsewhere : Attempt::GiveUp;
 }
 
 Io::Task<ProxySession::Attempt> ProxySession::exchange(std::shared_ptr<UpstreamConnection> upstream,
@@ -719,6 +883,7 @@ Io::Task<ProxySession::Attempt> ProxySession::exchange(std::shared_ptr<UpstreamC
                 m_failure = "the connection broke before the response header: " + error.message();
             co_return nothingRead ? afterUpstreamFailure(reused) : Attempt::GiveUp;
         }
+        upstream->settle(); // the app answers on it: it accepted it
         const unsigned status = m_response->get().result_int();
         // Interim answers (102, 103, a backend's own 100) are not passed on.
         if (status >= 100 && status < 200 && status != 101)
@@ -869,7 +1034,11 @@ ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
                 body.more = false;
             } else if (!headerSent && m_upstreamBuffer.size() == 0) {
                 // None of the body has arrived yet: the header goes now, so a slow or
-                // streaming answer shows up at once.
+                // streaming answer shows up at once. And our acknowledgement goes at once
+                // too: an app that writes its header and its body separately, with Nagle's
+                // algorithm on (Python's http.server does), holds the body back until the
+                // header is acknowledged, which a delayed ACK puts off for 40 ms.
+                acknowledgeNow(upstream->socket);
                 body.data = nullptr;
                 body.size = 0;
                 body.more = true;
@@ -914,6 +1083,7 @@ ProxySession::relayResponse(std::shared_ptr<UpstreamConnection> upstream)
         m_phase = Phase::Tunnelling;
         m_clientKeepAlive = false;
         upstream->leaveGate();
+        stopCounting(); // a drain does not wait for a conversation
         ByteTunnel tunnel(m_worker, *this, m_worker.state().timeouts().streamIdle);
         const ByteTunnel::Totals totals = co_await tunnel.run(
             m_client, m_clientBuffer.data(), upstream->socket, m_upstreamBuffer.data());
@@ -982,38 +1152,36 @@ void ProxySession::logAccess(const AppRoute &route)
 {
     if (!m_logging)
         return;
-    RouterState &state = m_worker.state();
-    const auto elapsed =
+    const double elapsed =
         std::chrono::duration<double, std::milli>(Clock::now() - m_started).count();
-    const auto wallClock = std::chrono::system_clock::now();
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(wallClock);
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(wallClock.time_since_epoch())
-            .count() %
-        1000;
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char stamp[32];
-    const std::size_t stampLength = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(stamp + stampLength, sizeof stamp - stampLength, ".%03dZ", int(millis));
-
+    const auto sinceEpoch = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+    AccessLogWriter &log = m_worker.accessLog();
     const auto &request = m_request->get();
-    const std::string_view method = request.method_string();
-    const std::string_view target = request.target();
-    char figures[96];
-    std::snprintf(figures, sizeof figures, " %s %llu %.1fms ",
-                  m_status ? std::to_string(m_status).c_str() : "-",
-                  static_cast<unsigned long long>(m_bytes), elapsed);
-
-    std::string line;
-    line.reserve(128 + target.size());
-    line.append(stamp).append(" ").append(m_clientAddress).append(" ");
-    line.append(method).append(" ").append(target).append(figures);
+    std::string &line = m_worker.lineSpace();
+    line.clear();
+    line.append(log.timestamp(std::time_t(sinceEpoch / 1000), int(sinceEpoch % 1000)));
+    line.append(" ").append(m_clientAddress).append(" ");
+    line.append(request.method_string()).append(" ").append(request.target()).append(" ");
+    if (m_status)
+        appendNumber(line, m_status);
+    else
+        line.append("-");
+    line.append(" ");
+    appendNumber(line, m_bytes);
+    line.append(" ");
+    appendNumber(line, elapsed);
+    line.append("ms ");
     line.append(m_servedBy && !m_servedBy->container.empty()
                     ? std::string_view(m_servedBy->container)
                     : std::string_view("-"));
     line.append(" ").append(m_requestId);
-    state.appendAccessLog({route.name, QString::fromStdString(line)});
+    if (m_retried)
+        line.append(" retried");
+    log.append(route.logName, line);
+    if (m_worker.state().accessLogSignalled())
+        m_worker.state().appendAccessLog({route.name, QString::fromStdString(line)});
 }
 
 } // namespace Slipway

@@ -19,9 +19,11 @@
 #include <memory_resource>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace Slipway {
 
+class BackendTraffic;
 class RouterWorker;
 class RoutingTable;
 struct AppRoute;
@@ -43,6 +45,7 @@ public:
 
     void expire() override;
     void shutdown() override;
+    void tick(Clock::time_point now) override;
 
 private:
     enum class Phase {
@@ -66,6 +69,7 @@ private:
         Completed,      // a response went to the client
         RetryFresh,     // a pooled connection was stale; same backend, new connection
         TryNextBackend, // nothing reached this backend
+        RetryElsewhere, // it failed after the request went out, and may be sent again once
         GiveUp,         // answer 502 (or 504)
         Aborted         // the client side is gone or the response broke off: close
     };
@@ -80,7 +84,14 @@ private:
 
     Io::Task<void> run();
     Io::Task<bool> handleRequest();
-    Io::Task<bool> forward(const AppRoute &route);
+    Io::Task<bool> forward(const AppRoute &requested);
+    // The app's route as it is now into `route`, the tables left behind kept in `held`;
+    // false when the app has no backend any more.
+    bool reroute(std::vector<std::shared_ptr<const RoutingTable>> &held, const AppRoute *&route);
+    // The request counts as in flight to `backend` (see BackendTraffic); false when that
+    // one is being drained.
+    bool startCounting(const RouteBackend &backend);
+    void stopCounting();
     // A new connection, or one another request just finished with (then `reused` is set).
     Io::Task<std::shared_ptr<UpstreamConnection>> connect(const RouteBackend &backend,
                                                           bool &reused);
@@ -131,6 +142,7 @@ private:
     int m_upstreamWrites = 0;
 
     UpstreamConnection *m_upstream = nullptr; // the one in use, for timeouts and shutdown
+    BackendTraffic *m_counted = nullptr;      // where the request counts as in flight
     UpstreamGate::Waiter *m_waiter = nullptr; // while queued for a connection
     std::shared_ptr<const RoutingTable> m_table;
     std::string m_app;
@@ -149,6 +161,7 @@ private:
     Clock::time_point m_started;
     unsigned m_status = 0;
     std::uint64_t m_bytes = 0;
+    bool m_retried = false; // sent again after a failed try: the log line says so
     const RouteBackend *m_servedBy = nullptr;
 };
 

@@ -1,6 +1,7 @@
 #include "router/Router.h"
 
-#include "router/AccessLogWriter.h"
+#include "router/BackendDrain.h"
+#include "router/BackendTraffic.h"
 #include "router/HttpListener.h"
 #include "router/RouterLogging.h"
 #include "router/RouterState.h"
@@ -14,6 +15,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
+#include <QDir>
 #include <QMetaMethod>
 
 #include <algorithm>
@@ -82,12 +84,16 @@ Router::Router(Options options, QObject *parent)
             trusted.push_back(address.to_string()); // the form the request path compares
     }
     m_state->setTrustedProxies(std::move(trusted));
-    m_accessLog = std::make_unique<AccessLogWriter>(m_options.accessLogDirectory);
+    if (!m_options.accessLogDirectory.isEmpty()) {
+        QDir().mkpath(m_options.accessLogDirectory);
+        m_state->setAccessLogDirectory(QDir(m_options.accessLogDirectory).path().toStdString());
+    }
     updateAccessLogEnabled();
 }
 
 Router::~Router()
 {
+    m_self->store(nullptr);
     stop();
 }
 
@@ -171,44 +177,102 @@ void Router::setBackends(const QString &app, const QList<Backend> &web)
     AppEntry &entry = m_apps[app];
     // A backend that stays keeps its slot (and its pooled connections); a new one, or one
     // that comes back after leaving, gets a fresh slot.
-    // Its connection limit stays with the slot too, counting the connections it holds.
+    // Its connection limit and its traffic stay with the slot too.
     std::vector<std::uint64_t> slots;
     std::vector<std::shared_ptr<UpstreamGate>> gates;
+    std::vector<std::shared_ptr<BackendTraffic>> traffic;
     slots.reserve(std::size_t(web.size()));
     gates.reserve(std::size_t(web.size()));
+    traffic.reserve(std::size_t(web.size()));
     std::vector<bool> taken(std::size_t(entry.web.size()), false);
     for (const Backend &backend : web) {
         std::uint64_t slot = 0;
         std::shared_ptr<UpstreamGate> gate;
+        std::shared_ptr<BackendTraffic> requests;
         for (qsizetype i = 0; i < entry.web.size(); ++i) {
             if (!taken[std::size_t(i)] && entry.web[i] == backend) {
                 taken[std::size_t(i)] = true;
                 slot = entry.slots[std::size_t(i)];
                 gate = entry.gates[std::size_t(i)];
+                requests = entry.traffic[std::size_t(i)];
                 break;
             }
         }
         if (!slot) {
             slot = m_nextSlot++;
             if (m_options.backendConnectionLimit > 0)
-                gate = std::make_shared<UpstreamGate>(m_options.backendConnectionLimit);
+                gate = std::make_shared<UpstreamGate>(m_options.backendConnectionLimit,
+                                                      m_options.backendOpeningLimit);
+            requests = std::make_shared<BackendTraffic>();
         }
         slots.push_back(slot);
         gates.push_back(std::move(gate));
+        traffic.push_back(std::move(requests));
+    }
+    // The ones that left stay known until they are drained (or nothing refers to them).
+    m_departed.removeIf([](const Departed &departed) { return departed.traffic.expired(); });
+    for (qsizetype i = 0; i < entry.web.size(); ++i) {
+        if (!taken[std::size_t(i)])
+            m_departed.append({app, entry.web[i], entry.traffic[std::size_t(i)]});
     }
     auto routes = std::make_shared<std::vector<RouteBackend>>();
     for (qsizetype i = 0; i < web.size(); ++i) {
         if (const std::optional<tcp::endpoint> endpoint = resolve(web[i]))
             routes->push_back(RouteBackend{web[i], *endpoint, web[i].container.toStdString(),
-                                           slots[std::size_t(i)], gates[std::size_t(i)]});
+                                           slots[std::size_t(i)], gates[std::size_t(i)],
+                                           traffic[std::size_t(i)]});
     }
     entry.web = web;
     entry.slots = std::move(slots);
     entry.gates = std::move(gates);
+    entry.traffic = std::move(traffic);
     entry.routes = std::move(routes);
     if (!web.isEmpty())
         entry.deploying = false;
     publishLocked();
+}
+
+BackendDrain *Router::drain(const QString &app, const Backend &backend, QObject *parent)
+{
+    QMutexLocker lock(&m_mutex);
+    std::shared_ptr<BackendTraffic> traffic;
+    for (qsizetype i = 0; i < m_departed.size(); ++i) {
+        if (m_departed.at(i).app == app && m_departed.at(i).backend == backend) {
+            traffic = m_departed.at(i).traffic.lock();
+            m_departed.removeAt(i);
+            break;
+        }
+    }
+    // Waited for: the last request to leave, and each worker closing its idle connections
+    // (refreshTable() prunes the pool; it runs after the table change already posted).
+    const int steps = 1 + int(m_workers.size());
+    auto *drain = new BackendDrain(traffic, steps, parent);
+    const quint64 id = m_nextDrain++;
+    m_drains.insert(id, drain);
+    connect(drain, &QObject::destroyed, this, [this, id] { m_drains.remove(id); });
+    const std::shared_ptr<std::atomic<Router *>> self = m_self;
+    auto report = [self, id] {
+        if (Router *router = self->load())
+            QMetaObject::invokeMethod(
+                router, [router, id] { router->drainStep(id); }, Qt::QueuedConnection);
+    };
+    drain->m_inFlightAtStart = traffic ? traffic->retire(report) : 0;
+    if (!traffic)
+        report();
+    for (const auto &worker : m_workers) {
+        RouterWorker *handle = worker.get();
+        asio::post(handle->context(), [handle, report] {
+            handle->refreshTable();
+            report();
+        });
+    }
+    return drain;
+}
+
+void Router::drainStep(quint64 id)
+{
+    if (BackendDrain *drain = m_drains.value(id))
+        drain->stepDone();
 }
 
 void Router::setDeploying(const QString &app, bool deploying)
@@ -249,6 +313,7 @@ void Router::publishLocked()
         const AppEntry &entry = it.value();
         AppRoute route;
         route.name = it.key();
+        route.logName = it.key().toStdString();
         route.deploying = entry.deploying;
         route.nextBackend = entry.nextBackend;
         if (entry.routes)
@@ -316,7 +381,9 @@ quint16 Router::tcpPort(const QString &app) const
 
 QString Router::accessLogPath(const QString &app) const
 {
-    return m_accessLog->pathFor(app);
+    if (m_options.accessLogDirectory.isEmpty())
+        return {};
+    return QDir(m_options.accessLogDirectory).filePath(app + QStringLiteral(".log"));
 }
 
 void Router::connectNotify(const QMetaMethod &signal)
@@ -339,7 +406,8 @@ void Router::disconnectNotify(const QMetaMethod &signal)
 
 void Router::updateAccessLogEnabled()
 {
-    m_state->setAccessLogEnabled(m_accessLog->isEnabled() || m_signalListened);
+    m_state->setAccessLogEnabled(!m_options.accessLogDirectory.isEmpty() || m_signalListened,
+                                 m_signalListened);
 }
 
 void Router::drainAccessLog()
@@ -349,11 +417,6 @@ void Router::drainAccessLog()
         updateAccessLogEnabled();
     }
     const std::vector<AccessLogEntry> entries = m_state->takeAccessLog();
-    if (entries.empty())
-        return;
-    for (const AccessLogEntry &entry : entries)
-        m_accessLog->write(entry.app, entry.line);
-    m_accessLog->flush();
     for (const AccessLogEntry &entry : entries)
         Q_EMIT accessLogged(entry.app, entry.line);
 }

@@ -17,7 +17,8 @@
 
 namespace Slipway {
 
-class AccessLogWriter;
+class BackendDrain;
+class BackendTraffic;
 class HttpListener;
 class RouterState;
 class RouterWorker;
@@ -49,12 +50,16 @@ public:
         // Without a byte either way for this long, a body, a slow answer or a tunnel is cut.
         std::chrono::milliseconds streamIdleTimeout{600000};
         // At most this many connections to one container at a time, across all threads and
-        // counting idle pooled ones (0: no limit). An app with a short listen backlog drops
-        // connections opened all at once, as to a container that just took over. Requests
-        // beyond the limit queue for a connection, first come first served, and get a 503
-        // after backendQueueTimeout. Upgraded connections (WebSocket) stop counting once
+        // counting idle pooled ones (0: no limit, and no opening limit either), and at most
+        // backendOpeningLimit of them being opened: a connection counts as opening until the
+        // app first answers on it (or for a quarter of a second). An app with a listen
+        // backlog of 5 drops the connections opened all at once beyond it, as to a container
+        // that just took over under load. Requests beyond the limits queue, first come first
+        // served, for the first connection that comes back free or the first place, and get
+        // a 503 after backendQueueTimeout. Upgraded connections (WebSocket) stop counting once
         // switched: they last as long as their conversation.
         std::size_t backendConnectionLimit = 128;
+        std::size_t backendOpeningLimit = 4;
         std::chrono::milliseconds backendQueueTimeout{10000};
         // The slowest a request body may come, on average, once bodyGrace is over. Its
         // first 64 KB are read before a backend connection is taken, so slow uploads hold
@@ -87,6 +92,15 @@ public:
     QList<Backend> backends(const QString &app) const;
     QStringList apps() const;
 
+    // Connection draining, before a container that left `app`'s backends (setBackends) is
+    // stopped: the router sends it nothing new (a request that picked it from a routing
+    // table read just before the switch picks again from the current one) and the drain
+    // reports `drained` once no request to it is in flight and every I/O thread has closed
+    // its idle connections to it. Upgraded connections (WebSocket) are not waited for. A
+    // backend the router does not know (never routed, or long gone) is drained at once.
+    // The caller owns the drain; `drained` comes on this object's thread.
+    BackendDrain *drain(const QString &app, const Backend &backend, QObject *parent = nullptr);
+
     // `tcp` process types: a per-app port whose connections go round-robin to the app's tcp
     // containers, bytes passed through untouched. Needs a running router.
     Result<quint16> openTcpPort(const QString &app, quint16 port = 0);
@@ -97,8 +111,9 @@ public:
     QString accessLogPath(const QString &app) const;
 
 Q_SIGNALS:
-    // One per request, on the router's thread. Lines are only produced while something
-    // listens or an access log directory is set.
+    // One per request, on the router's thread, while something listens. The files in
+    // accessLogDirectory are written by the I/O threads themselves, a quarter of a second
+    // after the request at the latest.
     void accessLogged(const QString &app, const QString &line);
 
 protected:
@@ -111,6 +126,7 @@ private:
         QList<Backend> web;
         std::vector<std::uint64_t> slots;                 // parallel to `web`
         std::vector<std::shared_ptr<UpstreamGate>> gates; // parallel to `web`, kept with the slot
+        std::vector<std::shared_ptr<BackendTraffic>> traffic; // parallel to `web`, the same
         // `web` resolved once, when set, so publishing a table never waits on a resolver.
         std::shared_ptr<const std::vector<RouteBackend>> routes;
         bool deploying = false;
@@ -118,13 +134,21 @@ private:
             std::make_shared<std::atomic<std::uint64_t>>(0);
     };
 
+    // A backend that left its app's routes, until it is drained or nothing refers to it.
+    struct Departed
+    {
+        QString app;
+        Backend backend;
+        std::weak_ptr<BackendTraffic> traffic;
+    };
+
     void publishLocked();
+    void drainStep(quint64 id);
     void drainAccessLog();
     void updateAccessLogEnabled();
 
     const Options m_options;
     std::unique_ptr<RouterState> m_state;
-    std::unique_ptr<AccessLogWriter> m_accessLog;
     std::atomic<bool> m_signalListened{false};
     std::atomic<bool> m_recheckListeners{false}; // a listener went: is there still one?
 
@@ -133,6 +157,11 @@ private:
     QHash<QString, QList<Backend>> m_tcpBackends;
     QHash<QString, std::shared_ptr<TcpProxy>> m_tcpProxies;
     std::uint64_t m_nextSlot = 1;
+    QList<Departed> m_departed;
+    QHash<quint64, BackendDrain *> m_drains; // by id, until drained or deleted; this thread only
+    quint64 m_nextDrain = 1;
+    // What the I/O threads reach this object through; cleared first thing in the destructor.
+    std::shared_ptr<std::atomic<Router *>> m_self = std::make_shared<std::atomic<Router *>>(this);
     std::vector<std::unique_ptr<RouterWorker>> m_workers;
     std::shared_ptr<HttpListener> m_listener;
     quint16 m_port = 0;

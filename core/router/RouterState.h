@@ -36,8 +36,9 @@ struct AccessLogEntry
 
 // What the Qt side and the I/O threads share. The routing table is published as an
 // immutable snapshot behind an atomic pointer plus a generation counter, so the request
-// path reads it without a lock; access log lines go the other way through a small queue
-// that wakes the Qt thread once per batch.
+// path reads it without a lock. Access log files are written by the workers themselves;
+// lines go the other way, through a small queue that wakes the Qt thread once per batch,
+// only while someone listens to Router::accessLogged.
 class RouterState
 {
 public:
@@ -67,9 +68,21 @@ public:
     quint16 port() const { return m_port.load(std::memory_order_relaxed); }
     void setPort(quint16 port) { m_port.store(port, std::memory_order_relaxed); }
 
-    bool accessLogEnabled() const { return m_accessLogEnabled.load(std::memory_order_relaxed); }
-    void setAccessLogEnabled(bool enabled)
+    // Where the workers write <app>.log files; empty for none. Set before the workers start.
+    void setAccessLogDirectory(std::string directory)
     {
+        m_accessLogDirectory = std::move(directory);
+    }
+    const std::string &accessLogDirectory() const { return m_accessLogDirectory; }
+    std::atomic<bool> &accessLogWarned() { return m_accessLogWarned; }
+
+    // Whether requests make access log lines at all (for the files or for listeners), and
+    // whether the lines also go to the Qt thread, for Router::accessLogged.
+    bool accessLogEnabled() const { return m_accessLogEnabled.load(std::memory_order_relaxed); }
+    bool accessLogSignalled() const { return m_accessLogSignalled.load(std::memory_order_relaxed); }
+    void setAccessLogEnabled(bool enabled, bool signalled)
+    {
+        m_accessLogSignalled.store(signalled, std::memory_order_relaxed);
         m_accessLogEnabled.store(enabled, std::memory_order_relaxed);
     }
     void appendAccessLog(AccessLogEntry entry);
@@ -95,6 +108,9 @@ private:
     std::atomic<std::uint64_t> m_generation{0};
     std::atomic<quint16> m_port{0};
     std::atomic<bool> m_accessLogEnabled{false};
+    std::atomic<bool> m_accessLogSignalled{false};
+    std::atomic<bool> m_accessLogWarned{false};
+    std::string m_accessLogDirectory;
 
     std::function<void()> m_wakeLogReader;
     std::function<void(std::uint64_t)> m_reclaimIdle;

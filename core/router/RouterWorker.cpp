@@ -31,6 +31,7 @@ RouterWorker::RouterWorker(RouterState &state, int index)
     : m_state(state)
     , m_index(index)
     , m_pool(MaxIdlePerBackend)
+    , m_accessLog(state.accessLogDirectory(), state.accessLogWarned())
 {
     // One thread runs this context and every socket on it is only used from that thread
     // (other threads only post to it), so Asio may skip its per-socket locks.
@@ -103,6 +104,7 @@ void RouterWorker::refreshTable()
     m_tableGeneration = generation;
     m_table = m_state.table();
     m_pool.prune(*m_table);
+    m_accessLog.closeUnless([this](const std::string &app) { return m_table->hasLogName(app); });
 }
 
 void RouterWorker::recycle(std::shared_ptr<UpstreamConnection> connection)
@@ -157,6 +159,7 @@ void RouterWorker::sweep()
     m_now = Clock::now();
     for (WatchedConnection *connection = m_firstWatched; connection;) {
         WatchedConnection *next = connection->m_next;
+        connection->tick(m_now);
         if (connection->deadline() <= m_now) {
             connection->clearDeadline();
             connection->expire();
@@ -165,6 +168,7 @@ void RouterWorker::sweep()
     }
     m_pool.closeIdleSince(m_now - PooledIdleLimit);
     m_pool.dropClosedByBackends();
+    m_accessLog.flush();
 }
 
 void RouterWorker::closeEverything()
@@ -177,6 +181,7 @@ void RouterWorker::closeEverything()
         connection = next;
     }
     m_pool.closeAll();
+    m_accessLog.flush();
 }
 
 std::uint64_t RouterWorker::nextRandom()

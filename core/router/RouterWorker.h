@@ -1,5 +1,6 @@
 #pragma once
 
+#include "router/AccessLogWriter.h"
 #include "router/UpstreamPool.h"
 #include "router/WatchedConnection.h"
 
@@ -37,6 +38,9 @@ public:
     boost::asio::io_context &context() { return *m_context; }
     RouterState &state() { return m_state; }
     UpstreamPool &pool() { return m_pool; }
+    AccessLogWriter &accessLog() { return m_accessLog; }
+    // Where this worker's access log lines are put together, reused from line to line.
+    std::string &lineSpace() { return m_lineSpace; }
     int index() const { return m_index; }
 
     void start();
@@ -80,6 +84,8 @@ private:
         m_workGuard;
     std::optional<boost::asio::steady_timer> m_sweepTimer;
     UpstreamPool m_pool;
+    AccessLogWriter m_accessLog;
+    std::string m_lineSpace;
     std::shared_ptr<const RoutingTable> m_table;
     std::uint64_t m_tableGeneration = ~std::uint64_t(0);
     WatchedConnection *m_firstWatched = nullptr;

@@ -17,6 +17,7 @@
 
 namespace Slipway {
 
+class BackendTraffic;
 class UpstreamGate;
 
 // A backend as the I/O threads see it: resolved once, its container name ready for the
@@ -30,11 +31,13 @@ struct RouteBackend
     std::string container;
     std::uint64_t slot = 0;
     std::shared_ptr<UpstreamGate> gate; // its connection limit, shared by all threads; null: none
+    std::shared_ptr<BackendTraffic> traffic; // its requests in flight, shared by all threads
 };
 
 struct AppRoute
 {
     QString name;
+    std::string logName; // `name`, for its access log file
     std::vector<RouteBackend> backends;
     bool deploying = false;
     // Shared by every table the app appears in, so round-robin carries on across switches.
@@ -51,6 +54,7 @@ public:
     // `app` is the lower-case name taken from the Host header.
     const AppRoute *find(std::string_view app) const;
     bool hasSlot(std::uint64_t slot) const { return m_slots.contains(slot); }
+    bool hasLogName(std::string_view name) const { return m_logNames.contains(name); }
 
 private:
     struct Hash
@@ -64,6 +68,7 @@ private:
 
     std::unordered_map<std::string, AppRoute, Hash, std::equal_to<>> m_apps;
     std::unordered_set<std::uint64_t> m_slots;
+    std::unordered_set<std::string, Hash, std::equal_to<>> m_logNames;
 };
 
 } // namespace Slipway

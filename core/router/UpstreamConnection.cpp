@@ -42,6 +42,8 @@ std::shared_ptr<UpstreamConnection> UpstreamConnection::moveTo(const Io::Executo
     // Asio keeps "non-blocking" per socket object; the request path writes synchronously.
     moved->socket.non_blocking(true, error);
     moved->gate = std::move(gate); // the place goes along
+    moved->opening = opening;
+    moved->openedAt = openedAt;
     moved->idleSince = idleSince;
     return moved;
 }
@@ -49,7 +51,17 @@ std::shared_ptr<UpstreamConnection> UpstreamConnection::moveTo(const Io::Executo
 void UpstreamConnection::leaveGate()
 {
     if (const std::shared_ptr<UpstreamGate> held = std::move(gate))
-        held->release();
+        held->release(opening);
+    opening = false;
+}
+
+void UpstreamConnection::settle()
+{
+    if (!opening)
+        return;
+    opening = false;
+    if (gate)
+        gate->settled();
 }
 
 } // namespace Slipway

@@ -29,10 +29,14 @@ struct UpstreamConnection
     // No longer counted against the backend's limit: an upgraded connection (a WebSocket)
     // lives as long as its conversation, not as long as a request.
     void leaveGate();
+    // The backend answered on it, or it waited long enough: no longer counted as opening.
+    void settle();
 
     Io::Socket socket;
     std::uint64_t slot = 0;
     std::shared_ptr<UpstreamGate> gate;
+    bool opening = true; // see UpstreamGate
+    std::chrono::steady_clock::time_point openedAt;
     std::chrono::steady_clock::time_point idleSince;
 };
 

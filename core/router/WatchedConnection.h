@@ -25,6 +25,8 @@ public:
 
     virtual void expire() = 0;
     virtual void shutdown() = 0;
+    // Called by every sweep, with the sweep's time.
+    virtual void tick(Clock::time_point now) { (void)now; }
 
 private:
     friend class RouterWorker; // owns the intrusive list below

@@ -113,6 +113,13 @@ QStringList timelineDataSchema()
     };
 }
 
+// How long an old web container is drained before SIGTERM, per app.
+QStringList drainLimitSchema()
+{
+    return {QStringLiteral(
+        "ALTER TABLE apps ADD COLUMN drain_limit_ms INTEGER NOT NULL DEFAULT 30000")};
+}
+
 Result<QSqlQuery> run(QSqlDatabase &database, const QString &sql)
 {
     QSqlQuery query(database);
@@ -207,6 +214,7 @@ const QList<Migration> &storeMigrations()
         {QStringLiteral("deployment sources"), deploymentSourceSchema()},
         {QStringLiteral("timeline event data, deployments' previous release"),
          timelineDataSchema()},
+        {QStringLiteral("drain limit of old containers"), drainLimitSchema()},
     };
     return migrations;
 }

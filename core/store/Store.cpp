@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QThread>
 
 #include <atomic>
@@ -283,6 +284,14 @@ Result<AppRecord> Store::createApp(const QString &name, const AppSettings &setti
                   qint64(settings.probeInterval.count()), qint64(settings.hookTimeout.count())});
         if (!inserted)
             return std::unexpected(inserted.error());
+        // Settings added by later schema steps take their column's default unless set.
+        if (settings.drainLimit != AppSettings::DefaultDrainLimit) {
+            Result<QSqlQuery> drain =
+                exec(what, QStringLiteral("UPDATE apps SET drain_limit_ms = ? WHERE name = ?"),
+                     {qint64(settings.drainLimit.count()), name});
+            if (!drain)
+                return std::unexpected(drain.error());
+        }
         return record;
     });
 }
@@ -290,28 +299,44 @@ Result<AppRecord> Store::createApp(const QString &name, const AppSettings &setti
 Result<QList<AppRecord>> Store::selectApps(const QString &where, const QVariantList &values)
 {
     const QString what = QStringLiteral("read apps");
-    Result<QSqlQuery> query =
-        exec(what,
-             QStringLiteral("SELECT name, created_at, formation, grace_period_ms, boot_timeout_ms,"
-                            " probe_interval_ms, hook_timeout_ms, router_name, current_release"
-                            " FROM apps ") +
-                 where + QStringLiteral(" ORDER BY name"),
-             values);
+    Result<QSqlQuery> query = exec(
+        what,
+        // Columns by name: a schema from before a setting's column reads as its default.
+        QStringLiteral("SELECT * FROM apps ") + where + QStringLiteral(" ORDER BY name"), values);
     if (!query)
         return std::unexpected(query.error());
+    const QSqlRecord columns = query->record();
+    const auto column = [&columns](const char *name) {
+        return columns.indexOf(QLatin1String(name));
+    };
+    const int nameColumn = column("name");
+    const int createdColumn = column("created_at");
+    const int formationColumn = column("formation");
+    const int graceColumn = column("grace_period_ms");
+    const int bootColumn = column("boot_timeout_ms");
+    const int probeColumn = column("probe_interval_ms");
+    const int hookColumn = column("hook_timeout_ms");
+    const int routerColumn = column("router_name");
+    const int releaseColumn = column("current_release");
+    const int drainColumn = column("drain_limit_ms");
     QList<AppRecord> apps;
     QHash<QString, qsizetype> indexOf;
     while (query->next()) {
+        const auto milliseconds = [&query](int index) {
+            return std::chrono::milliseconds(query->value(index).toLongLong());
+        };
         AppRecord record;
-        record.name = query->value(0).toString();
-        record.createdAt = timeFrom(query->value(1));
-        record.settings.formation = formationFrom(query->value(2).toString());
-        record.settings.gracePeriod = std::chrono::milliseconds(query->value(3).toLongLong());
-        record.settings.bootTimeout = std::chrono::milliseconds(query->value(4).toLongLong());
-        record.settings.probeInterval = std::chrono::milliseconds(query->value(5).toLongLong());
-        record.settings.hookTimeout = std::chrono::milliseconds(query->value(6).toLongLong());
-        record.routerName = query->value(7).toString();
-        record.currentRelease = optionalInt(query->value(8));
+        record.name = query->value(nameColumn).toString();
+        record.createdAt = timeFrom(query->value(createdColumn));
+        record.settings.formation = formationFrom(query->value(formationColumn).toString());
+        record.settings.gracePeriod = milliseconds(graceColumn);
+        record.settings.bootTimeout = milliseconds(bootColumn);
+        record.settings.probeInterval = milliseconds(probeColumn);
+        record.settings.hookTimeout = milliseconds(hookColumn);
+        record.routerName = query->value(routerColumn).toString();
+        record.currentRelease = optionalInt(query->value(releaseColumn));
+        if (drainColumn >= 0)
+            record.settings.drainLimit = milliseconds(drainColumn);
         indexOf.insert(record.name, apps.size());
         apps.append(record);
     }
@@ -364,12 +389,13 @@ Result<void> Store::updateApp(const QString &name, const QString &what, const QS
 
 Result<void> Store::updateSettings(const QString &name, const AppSettings &settings)
 {
-    return updateApp(name, QStringLiteral("update the settings of app '%1'").arg(name),
-                     QStringLiteral("formation = ?, grace_period_ms = ?, boot_timeout_ms = ?,"
-                                    " probe_interval_ms = ?, hook_timeout_ms = ?"),
-                     {formationText(settings.formation), qint64(settings.gracePeriod.count()),
-                      qint64(settings.bootTimeout.count()), qint64(settings.probeInterval.count()),
-                      qint64(settings.hookTimeout.count())});
+    return updateApp(
+        name, QStringLiteral("update the settings of app '%1'").arg(name),
+        QStringLiteral("formation = ?, grace_period_ms = ?, boot_timeout_ms = ?,"
+                       " probe_interval_ms = ?, hook_timeout_ms = ?, drain_limit_ms = ?"),
+        {formationText(settings.formation), qint64(settings.gracePeriod.count()),
+         qint64(settings.bootTimeout.count()), qint64(settings.probeInterval.count()),
+         qint64(settings.hookTimeout.count()), qint64(settings.drainLimit.count())});
 }
 
 Result<void> Store::setRouterName(const QString &name, const QString &routerName)

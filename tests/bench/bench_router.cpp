@@ -1,15 +1,20 @@
-// Slipway's router against nginx as a reverse proxy, on this machine, with the same load:
-// wrk -t2 -c50 for 10 s (each proxy twice, alternating, the better run counts), both in
-// front of the same small backend that lives in this process. Also measures the backend
-// alone, for reference. Prints figures; asserts nothing about time. Exits non-zero only when
-// something could not run (no nginx, no wrk, a proxy that would not start).
+// Slipway's router against nginx in the same role, on this machine, under the same load.
+// Both stand in front of the same small backend (a thread of this process) and do the same
+// work: as many nginx workers as the router has I/O threads, an access log line per request
+// on both sides (same fields, same 64 KB buffer written at least every second), the same
+// forwarded headers, an upstream keep-alive pool of the same size. wrk loads each at
+// -t1 -c32, -t2 -c50 and -t2 -c256; at each load the proxies take turns (who goes first
+// alternates), three runs each, and the median of the runs counts for every figure:
+// requests per second, latency p50, p99 and p99.9 (wrk's own clock), and the CPU time the
+// proxy spent per request (the router's threads, nginx's processes, from /proc). That last
+// figure hardly depends on the neighbours on a shared machine, unlike the others.
+// Prints figures and asserts nothing about time; exits non-zero only when something could
+// not run (no nginx, no wrk, a proxy that would not start) or a load had no clean run.
 //
-// On a shared machine the request rates swing with whatever else runs, so the CPU time
-// each proxy spent per request (its threads or worker processes, from /proc) is printed as
-// well: that figure hardly depends on the neighbours.
-//
-// Usage: bench_router [seconds per run, default 10]
-// BENCH_ROUTER_THREADS=N runs the router with N I/O threads (default: the router's default).
+// Usage: bench_router [seconds per run, default 5]
+// BENCH_ROUTER_THREADS=N: router I/O threads and nginx workers (default: the router's own).
+// BENCH_ROUTER_LOADS=32,256: only these loads (connections; -t1 for 32, -t2 otherwise).
+// BENCH_ROUTER_RUNS=N: runs per proxy and load (at least 3).
 // BENCH_ROUTER_SANDBOXED=1 puts the router's backend inside a sandbox's network namespace.
 // BENCH_ROUTER_VERBOSE=1 prints wrk's full output. BENCH_ROUTER_HOLD=S sets everything up,
 // prints the ports, and waits S seconds instead of measuring (for profiling by hand).
@@ -26,6 +31,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
@@ -34,7 +40,9 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QThread>
+#include <QTimer>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -59,7 +67,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr int Runs = 2;
 constexpr std::string_view Reply =
     "HTTP/1.1 200 OK\r\nServer: bench\r\nContent-Type: text/plain\r\n"
     "Content-Length: 13\r\n\r\nHello, world\n";
@@ -170,10 +177,20 @@ private:
     pid_t m_threadId = 0;
 };
 
+// One load, as wrk is told it.
+struct Load
+{
+    int threads = 2;
+    int connections = 50;
+    QString name() const { return u"c%1"_s.arg(connections); }
+};
+
 struct Figures
 {
     double requestsPerSecond = 0;
+    double p50Ms = 0;
     double p99Ms = 0;
+    double p999Ms = 0;
     qint64 requests = 0;
     double cpuMicrosecondsPerRequest = 0;
     QString problem; // why the run did not count
@@ -249,42 +266,56 @@ bool waitForPort(quint16 port, int timeoutMs)
     return false;
 }
 
-double toMilliseconds(double value, const QString &unit)
-{
-    if (unit == u"us"_s)
-        return value / 1000.0;
-    if (unit == u"s"_s)
-        return value * 1000.0;
-    return value;
-}
+// wrk prints p50/p75/p90/p99 only; this script adds p99.9 (all in microseconds).
+constexpr QByteArrayView PercentileScript =
+    "done = function(summary, latency, requests)\n"
+    "  io.write(string.format(\"bench-latency-us %d %d %d\\n\", latency:percentile(50),\n"
+    "           latency:percentile(99), latency:percentile(99.9)))\n"
+    "end\n";
 
-Figures runWrk(const QString &wrk, quint16 port, int seconds, const CpuMeter &cpu = {})
+// Runs wrk while this thread's event loop goes on (the router hands its access log lines
+// to it, as to the daemon's), and reads its figures.
+Figures runWrk(const QString &wrk, const QString &script, const Load &load, quint16 port,
+               int seconds, const CpuMeter &cpu = {})
 {
     const qint64 ticksBefore = cpu ? cpu() : 0;
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
     prepareChild(process);
-    process.start(wrk, {u"-t2"_s, u"-c50"_s, u"-d%1s"_s.arg(seconds), u"--latency"_s, u"-H"_s,
+    QEventLoop loop;
+    QObject::connect(&process, &QProcess::finished, &loop, &QEventLoop::quit);
+    QObject::connect(&process, &QProcess::errorOccurred, &loop, &QEventLoop::quit);
+    QTimer limit;
+    limit.setSingleShot(true);
+    QObject::connect(&limit, &QTimer::timeout, &loop, &QEventLoop::quit);
+    process.start(wrk, {u"-t%1"_s.arg(load.threads), u"-c%1"_s.arg(load.connections),
+                        u"-d%1s"_s.arg(seconds), u"--latency"_s, u"-s"_s, script, u"-H"_s,
                         u"Host: bench.localhost"_s, u"http://127.0.0.1:%1/"_s.arg(port)});
+    limit.start((seconds + 30) * 1000);
+    loop.exec();
     Figures figures;
-    if (!process.waitForFinished((seconds + 30) * 1000) || process.exitCode() != 0) {
+    if (process.state() != QProcess::NotRunning || process.exitStatus() != QProcess::NormalExit ||
+        process.exitCode() != 0) {
+        process.kill();
+        process.waitForFinished(2000);
         figures.problem = u"wrk failed: "_s + QString::fromUtf8(process.readAll());
         return figures;
     }
     const qint64 ticksUsed = cpu ? cpu() - ticksBefore : 0;
     const QString output = QString::fromUtf8(process.readAll());
     const auto rate = QRegularExpression(u"Requests/sec:\\s+([\\d.]+)"_s).match(output);
-    const auto p99 = QRegularExpression(u"^\\s+99%\\s+([\\d.]+)(us|ms|s)\\s*$"_s,
-                                        QRegularExpression::MultilineOption)
-                         .match(output);
-    if (!rate.hasMatch() || !p99.hasMatch()) {
+    const auto latency =
+        QRegularExpression(u"bench-latency-us (\\d+) (\\d+) (\\d+)"_s).match(output);
+    if (!rate.hasMatch() || !latency.hasMatch()) {
         figures.problem = u"unexpected wrk output: "_s + output;
         return figures;
     }
     figures.requestsPerSecond = rate.captured(1).toDouble();
     figures.requests =
         QRegularExpression(u"(\\d+) requests in"_s).match(output).captured(1).toLongLong();
-    figures.p99Ms = toMilliseconds(p99.captured(1).toDouble(), p99.captured(2));
+    figures.p50Ms = latency.captured(1).toDouble() / 1000.0;
+    figures.p99Ms = latency.captured(2).toDouble() / 1000.0;
+    figures.p999Ms = latency.captured(3).toDouble() / 1000.0;
     if (figures.requests > 0)
         figures.cpuMicrosecondsPerRequest =
             double(ticksUsed) * 1e6 / double(::sysconf(_SC_CLK_TCK)) / double(figures.requests);
@@ -300,12 +331,14 @@ Figures runWrk(const QString &wrk, quint16 port, int seconds, const CpuMeter &cp
     return figures;
 }
 
-// nginx from Debian (nginx-light), configured the way one puts it in front of an app:
-// upstream keep-alive, HTTP/1.1 to the backend, the same forwarded headers the router adds.
+// nginx from Debian, configured for the router's job: as many workers as the router has I/O
+// threads, HTTP/1.1 keep-alive to the backend with an idle pool as large as the router's
+// (32 per worker), the same forwarded headers, and an access log line per request with the
+// same fields, buffered as the router buffers its own (64 KB, written at least every second).
 class Nginx
 {
 public:
-    Nginx(const QString &binary, const QString &directory, quint16 backendPort)
+    Nginx(const QString &binary, const QString &directory, quint16 backendPort, int workers)
         : m_directory(directory)
         , m_port(freePort())
     {
@@ -313,55 +346,50 @@ public:
         QFile config(directory + u"/nginx.conf"_s);
         if (!config.open(QIODevice::WriteOnly))
             return;
-        const QByteArray user = ::geteuid() == 0 ? "user root;\n" : "";
         const QByteArray dir = directory.toUtf8();
-        config.write(user +
-                     "worker_processes auto;\n"
-                     "daemon off;\n"
-                     "pid " +
-                     dir +
-                     "/nginx.pid;\n"
-                     "error_log " +
-                     dir +
-                     "/logs/error.log warn;\n"
-                     "events { worker_connections 4096; }\n"
-                     "http {\n"
-                     "  access_log off;\n"
-                     "  client_body_temp_path " +
-                     dir +
-                     "/body;\n"
-                     "  proxy_temp_path " +
-                     dir +
-                     "/proxy;\n"
-                     "  fastcgi_temp_path " +
-                     dir +
-                     "/fastcgi;\n"
-                     "  uwsgi_temp_path " +
-                     dir +
-                     "/uwsgi;\n"
-                     "  scgi_temp_path " +
-                     dir +
-                     "/scgi;\n"
-                     "  upstream backend { server 127.0.0.1:" +
-                     QByteArray::number(backendPort) +
-                     "; keepalive 32; }\n"
-                     "  server {\n"
-                     "    listen 127.0.0.1:" +
-                     QByteArray::number(m_port) +
-                     ";\n"
-                     "    location / {\n"
-                     "      proxy_pass http://backend;\n"
-                     "      proxy_http_version 1.1;\n"
-                     "      proxy_set_header Connection \"\";\n"
-                     "      proxy_set_header Host $http_host;\n"
-                     "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-                     "      proxy_set_header X-Forwarded-Proto $scheme;\n"
-                     "      proxy_set_header X-Forwarded-Host $http_host;\n"
-                     "      proxy_set_header X-Request-Id $request_id;\n"
-                     "      add_header X-Request-Id $request_id;\n"
-                     "    }\n"
-                     "  }\n"
-                     "}\n");
+        QByteArray text;
+        if (::geteuid() == 0)
+            text += "user root;\n";
+        text += "worker_processes " + QByteArray::number(workers) +
+                ";\n"
+                "daemon off;\n"
+                "pid " +
+                dir + "/nginx.pid;\nerror_log " + dir +
+                "/logs/error.log warn;\n"
+                "events { worker_connections 4096; }\n"
+                "http {\n"
+                "  log_format slipway '$time_iso8601 $remote_addr $request_method $request_uri "
+                "$status $body_bytes_sent ${request_time}s $upstream_addr $request_id';\n"
+                "  access_log " +
+                dir +
+                "/logs/access.log slipway buffer=64k flush=1s;\n"
+                "  client_body_temp_path " +
+                dir + "/body;\n  proxy_temp_path " + dir + "/proxy;\n  fastcgi_temp_path " + dir +
+                "/fastcgi;\n  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir +
+                "/scgi;\n"
+                "  upstream backend { server 127.0.0.1:" +
+                QByteArray::number(backendPort) +
+                "; keepalive 32; }\n"
+                "  server {\n"
+                "    listen 127.0.0.1:" +
+                QByteArray::number(m_port) +
+                ";\n"
+                "    location / {\n"
+                "      proxy_pass http://backend;\n"
+                "      proxy_http_version 1.1;\n"
+                "      proxy_set_header Connection \"\";\n"
+                "      proxy_set_header Host $http_host;\n"
+                "      proxy_set_header X-Forwarded-For $remote_addr;\n"
+                "      proxy_set_header Forwarded \"\";\n"
+                "      proxy_set_header X-Real-IP \"\";\n"
+                "      proxy_set_header X-Forwarded-Proto $scheme;\n"
+                "      proxy_set_header X-Forwarded-Host $http_host;\n"
+                "      proxy_set_header X-Request-Id $request_id;\n"
+                "      add_header X-Request-Id $request_id;\n"
+                "    }\n"
+                "  }\n"
+                "}\n";
+        config.write(text);
         config.close();
         m_process.setProcessChannelMode(QProcess::MergedChannels);
         prepareChild(m_process);
@@ -398,17 +426,70 @@ private:
     bool m_started = false;
 };
 
-void better(Figures &best, const Figures &run)
+double median(QList<double> values)
 {
+    if (values.isEmpty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const qsizetype middle = values.size() / 2;
+    return values.size() % 2 ? values.at(middle) : (values.at(middle - 1) + values.at(middle)) / 2;
+}
+
+// The median of each figure over the clean runs (each figure on its own).
+Figures medianOf(const QList<Figures> &runs)
+{
+    QList<double> rates, p50, p99, p999, cpu;
+    for (const Figures &run : runs) {
+        if (!run.problem.isEmpty())
+            continue;
+        rates.append(run.requestsPerSecond);
+        p50.append(run.p50Ms);
+        p99.append(run.p99Ms);
+        p999.append(run.p999Ms);
+        cpu.append(run.cpuMicrosecondsPerRequest);
+    }
+    Figures result;
+    result.requests = rates.size(); // here: how many runs counted
+    result.requestsPerSecond = median(rates);
+    result.p50Ms = median(p50);
+    result.p99Ms = median(p99);
+    result.p999Ms = median(p999);
+    result.cpuMicrosecondsPerRequest = median(cpu);
+    return result;
+}
+
+QString describe(const Figures &run)
+{
+    if (!run.problem.isEmpty() && run.requestsPerSecond == 0)
+        return run.problem;
+    QString text =
+        u"%1 req/s p50 %2 p99 %3 p99.9 %4 ms cpu %5 us/req"_s.arg(run.requestsPerSecond, 0, 'f', 0)
+            .arg(run.p50Ms, 0, 'f', 2)
+            .arg(run.p99Ms, 0, 'f', 2)
+            .arg(run.p999Ms, 0, 'f', 2)
+            .arg(run.cpuMicrosecondsPerRequest, 0, 'f', 1);
     if (!run.problem.isEmpty())
-        return;
-    if (best.requestsPerSecond == 0 || run.requestsPerSecond > best.requestsPerSecond)
-        best.requestsPerSecond = run.requestsPerSecond;
-    if (best.p99Ms == 0 || run.p99Ms < best.p99Ms)
-        best.p99Ms = run.p99Ms;
-    if (best.cpuMicrosecondsPerRequest == 0 ||
-        run.cpuMicrosecondsPerRequest < best.cpuMicrosecondsPerRequest)
-        best.cpuMicrosecondsPerRequest = run.cpuMicrosecondsPerRequest;
+        text += u" ("_s + run.problem + u")"_s;
+    return text;
+}
+
+QList<Load> loadsToRun()
+{
+    const QList<Load> all = {{1, 32}, {2, 50}, {2, 256}};
+    const QString chosen = qEnvironmentVariable("BENCH_ROUTER_LOADS");
+    if (chosen.isEmpty())
+        return all;
+    QList<Load> loads;
+    for (const QString &each : chosen.split(u',', Qt::SkipEmptyParts)) {
+        const int connections = each.trimmed().toInt();
+        if (connections <= 0)
+            continue;
+        const auto known = std::find_if(all.begin(), all.end(), [&](const Load &load) {
+            return load.connections == connections;
+        });
+        loads.append(known != all.end() ? *known : Load{2, connections});
+    }
+    return loads;
 }
 
 } // namespace
@@ -416,7 +497,8 @@ void better(Figures &best, const Figures &run)
 int main(int argc, char *argv[])
 {
     QCoreApplication application(argc, argv);
-    const int seconds = argc > 1 ? std::max(1, QString::fromLocal8Bit(argv[1]).toInt()) : 10;
+    const int seconds = argc > 1 ? std::max(1, QString::fromLocal8Bit(argv[1]).toInt()) : 5;
+    const int runs = std::max(3, qEnvironmentVariableIntValue("BENCH_ROUTER_RUNS"));
 
     const QStringList sbin = {u"/usr/sbin"_s, u"/usr/local/sbin"_s, u"/sbin"_s};
     const QString wrk = QStandardPaths::findExecutable(u"wrk"_s);
@@ -432,14 +514,27 @@ int main(int argc, char *argv[])
     QTemporaryDir work;
     if (!work.isValid())
         return 2;
+    const QString script = work.filePath(u"percentiles.lua"_s);
+    {
+        QFile file(script);
+        if (!file.open(QIODevice::WriteOnly) || file.write(PercentileScript.toByteArray()) < 0)
+            return 2;
+    }
 
     FixedReplyServer backend;
-    std::printf("router_setup: %d s per run, wrk -t2 -c50, %d runs per proxy, %d CPUs\n", seconds,
-                Runs, QThread::idealThreadCount());
 
     Slipway::Router::Options options;
     if (qEnvironmentVariableIsSet("BENCH_ROUTER_THREADS"))
-        options.threads = qEnvironmentVariableIntValue("BENCH_ROUTER_THREADS");
+        options.threads = std::max(1, qEnvironmentVariableIntValue("BENCH_ROUTER_THREADS"));
+    options.accessLogDirectory = work.filePath(u"slipway-logs"_s);
+    const QList<Load> loads = loadsToRun();
+    QStringList loadNames;
+    for (const Load &load : loads)
+        loadNames.append(u"-t%1 -c%2"_s.arg(load.threads).arg(load.connections));
+    std::printf("router_setup: %d s per run, %d runs per proxy and load (median), wrk %s, "
+                "%d router threads = %d nginx workers, access logs on, %d CPUs\n",
+                seconds, runs, qPrintable(loadNames.join(u", "_s)), options.threads,
+                options.threads, QThread::idealThreadCount());
     Slipway::Router router(options);
     if (const Slipway::Result<void> started = router.start(); !started) {
         std::fprintf(stderr, "bench_router: %s\n", qPrintable(started.error().message));
@@ -493,7 +588,7 @@ int main(int argc, char *argv[])
     }
     router.setBackends(u"bench"_s, {routed});
 
-    Nginx nginx(nginxBinary, work.filePath(u"nginx"_s), backend.port());
+    Nginx nginx(nginxBinary, work.filePath(u"nginx"_s), backend.port(), options.threads);
     if (!nginx.isRunning()) {
         std::fprintf(stderr, "bench_router: nginx did not start: %s\n",
                      qPrintable(nginx.diagnostics()));
@@ -504,25 +599,17 @@ int main(int argc, char *argv[])
         std::printf("HOLD backend %d router %d nginx %d\n", backend.port(), router.port(),
                     nginx.port());
         std::fflush(stdout);
-        QThread::sleep(qEnvironmentVariableIntValue("BENCH_ROUTER_HOLD"));
+        QEventLoop hold;
+        QTimer::singleShot(qEnvironmentVariableIntValue("BENCH_ROUTER_HOLD") * 1000, &hold,
+                           &QEventLoop::quit);
+        hold.exec(); // the router's access log goes on being written meanwhile
         return 0;
     }
-    const Figures direct = runWrk(wrk, backend.port(), std::max(1, seconds / 2));
-    if (!direct.problem.isEmpty()) {
-        std::fprintf(stderr, "bench_router: backend alone: %s\n", qPrintable(direct.problem));
-        return 2;
-    }
-    std::printf("router_direct: backend alone %.0f req/s, p99 %.2f ms (reference)\n",
-                direct.requestsPerSecond, direct.p99Ms);
 
-    // Warm both up (pools filled, caches hot) before anything counts.
-    runWrk(wrk, router.port(), 1);
-    runWrk(wrk, nginx.port(), 1);
-
-    // The router's share of this process: everything but the main thread and the backend's.
-    const pid_t self = ::getpid();
+    // The router's share of this process: every thread but the backends' (the main thread
+    // included: it is where the router's access log lines may end up).
     const CpuMeter routerCpu = [&] {
-        return cpuTicks(u"/proc/self/stat"_s) - cpuTicks(u"/proc/self/task/%1/stat"_s.arg(self)) -
+        return cpuTicks(u"/proc/self/stat"_s) -
                cpuTicks(u"/proc/self/task/%1/stat"_s.arg(backend.threadId())) -
                (sandboxedBackend
                     ? cpuTicks(u"/proc/self/task/%1/stat"_s.arg(sandboxedBackend->threadId()))
@@ -536,36 +623,62 @@ int main(int argc, char *argv[])
         return ticks;
     };
 
-    Figures slipway;
-    Figures reference;
-    for (int run = 1; run <= Runs; ++run) {
-        const Figures ours = runWrk(wrk, router.port(), seconds, routerCpu);
-        const Figures theirs = runWrk(wrk, nginx.port(), seconds, nginxCpu);
-        std::printf(
-            "router_run %d: slipway %.0f req/s p99 %.2f ms cpu %.1f us/req%s | nginx %.0f req/s "
-            "p99 %.2f ms cpu %.1f us/req%s\n",
-            run, ours.requestsPerSecond, ours.p99Ms, ours.cpuMicrosecondsPerRequest,
-            ours.problem.isEmpty() ? "" : qPrintable(u" ("_s + ours.problem + u")"_s),
-            theirs.requestsPerSecond, theirs.p99Ms, theirs.cpuMicrosecondsPerRequest,
-            theirs.problem.isEmpty() ? "" : qPrintable(u" ("_s + theirs.problem + u")"_s));
+    bool complete = true;
+    for (const Load &load : loads) {
+        const QString name = load.name();
+        const Figures direct = runWrk(wrk, script, load, backend.port(), std::max(1, seconds / 2));
+        if (!direct.problem.isEmpty()) {
+            std::fprintf(stderr, "bench_router: backend alone: %s\n", qPrintable(direct.problem));
+            return 2;
+        }
+        std::printf("router_%s_direct: backend alone %s (reference, wrk -t%d -c%d)\n",
+                    qPrintable(name), qPrintable(describe(direct)), load.threads, load.connections);
+        // Both warmed up (pools filled, caches hot) before anything counts.
+        runWrk(wrk, script, load, router.port(), 1);
+        runWrk(wrk, script, load, nginx.port(), 1);
+
+        QList<Figures> ours;
+        QList<Figures> theirs;
+        for (int run = 1; run <= runs; ++run) {
+            // Who goes first alternates, so neither always runs right after the other.
+            const bool oursFirst = run % 2 == 1;
+            for (int turn = 0; turn < 2; ++turn) {
+                if ((turn == 0) == oursFirst)
+                    ours.append(runWrk(wrk, script, load, router.port(), seconds, routerCpu));
+                else
+                    theirs.append(runWrk(wrk, script, load, nginx.port(), seconds, nginxCpu));
+            }
+            std::printf("router_%s_run_%d: slipway %s | nginx %s\n", qPrintable(name), run,
+                        qPrintable(describe(ours.constLast())),
+                        qPrintable(describe(theirs.constLast())));
+            std::fflush(stdout);
+        }
+        const Figures slipway = medianOf(ours);
+        const Figures reference = medianOf(theirs);
+        if (slipway.requests == 0 || reference.requests == 0) {
+            std::printf("router_%s: no clean run for %s\n", qPrintable(name),
+                        slipway.requests == 0 ? "slipway" : "nginx");
+            complete = false;
+            continue;
+        }
+        auto ratio = [](double ours, double theirs) { return theirs > 0 ? ours / theirs : 0.0; };
+        std::printf("router_%s_throughput: slipway %.0f req/s, nginx %.0f req/s, ratio %.2f "
+                    "(median of %lld and %lld runs; goal >= 1.0)\n",
+                    qPrintable(name), slipway.requestsPerSecond, reference.requestsPerSecond,
+                    ratio(slipway.requestsPerSecond, reference.requestsPerSecond), slipway.requests,
+                    reference.requests);
+        const std::pair<const char *, double Figures::*> latencies[] = {
+            {"p50", &Figures::p50Ms}, {"p99", &Figures::p99Ms}, {"p999", &Figures::p999Ms}};
+        for (const auto &[label, field] : latencies)
+            std::printf("router_%s_%s: slipway %.2f ms, nginx %.2f ms, ratio %.2f (goal <= 1.0)\n",
+                        qPrintable(name), label, slipway.*field, reference.*field,
+                        ratio(slipway.*field, reference.*field));
+        std::printf("router_%s_cpu: slipway %.1f us/request, nginx %.1f us/request, ratio %.2f "
+                    "(CPU the proxy itself spent; goal <= 1.0)\n",
+                    qPrintable(name), slipway.cpuMicrosecondsPerRequest,
+                    reference.cpuMicrosecondsPerRequest,
+                    ratio(slipway.cpuMicrosecondsPerRequest, reference.cpuMicrosecondsPerRequest));
         std::fflush(stdout);
-        better(slipway, ours);
-        better(reference, theirs);
     }
-    if (slipway.requestsPerSecond == 0 || reference.requestsPerSecond == 0) {
-        std::fprintf(stderr, "bench_router: no clean run for %s\n",
-                     slipway.requestsPerSecond == 0 ? "slipway" : "nginx");
-        return 1;
-    }
-    std::printf(
-        "router_throughput: slipway %.0f req/s, nginx %.0f req/s, ratio %.2f (goal >= 1.0)\n",
-        slipway.requestsPerSecond, reference.requestsPerSecond,
-        slipway.requestsPerSecond / reference.requestsPerSecond);
-    std::printf("router_p99: slipway %.2f ms, nginx %.2f ms, ratio %.2f (goal <= 1.10)\n",
-                slipway.p99Ms, reference.p99Ms, slipway.p99Ms / reference.p99Ms);
-    std::printf("router_cpu: slipway %.1f us/request, nginx %.1f us/request, ratio %.2f "
-                "(lower is better; CPU the proxy itself spent)\n",
-                slipway.cpuMicrosecondsPerRequest, reference.cpuMicrosecondsPerRequest,
-                slipway.cpuMicrosecondsPerRequest / reference.cpuMicrosecondsPerRequest);
-    return 0;
+    return complete ? 0 : 1;
 }

@@ -770,14 +770,21 @@ private Q_SLOTS:
                      result.out.contains("success"),
                  qPrintable(result.describe()));
 
+        // The drain limit of old containers is a setting like the others, and bounded.
+        result = daemon(onApp + QStringList{QStringLiteral("settings-set"),
+                                            QStringLiteral("drain_limit=7200")});
+        QVERIFY2(result.exitCode != 0 &&
+                     result.err.contains("drain_limit must be a number from 0 to 3600"),
+                 qPrintable(result.describe()));
+        result = daemon(
+            onApp + QStringList{QStringLiteral("settings-set"), QStringLiteral("drain_limit=5")});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
         result = daemon(onApp + QStringList{QStringLiteral("--json"), QStringLiteral("settings")});
         QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
-        QCOMPARE(jsonObject(result.out)
-                     .value(QStringLiteral("settings"))
-                     .toObject()
-                     .value(QStringLiteral("router_name"))
-                     .toString(),
-                 app);
+        const QJsonObject settings =
+            jsonObject(result.out).value(QStringLiteral("settings")).toObject();
+        QCOMPARE(settings.value(QStringLiteral("router_name")).toString(), app);
+        QCOMPARE(settings.value(QStringLiteral("drain_limit")).toDouble(), 5.0);
 
         result = daemon({QStringLiteral("destroy"), app, QStringLiteral("--force")}, 120000);
         QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));

@@ -1517,10 +1517,14 @@ void TestRouter::accessLogFileAndSignal()
 
     const QString path = m_router->accessLogPath(u"logged"_s);
     QCOMPARE(path, QDir(m_logDirectory).filePath(u"logged.log"_s));
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    const QStringList lines = QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts);
-    QCOMPARE(lines, signalled);
+    // The I/O threads write the file themselves, a moment later.
+    const auto fileLines = [&path] {
+        QFile file(path);
+        return file.open(QIODevice::ReadOnly)
+                   ? QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts)
+                   : QStringList();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(fileLines(), signalled, 5000);
     // Pages of the router itself are logged for the app they concern.
     m_router->setBackends(u"logged"_s, {});
     QCOMPARE(connection.get("/x", host(u"logged"_s)).status, 503);

@@ -40,13 +40,13 @@ quint16 EngineFixture::routerPort() const
     return m_router->port();
 }
 
-QString EngineFixture::fixtureSource() const
+QString EngineFixture::fixtureSource(const QString &fixture) const
 {
-    return TestSupport::dataPath(QStringLiteral("fixtures/behave"));
+    return TestSupport::dataPath(QStringLiteral("fixtures/") + fixture);
 }
 
 Deployment *EngineFixture::deployFixture(const QString &app, const QMap<QString, QString> &config,
-                                         int timeoutMs)
+                                         int timeoutMs, const QString &fixture)
 {
     if (!m_engine->app(app))
         m_engine->createApp(app);
@@ -56,7 +56,7 @@ Deployment *EngineFixture::deployFixture(const QString &app, const QMap<QString,
         waitFinished(*changed, timeoutMs);
     }
     Result<Deployment *> deployment =
-        m_engine->deploySource(app, *SourceSpec::parse(fixtureSource()));
+        m_engine->deploySource(app, *SourceSpec::parse(fixtureSource(fixture)));
     if (!deployment)
         return nullptr;
     waitFinished(*deployment, timeoutMs);

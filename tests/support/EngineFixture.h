@@ -27,14 +27,15 @@ public:
     quint16 routerPort() const;
     QString path(const QString &relative) const { return m_temp.filePath(relative); }
 
-    // The behaviour fixture app (tests/data/fixtures/behave) copied to a fresh folder
-    // with `config` as config vars set before the deploy.
-    QString fixtureSource() const;
+    // A fixture app's folder: tests/data/fixtures/behave by default (the behaviour fixture),
+    // or another one of tests/data/fixtures.
+    QString fixtureSource(const QString &fixture = QStringLiteral("behave")) const;
 
     // Creates the app if needed, sets config, deploys the fixture and waits for the end.
     Slipway::Deployment *deployFixture(const QString &app,
                                        const QMap<QString, QString> &config = {},
-                                       int timeoutMs = 120000);
+                                       int timeoutMs = 120000,
+                                       const QString &fixture = QStringLiteral("behave"));
     // Waits (bounded) for a deployment to reach a final status.
     static bool waitFinished(Slipway::Deployment *deployment, int timeoutMs = 120000);
     static QString describe(Slipway::Deployment *deployment); // status, error and log

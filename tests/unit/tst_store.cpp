@@ -75,6 +75,7 @@ void compareSettings(const AppSettings &actual, const AppSettings &expected)
     QCOMPARE(actual.bootTimeout.count(), expected.bootTimeout.count());
     QCOMPARE(actual.probeInterval.count(), expected.probeInterval.count());
     QCOMPARE(actual.hookTimeout.count(), expected.hookTimeout.count());
+    QCOMPARE(actual.drainLimit.count(), expected.drainLimit.count());
 }
 
 Release makeRelease(const QString &app, int version)
@@ -227,6 +228,7 @@ void TestStore::appsRoundTrip()
     changed.bootTimeout = std::chrono::milliseconds(2);
     changed.probeInterval = std::chrono::milliseconds(3);
     changed.hookTimeout = std::chrono::milliseconds(4);
+    changed.drainLimit = std::chrono::milliseconds(0);
     QVERIFY(store->updateSettings(QStringLiteral("zeta"), changed));
     QVERIFY(store->setRouterName(QStringLiteral("zeta"), QStringLiteral("zeta-router")));
     const QStringList buildpacks = {QStringLiteral("python"),
