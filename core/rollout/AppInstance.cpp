@@ -106,8 +106,7 @@ QList<ContainerStatus> AppInstance::containerStatuses() const
             status.releaseVersion = m_current.version();
             status.state = QStringLiteral("restarting");
         }
-        if (slot->probe)
-            status.probes = slot->probe->probes();
+        status.probes = slot->probe ? slot->probe->probes() : slot->readyAfterProbes;
         result.append(status);
     }
     return result;
@@ -329,6 +328,11 @@ void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool 
             m_slots.clear();
             m_current = next;
             adopt(containers);
+            // What each container took to get ready stays with it.
+            for (Slot *slot : std::as_const(m_slots)) {
+                if (slot->container)
+                    slot->readyAfterProbes = rollout->probesOf(slot->container);
+            }
             // Step 4: one switch of the router to the new containers, then the old ones
             // get SIGTERM and their grace period while requests in flight finish.
             updateRouter();

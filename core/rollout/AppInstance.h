@@ -105,6 +105,7 @@ private:
         QPointer<Container> container;
         QPointer<ReadinessProbe> probe;
         bool ready = false;
+        int readyAfterProbes = 0; // the probes of the rollout that handed it over
         int restarts = 0;
         int consecutiveCrashes = 0;
         QTimer *backoff = nullptr;

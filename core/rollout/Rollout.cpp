@@ -70,6 +70,15 @@ void Rollout::start()
     runStep(0);
 }
 
+int Rollout::probesOf(const Container *container) const
+{
+    for (const ReadinessProbe *probe : m_probes) {
+        if (container->spec().port != 0 && probe->port() == container->spec().port)
+            return probe->probes();
+    }
+    return 0;
+}
+
 void Rollout::cancel()
 {
     fail(DeploymentStatus::Aborted, QStringLiteral("the deployment was cancelled; the running "

@@ -36,6 +36,8 @@ public:
 
     void start();
     void cancel();
+    // How many probes a new container took to accept connections; 0 for one not probed.
+    int probesOf(const Container *container) const;
 
 Q_SIGNALS:
     // The new containers serve the app now; the caller adopts them and retires the old.

@@ -322,6 +322,10 @@ private Q_SLOTS:
         QVERIFY(ready.value(QStringLiteral("probes")).toInt() >= 1);
         QVERIFY(ready.value(QStringLiteral("elapsed_ms")).toDouble() >= 0);
         QCOMPARE(ready.value(QStringLiteral("port")).toInt(), port);
+        // The container's status (slipctl ps, GET containers) keeps the same count.
+        const QList<ContainerStatus> statuses = m_fixture->engine().app(app)->containerStatuses();
+        QCOMPARE(statuses.size(), 1);
+        QCOMPARE(statuses.constFirst().probes, ready.value(QStringLiteral("probes")).toInt());
         for (const TimelineEvent &probe : eventsOf(second, Kind::ContainerProbed)) {
             QVERIFY(probe.data.value(QStringLiteral("probes")).toInt() >= 1);
             QCOMPARE(probe.data.value(QStringLiteral("port")).toInt(), port);
