@@ -7,6 +7,7 @@
 #include "source/SourceFetcher.h"
 #include "util/Background.h"
 #include "util/ProcessRunner.h"
+#include "util/ProcessTree.h"
 #include "util/Sandbox.h"
 
 #include <QFileInfo>
@@ -62,6 +63,8 @@ Detected detect(const QString &buildpackDirectory, const QString &appDirectory,
         process.kill();
         process.waitForFinished(5000);
     }
+    if (Sandbox::isAvailable())
+        ProcessTree::reapAdoptedSandboxes();
     Detected result;
     result.detected =
         finished && process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;

@@ -159,10 +159,18 @@ void EngineJournal::watchDeployment(Deployment *deployment)
     // One file for the whole log: /output serves it whole and log-section events point at
     // its lines by index, which rotating it at the usual 10 MB would break.
     auto log = std::make_shared<LogFile>(record.logPath, DeploymentLogLimit);
-    connect(deployment, &Deployment::logAppended, this,
-            [log](const QString &line) { log->append(line); });
+    // Open while the deployment runs; a finished one (the engine keeps many) holds no file,
+    // and the few lines that come after its end (old containers stopping) reopen it briefly.
+    connect(deployment, &Deployment::logAppended, this, [log, deployment](const QString &line) {
+        log->append(line);
+        if (deployment->isFinished())
+            log->close();
+    });
     connect(
-        deployment, &Deployment::statusChanged, this, [this, deployment](DeploymentStatus status) {
+        deployment, &Deployment::statusChanged, this,
+        [this, deployment, log](DeploymentStatus status) {
+            if (isFinal(status))
+                log->close();
             std::optional<int> version;
             if (deployment->releaseVersion() > 0)
                 version = deployment->releaseVersion();

@@ -267,8 +267,10 @@ void ProcessRunner::onFinished(int exitCode, QProcess::ExitStatus status)
     const QList<pid_t> leftovers = ProcessTree::members(pid_t(m_pid));
     if (!leftovers.isEmpty()) {
         ProcessTree::signalAll(pid_t(m_pid), SIGKILL);
-        ProcessTree::reap(leftovers);
+        ProcessTree::reapWhenDone(leftovers);
     }
+    if (m_wrapped || m_spec.ownPidNamespace)
+        ProcessTree::reapAdoptedSandboxes();
     if (m_done)
         return;
     m_done = true;

@@ -1,11 +1,14 @@
 #include "util/ProcessTree.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QSet>
+#include <QSocketNotifier>
 
 #include <csignal>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,11 +172,60 @@ void ProcessTree::becomeSubreaper()
     ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
-void ProcessTree::reap(const QList<pid_t> &pids)
+void ProcessTree::reapWhenDone(const QList<pid_t> &pids)
 {
     for (pid_t pid : pids) {
-        int status = 0;
-        ::waitpid(pid, &status, WNOHANG);
+        // Gone already (reaped by someone else) or not ours: nothing to hold.
+        const int pidfd = int(::syscall(SYS_pidfd_open, pid, 0));
+        if (pidfd < 0)
+            continue;
+        siginfo_t info{};
+        if (::waitid(idtype_t(P_PIDFD), id_t(pidfd), &info, WEXITED | WNOHANG) != 0 ||
+            info.si_pid != 0) {
+            // Reaped now, or not our child (ECHILD): done with it.
+            ::close(pidfd);
+            continue;
+        }
+        // Still running: the pidfd becomes readable when it ends.
+        auto *notifier = new QSocketNotifier(pidfd, QSocketNotifier::Read);
+        QObject::connect(notifier, &QSocketNotifier::activated, notifier, [notifier, pidfd] {
+            siginfo_t ended{};
+            ::waitid(idtype_t(P_PIDFD), id_t(pidfd), &ended, WEXITED | WNOHANG);
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+            ::close(pidfd);
+        });
+    }
+}
+
+void ProcessTree::reapAdoptedSandboxes()
+{
+    const pid_t self = ::getpid();
+    const QStringList entries =
+        QDir(QStringLiteral("/proc")).entryList({QStringLiteral("[0-9]*")}, QDir::Dirs);
+    for (const QString &entry : entries) {
+        const pid_t pid = pid_t(entry.toInt());
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const qsizetype close = line.lastIndexOf(')');
+        // "... ) Z ppid ...": a zombie whose parent is us.
+        if (close < 0 || line.size() < close + 4 || line.at(close + 2) != 'Z')
+            continue;
+        if (line.mid(close + 4).split(' ').value(0).toInt() != self)
+            continue;
+        QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+        if (!status.open(QIODevice::ReadOnly))
+            continue;
+        for (const QByteArray &field : status.readAll().split('\n')) {
+            // "NSpid:\t4242\t1": known by a second number in a namespace below ours.
+            if (field.startsWith("NSpid:") && field.mid(6).simplified().split(' ').size() > 1) {
+                int ignored = 0;
+                ::waitpid(pid, &ignored, WNOHANG);
+                break;
+            }
+        }
     }
 }
 

@@ -28,9 +28,18 @@ public:
     // findable and reapable (prctl PR_SET_CHILD_SUBREAPER).
     static void becomeSubreaper();
 
-    // Reaps zombies among `pids` that are our own children (orphans handed to us as
-    // subreaper). Never touches a pid that is not in the list.
-    static void reap(const QList<pid_t> &pids);
+    // Reaps each of `pids` that is our child as soon as it ends, however late: processes
+    // just sent SIGKILL are not dead yet, and left unreaped they stay zombies for the
+    // daemon's life (a sandbox's inner bubblewrap, adopted when the outer one goes first).
+    // Each process is held by a pidfd, so a pid number reused meanwhile is never touched.
+    // Needs the calling thread's event loop.
+    static void reapWhenDone(const QList<pid_t> &pids);
+
+    // Reaps our zombie children that lived in a PID namespace of their own: a sandbox's
+    // inner bubblewrap, handed to us (as subreaper) when the outer one ended first. None of
+    // them is a QProcess's child, whose own bookkeeping must not be disturbed: those always
+    // run in our namespace.
+    static void reapAdoptedSandboxes();
 };
 
 } // namespace Slipway

@@ -25,11 +25,52 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <unistd.h>
 #include <vector>
 
 using namespace TestSupport;
 
 namespace {
+
+// The daemon's child processes by name and state ("bwrap S": 12), to say what stayed.
+QMap<QString, int> childrenOf(qint64 pid)
+{
+    QMap<QString, int> children;
+    const QStringList processes =
+        QDir(QStringLiteral("/proc")).entryList({QStringLiteral("[0-9]*")}, QDir::Dirs);
+    for (const QString &process : processes) {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(process));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray text = stat.readAll();
+        const QByteArray name =
+            text.mid(text.indexOf('(') + 1, text.lastIndexOf(')') - text.indexOf('(') - 1);
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.value(1).toLongLong() == pid)
+            ++children[QString::fromUtf8(name + ' ' + fields.value(0))];
+    }
+    return children;
+}
+
+// The daemon's open files by kind ("socket", "pipe", a folder): what it kept.
+QString openFilesOf(qint64 pid)
+{
+    QMap<QString, int> openFiles;
+    const QDir fdDir(QStringLiteral("/proc/%1/fd").arg(pid));
+    for (const QFileInfo &fd :
+         fdDir.entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System)) {
+        char link[512] = {};
+        const ssize_t length =
+            ::readlink(QFile::encodeName(fd.filePath()).constData(), link, sizeof link - 1);
+        const QString target = length > 0 ? QString::fromLocal8Bit(link, length) : QString();
+        const QString kind = target.section(QLatin1Char(':'), 0, 0);
+        ++openFiles[kind.startsWith(QLatin1Char('/')) ? QFileInfo(kind).path() : kind];
+    }
+    QStringList files;
+    for (auto it = openFiles.cbegin(); it != openFiles.cend(); ++it)
+        files.append(QStringLiteral("%1 %2").arg(it.value()).arg(it.key()));
+    return files.join(QStringLiteral(", "));
+}
 
 struct Usage
 {
@@ -127,7 +168,7 @@ int main(int argc, char **argv)
                              ? qEnvironmentVariableIntValue("SOAK_APPS")
                              : 10;
     const quint32 seed = qEnvironmentVariableIsSet("SOAK_SEED")
-                             ? quint32(qEnvironmentVariableIntValue("SOAK_SEED"))
+                             ? qEnvironmentVariable("SOAK_SEED").toUInt()
                              : QRandomGenerator::global()->generate();
     QRandomGenerator random(seed);
     std::printf("soak_setup: %d s, %d apps, SOAK_SEED=%u\n", seconds, appCount, seed);
@@ -201,7 +242,6 @@ int main(int argc, char **argv)
         options.newConnectionEvery = 3;
         loads.push_back(std::make_unique<HttpLoad>(options));
     }
-    QThread::msleep(1000); // let the daemon settle before the baseline
     Curve rss, fds, threads, children;
     const auto sample = [&](bool first) {
         const Usage usage = usageOf(daemon.pid());
@@ -210,9 +250,13 @@ int main(int argc, char **argv)
         threads.add(usage.threads, first);
         children.add(usage.children, first);
     };
-    sample(true);
+    // The baseline is taken under load: the router's access logs and its pools of idle
+    // connections to each app are then open already, as they stay while apps are used.
     for (auto &load : loads)
         load->start();
+    QThread::msleep(3000);
+    sample(true);
+    const QString filesAtStart = openFilesOf(daemon.pid());
 
     QMap<QString, int> actions;
     std::vector<std::unique_ptr<QProcess>> streams;
@@ -350,6 +394,13 @@ int main(int argc, char **argv)
                 threads.end);
     std::printf("soak_children: start %lld, peak %lld, end %lld\n", children.start, children.peak,
                 children.end);
+    const QMap<QString, int> left = childrenOf(daemon.pid());
+    QStringList kinds;
+    for (auto it = left.cbegin(); it != left.cend(); ++it)
+        kinds.append(QStringLiteral("%1 %2").arg(it.value()).arg(it.key()));
+    std::printf("soak_children_at_end: %s\n", qPrintable(kinds.join(QStringLiteral(", "))));
+    std::printf("soak_fds_at_start: %s\n", qPrintable(filesAtStart));
+    std::printf("soak_fds_at_end: %s\n", qPrintable(openFilesOf(daemon.pid())));
     for (const QString &problem : std::as_const(problems))
         std::printf("soak_problem: %s\n", qPrintable(problem));
 
