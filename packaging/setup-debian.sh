@@ -14,12 +14,13 @@ packages=(
   libarchive-dev libyaml-cpp-dev libboost1.81-dev
   # the system call filter of containers and builds (slipway-sandbox-init)
   libseccomp-dev
-  # container runtime
-  bash bubblewrap procps
+  # container runtime; slirp4netns gives each container its outbound network
+  bash bubblewrap procps slirp4netns
   # the stack the built-in buildpacks compile and run on
   python3 python3-venv nodejs npm golang-go default-jdk-headless tomcat10-user
-  # tools the tests and benchmarks use
-  curl tar gzip bzip2 xz-utils zip unzip nginx-light wrk
+  # tools the tests and benchmarks use; iproute2 and dnsmasq-base make the outbound network
+  # tests' own "outside" host and resolver
+  curl tar gzip bzip2 xz-utils zip unzip nginx-light wrk iproute2 dnsmasq-base
   # screenshots of the console in a real X server (tests/gui/screenshots.sh)
   xvfb xauth
   # secrets: QtKeychain loads libsecret at run time and its package does not pull it in;

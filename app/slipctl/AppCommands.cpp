@@ -2,8 +2,8 @@
 
 #include "ClientCommands.h"
 #include "CommandContext.h"
-#include "api/DaemonLauncher.h"
 #include "Output.h"
+#include "api/DaemonLauncher.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
@@ -41,6 +41,8 @@ const QList<SettingRule> &settingRules()
         {QStringLiteral("hook_timeout"), true,
          QStringLiteral("seconds the postdeploy hook may run")},
         {QStringLiteral("router_name"), false, QStringLiteral("host the router serves the app on")},
+        {QStringLiteral("network"), false,
+         QStringLiteral("outbound (containers reach the network outside) or none")},
     };
     return rules;
 }

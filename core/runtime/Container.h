@@ -14,6 +14,7 @@
 
 namespace Slipway {
 
+class OutboundNetwork;
 class SandboxSocketSource;
 
 // How a container ended.
@@ -60,6 +61,9 @@ public:
     qint64 processId() const;
     QDateTime startedAt() const { return m_startedAt; }
     bool isIsolated() const { return m_isolated; }
+    // Whether it has a way out to the network of its own (OutboundNetwork). A container
+    // without isolation shares the host's network instead.
+    bool hasOutboundNetwork() const { return m_outbound; }
     const ContainerExit &exit() const { return m_exit; }
     QList<LogLine> recentLines(int count = KeptLines) const;
     // Sockets inside this container's network namespace, where its PORT listens; null
@@ -76,6 +80,9 @@ Q_SIGNALS:
 private:
     void launch();
     void finish(const ProcessOutcome &outcome);
+    // A line of Slipway's own in the container's log.
+    void note(const QString &text);
+    void onNetworkFailed(const QString &reason);
 
     ContainerSpec m_spec;
     QString m_workDirectory;
@@ -84,6 +91,9 @@ private:
     QDateTime m_startedAt;
     QDateTime m_stopRequestedAt;
     bool m_isolated = false;
+    bool m_outbound = false;
+    QPointer<OutboundNetwork> m_network;
+    QString m_networkFailure; // set when the network could not be connected
     bool m_stopRequested = false;
     std::chrono::milliseconds m_grace{0};
     std::deque<LogLine> m_recent;

@@ -113,6 +113,13 @@ QStringList timelineDataSchema()
     };
 }
 
+// Whether an app's containers reach the network outside: 'outbound' (the default) or 'none'.
+QStringList appNetworkSchema()
+{
+    return {QStringLiteral("ALTER TABLE apps ADD COLUMN network TEXT NOT NULL DEFAULT 'outbound'"
+                           " CHECK (network IN ('outbound', 'none'))")};
+}
+
 Result<QSqlQuery> run(QSqlDatabase &database, const QString &sql)
 {
     QSqlQuery query(database);
@@ -207,6 +214,7 @@ const QList<Migration> &storeMigrations()
         {QStringLiteral("deployment sources"), deploymentSourceSchema()},
         {QStringLiteral("timeline event data, deployments' previous release"),
          timelineDataSchema()},
+        {QStringLiteral("apps' outbound network"), appNetworkSchema()},
     };
     return migrations;
 }

@@ -73,6 +73,11 @@ QString formationText(const QMap<QString, int> &formation)
     return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
+QString networkText(bool outbound)
+{
+    return outbound ? QStringLiteral("outbound") : QStringLiteral("none");
+}
+
 QMap<QString, int> formationFrom(const QString &text)
 {
     QMap<QString, int> formation;
@@ -276,11 +281,12 @@ Result<AppRecord> Store::createApp(const QString &name, const AppSettings &setti
         Result<QSqlQuery> inserted =
             exec(what,
                  QStringLiteral("INSERT INTO apps (name, created_at, formation, grace_period_ms,"
-                                " boot_timeout_ms, probe_interval_ms, hook_timeout_ms)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                                " boot_timeout_ms, probe_interval_ms, hook_timeout_ms, network)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
                  {name, timeValue(record.createdAt), formationText(settings.formation),
                   qint64(settings.gracePeriod.count()), qint64(settings.bootTimeout.count()),
-                  qint64(settings.probeInterval.count()), qint64(settings.hookTimeout.count())});
+                  qint64(settings.probeInterval.count()), qint64(settings.hookTimeout.count()),
+                  networkText(settings.outboundNetwork)});
         if (!inserted)
             return std::unexpected(inserted.error());
         return record;
@@ -293,8 +299,8 @@ Result<QList<AppRecord>> Store::selectApps(const QString &where, const QVariantL
     Result<QSqlQuery> query =
         exec(what,
              QStringLiteral("SELECT name, created_at, formation, grace_period_ms, boot_timeout_ms,"
-                            " probe_interval_ms, hook_timeout_ms, router_name, current_release"
-                            " FROM apps ") +
+                            " probe_interval_ms, hook_timeout_ms, router_name, current_release,"
+                            " network FROM apps ") +
                  where + QStringLiteral(" ORDER BY name"),
              values);
     if (!query)
@@ -312,6 +318,7 @@ Result<QList<AppRecord>> Store::selectApps(const QString &where, const QVariantL
         record.settings.hookTimeout = std::chrono::milliseconds(query->value(6).toLongLong());
         record.routerName = query->value(7).toString();
         record.currentRelease = optionalInt(query->value(8));
+        record.settings.outboundNetwork = query->value(9).toString() != QLatin1String("none");
         indexOf.insert(record.name, apps.size());
         apps.append(record);
     }
@@ -366,10 +373,10 @@ Result<void> Store::updateSettings(const QString &name, const AppSettings &setti
 {
     return updateApp(name, QStringLiteral("update the settings of app '%1'").arg(name),
                      QStringLiteral("formation = ?, grace_period_ms = ?, boot_timeout_ms = ?,"
-                                    " probe_interval_ms = ?, hook_timeout_ms = ?"),
+                                    " probe_interval_ms = ?, hook_timeout_ms = ?, network = ?"),
                      {formationText(settings.formation), qint64(settings.gracePeriod.count()),
                       qint64(settings.bootTimeout.count()), qint64(settings.probeInterval.count()),
-                      qint64(settings.hookTimeout.count())});
+                      qint64(settings.hookTimeout.count()), networkText(settings.outboundNetwork)});
 }
 
 Result<void> Store::setRouterName(const QString &name, const QString &routerName)

@@ -89,6 +89,17 @@ bool Sandbox::dropsRoot()
     return ::geteuid() == 0;
 }
 
+QString Sandbox::resolverPath()
+{
+    const QFileInfo resolver(QStringLiteral("/etc/resolv.conf"));
+    if (!resolver.isSymLink())
+        return resolver.filePath();
+    // bubblewrap makes the folders of a link's target that the sandbox lacks (/run is not
+    // there), so the link the stack holds leads to the file bound there.
+    const QString target = resolver.canonicalFilePath();
+    return target.isEmpty() ? resolver.symLinkTarget() : target;
+}
+
 uid_t Sandbox::userId()
 {
     return sandboxUser().uid;
@@ -131,6 +142,10 @@ QStringList Sandbox::arguments(const Setup &setup)
                              QStringLiteral("--unshare-cgroup-try")};
     if (!setup.hostNetwork)
         arguments << QStringLiteral("--unshare-net");
+    if (setup.infoDescriptor >= 0)
+        arguments << QStringLiteral("--info-fd") << QString::number(setup.infoDescriptor);
+    if (setup.blockDescriptor >= 0)
+        arguments << QStringLiteral("--block-fd") << QString::number(setup.blockDescriptor);
     if (dropsRoot()) {
         // bubblewrap sets up as root; slipway-sandbox-init then leaves root for good and
         // needs only these three to do so.
@@ -162,6 +177,8 @@ QStringList Sandbox::arguments(const Setup &setup)
         if (!target.isEmpty() && !target.startsWith(QStringLiteral("/etc/")))
             arguments << QStringLiteral("--ro-bind-try") << target << target;
     }
+    if (!setup.resolverFile.isEmpty())
+        arguments << QStringLiteral("--ro-bind") << setup.resolverFile << resolverPath();
     arguments << QStringLiteral("--proc") << QStringLiteral("/proc") << QStringLiteral("--dev")
               << QStringLiteral("/dev") << QStringLiteral("--perms") << QStringLiteral("01777")
               << QStringLiteral("--tmpfs") << QStringLiteral("/tmp");

@@ -466,7 +466,7 @@ int main(int argc, char *argv[])
         spec.program = u"/bin/sleep"_s;
         spec.arguments = {u"100000"_s};
         spec.sandboxArguments = Slipway::Sandbox::arguments(setup);
-        spec.passedDescriptor = channel[1];
+        spec.passedDescriptors = {channel[1]};
         sandbox = std::make_unique<Slipway::ProcessRunner>();
         sandbox->start(spec);
         int listening = -1;

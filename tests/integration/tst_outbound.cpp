@@ -1,0 +1,541 @@
+// A container's way out to the network, seen from inside it, with the real engine, sandbox,
+// slirp4netns and router: it reaches a host outside over TCP and UDP and resolves names
+// through the host's resolver; it never reaches the host's loopback services, the router,
+// another container, or the API's TLS port; `network=none` keeps it to its loopback; and
+// no slirp4netns outlives its container or a killed daemon.
+//
+// This machine has no way out, so the test makes its own world: run as root, it enters
+// private network and mount namespaces before anything else, where an "outside" host
+// (tests/data/fixtures/outside_host.py in a network namespace of its own, joined by a veth
+// pair, at 198.51.100.2, a documentation address) and a resolver on the test's loopback
+// (dnsmasq, named in a private /etc/resolv.conf) stand for the internet and the host's
+// resolvers. Nothing of it is seen outside the test's namespaces, and it all ends with the
+// test. Then it runs itself again as a throwaway ordinary user, in the same world.
+
+#include "DaemonProcess.h"
+#include "EngineFixture.h"
+#include "TestSupport.h"
+
+#include "rollout/AppInstance.h"
+#include "rollout/Deployment.h"
+#include "rollout/Engine.h"
+#include "runtime/Container.h"
+#include "runtime/OutboundNetwork.h"
+#include "util/Sandbox.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QtTest>
+
+#include <cerrno>
+#include <cstring>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+using namespace Slipway;
+using namespace TestSupport;
+
+namespace {
+
+constexpr const char *WorldVariable = "SLIPWAY_TEST_OUTSIDE_WORLD";
+const QString OutsideAddress = QStringLiteral("198.51.100.2");
+const QString HostAddress = QStringLiteral("198.51.100.1"); // this machine, on the veth
+const QString OutsideName = QStringLiteral("outside.slipway.test");
+
+// Set by main() when this process made the world, before Qt started any thread.
+bool g_madeWorld = false;
+QString g_worldProblem;
+
+// Private network and mount namespaces for this process and everything it starts. Only
+// root can, and only here: later, other threads would stay behind in the host's.
+void enterPrivateWorld()
+{
+    if (::geteuid() != 0 || qEnvironmentVariableIsSet(WorldVariable))
+        return;
+    if (::unshare(CLONE_NEWNS | CLONE_NEWNET) != 0) {
+        g_worldProblem = QStringLiteral("cannot make private namespaces here: %1")
+                             .arg(QString::fromLocal8Bit(::strerror(errno)));
+        return;
+    }
+    if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+        g_worldProblem = QStringLiteral("cannot make the mounts private: %1")
+                             .arg(QString::fromLocal8Bit(::strerror(errno)));
+        return;
+    }
+    g_madeWorld = true;
+    qputenv(WorldVariable, "1"); // the rerun as an ordinary user lives in it too
+}
+
+ino_t networkNamespaceOf(const QByteArray &process)
+{
+    struct stat info
+    {
+    };
+    const QByteArray path = "/proc/" + process + "/ns/net";
+    if (::stat(path.constData(), &info) != 0)
+        return 0;
+    return info.st_ino;
+}
+
+// slirp4netns processes whose host side is this test's network namespace: other users of
+// this machine may run their own.
+int slirpProcessesHere()
+{
+    const ino_t here = networkNamespaceOf("self");
+    int count = 0;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        bool isNumber = false;
+        entry.toLongLong(&isNumber);
+        if (!isNumber)
+            continue;
+        QFile comm(QStringLiteral("/proc/%1/comm").arg(entry));
+        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != "slirp4netns")
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (stat.open(QIODevice::ReadOnly)) {
+            const QByteArray line = stat.readAll();
+            const qsizetype close = line.lastIndexOf(')');
+            if (close > 0 && line.size() > close + 2 && line.at(close + 2) == 'Z')
+                continue; // a zombie holds nothing
+        }
+        if (networkNamespaceOf(entry.toLatin1()) == here)
+            ++count;
+    }
+    return count;
+}
+
+// A bash line that tries a TCP connection and prints TAG when it gets one.
+QString tryConnect(const QString &address, quint16 port, const QString &tag)
+{
+    return QStringLiteral("timeout 5 bash -c 'exec 3<>/dev/tcp/%1/%2' 2>/dev/null && echo %3; ")
+        .arg(address)
+        .arg(port)
+        .arg(tag);
+}
+
+} // namespace
+
+class TestOutbound : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<EngineFixture> m_fixture;
+    QTemporaryDir m_temp;
+    bool m_world = false; // the outside host and resolver are there
+    QProcess m_outside;
+    QProcess m_resolver;
+
+    static bool command(const QString &program, const QStringList &arguments, QString *problem)
+    {
+        QByteArray output;
+        if (run(program, arguments, {}, &output, 30000) == 0)
+            return true;
+        *problem = QStringLiteral("%1 %2: %3")
+                       .arg(program, arguments.join(QLatin1Char(' ')), QString::fromUtf8(output));
+        return false;
+    }
+
+    // The veth pair, the outside host, the resolver, /etc/resolv.conf and a /dev/net/tun
+    // an ordinary user may open, as on a Debian desktop.
+    QString makeWorld()
+    {
+        QString problem;
+        if (!command(u"ip"_s, {u"link"_s, u"set"_s, u"lo"_s, u"up"_s}, &problem))
+            return problem;
+        m_outside.setProgram(u"unshare"_s);
+        m_outside.setArguments(
+            {u"--net"_s, u"--"_s, u"python3"_s, dataPath(u"fixtures/outside_host.py"_s)});
+        m_outside.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_outside.start();
+        if (!m_outside.waitForReadyRead(10000) || !m_outside.readLine().startsWith("ready"))
+            return u"the outside host did not start"_s;
+        const QString outside = QString::number(m_outside.processId());
+        const QString outsideNetwork = u"--net=/proc/%1/ns/net"_s.arg(outside);
+        const QList<QPair<QString, QStringList>> steps = {
+            {u"ip"_s,
+             {u"link"_s, u"add"_s, u"slw-host"_s, u"type"_s, u"veth"_s, u"peer"_s, u"name"_s,
+              u"slw-out"_s, u"netns"_s, outside}},
+            {u"ip"_s, {u"addr"_s, u"add"_s, HostAddress + u"/24"_s, u"dev"_s, u"slw-host"_s}},
+            {u"ip"_s, {u"link"_s, u"set"_s, u"slw-host"_s, u"up"_s}},
+            {u"nsenter"_s,
+             {outsideNetwork, u"ip"_s, u"addr"_s, u"add"_s, OutsideAddress + u"/24"_s, u"dev"_s,
+              u"slw-out"_s}},
+            {u"nsenter"_s, {outsideNetwork, u"ip"_s, u"link"_s, u"set"_s, u"slw-out"_s, u"up"_s}},
+        };
+        for (const auto &[program, arguments] : steps) {
+            if (!command(program, arguments, &problem))
+                return problem;
+        }
+
+        // The host's resolver: on its loopback, as systemd-resolved's is.
+        const QString resolvConf = m_temp.filePath(u"resolv.conf"_s);
+        QFile resolv(resolvConf);
+        if (!resolv.open(QIODevice::WriteOnly) ||
+            resolv.write("nameserver 127.0.0.1\nsearch slipway.test\n") <= 0)
+            return u"cannot write %1"_s.arg(resolvConf);
+        resolv.close();
+        if (!command(u"mount"_s, {u"--bind"_s, resolvConf, u"/etc/resolv.conf"_s}, &problem))
+            return problem;
+        const QString dnsmasq =
+            QStandardPaths::findExecutable(u"dnsmasq"_s, {u"/usr/sbin"_s, u"/sbin"_s});
+        if (dnsmasq.isEmpty())
+            return u"dnsmasq is not installed (packaging/setup-debian.sh installs dnsmasq-base)"_s;
+        m_resolver.setProcessChannelMode(QProcess::ForwardedChannels);
+        m_resolver.start(dnsmasq, {u"--keep-in-foreground"_s, u"--no-resolv"_s, u"--no-hosts"_s,
+                                   u"--conf-file=/dev/null"_s, u"--bind-interfaces"_s,
+                                   u"--listen-address=127.0.0.1"_s, u"--port=53"_s,
+                                   u"--address=/%1/%2"_s.arg(OutsideName, OutsideAddress),
+                                   u"--user=root"_s, u"--pid-file="_s});
+        if (!m_resolver.waitForStarted(5000))
+            return u"dnsmasq did not start: %1"_s.arg(m_resolver.errorString());
+        QByteArray resolved;
+        for (int attempt = 0; attempt < 50 && !resolved.contains(OutsideAddress.toLatin1());
+             ++attempt) {
+            run(u"getent"_s, {u"hosts"_s, OutsideName}, {}, &resolved, 5000);
+            if (!resolved.contains(OutsideAddress.toLatin1()))
+                QThread::msleep(100);
+        }
+        if (!resolved.contains(OutsideAddress.toLatin1()))
+            return u"the test's resolver does not answer: %1"_s.arg(QString::fromUtf8(resolved));
+
+        // Debian's udev lets every user open /dev/net/tun; some machines keep it to root.
+        const QString devices = m_temp.filePath(u"dev"_s);
+        const QString tun = devices + u"/tun"_s;
+        if (!QDir().mkpath(devices) ||
+            !command(u"mount"_s, {u"-t"_s, u"tmpfs"_s, u"-o"_s, u"mode=0755"_s, u"none"_s, devices},
+                     &problem) ||
+            !command(u"mknod"_s, {u"-m"_s, u"0666"_s, tun, u"c"_s, u"10"_s, u"200"_s}, &problem) ||
+            !command(u"mount"_s, {u"--bind"_s, tun, u"/dev/net/tun"_s}, &problem))
+            return problem;
+        return {};
+    }
+
+    void requireWorld()
+    {
+        if (!m_world)
+            QSKIP(qPrintable(
+                QStringLiteral("needs the test's own outside host, which only root "
+                               "can make (network namespaces and a veth pair)") +
+                (g_worldProblem.isEmpty() ? QString() : QStringLiteral(": ") + g_worldProblem)));
+    }
+
+    QString runInContainer(const QString &app, const QString &script)
+    {
+        Result<Container *> run = m_fixture->engine().run(app, script, this);
+        if (!run)
+            return QStringLiteral("run failed: ") + run.error().message;
+        QStringList lines;
+        connect(*run, &Container::logLine, this,
+                [&lines](const LogLine &line) { lines.append(line.text); });
+        (*run)->start();
+        QElapsedTimer clock;
+        clock.start();
+        while ((*run)->state() != Container::State::Exited && clock.elapsed() < 60000)
+            QTest::qWait(20);
+        return lines.join(QLatin1Char('\n'));
+    }
+
+    void deploy(const QString &app, bool outbound = true)
+    {
+        m_fixture->engine().createApp(app);
+        AppSettings settings = m_fixture->engine().app(app)->settings();
+        settings.outboundNetwork = outbound;
+        QVERIFY(m_fixture->engine().setSettings(app, settings));
+        Deployment *deployment = m_fixture->deployFixture(app);
+        QVERIFY2(deployment && deployment->status() == DeploymentStatus::Success,
+                 qPrintable(EngineFixture::describe(deployment)));
+    }
+
+    // The fixture app, deployed through a daemon's API; its deployment's final status.
+    static QString deployThroughDaemon(DaemonProcess &daemon, const QString &app)
+    {
+        daemon.call("POST", QStringLiteral("/v1/apps"),
+                    {{QStringLiteral("app"), QJsonObject{{QStringLiteral("name"), app}}}});
+        int status = 0;
+        const QJsonObject answer =
+            daemon.call("POST", QStringLiteral("/v1/apps/%1/deployments").arg(app),
+                        {{QStringLiteral("deployment"),
+                          QJsonObject{{QStringLiteral("source_url"),
+                                       dataPath(QStringLiteral("fixtures/behave"))}}}},
+                        &status);
+        if (status != 201)
+            return QStringLiteral("HTTP %1 %2")
+                .arg(status)
+                .arg(QString::fromUtf8(QJsonDocument(answer).toJson()));
+        return daemon.waitDeployment(app, answer.value(QStringLiteral("deployment"))
+                                              .toObject()
+                                              .value(QStringLiteral("id"))
+                                              .toString());
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_temp.isValid());
+        if (!Sandbox::isAvailable())
+            QSKIP(qPrintable(QStringLiteral("no isolation on this machine: ") +
+                             Sandbox::unavailableReason()));
+        if (g_madeWorld) {
+            const QString problem = makeWorld();
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        }
+        m_world = qEnvironmentVariableIsSet(WorldVariable) && g_worldProblem.isEmpty();
+        if (!OutboundNetwork::isAvailable())
+            QSKIP(qPrintable(OutboundNetwork::unavailableReason()));
+    }
+
+    void cleanupTestCase()
+    {
+        if (g_madeWorld) {
+            // Only this test's mounts; the temporary folder goes after them.
+            for (const QString &target :
+                 {QStringLiteral("/dev/net/tun"), m_temp.filePath(QStringLiteral("dev")),
+                  QStringLiteral("/etc/resolv.conf")})
+                ::umount2(QFile::encodeName(target).constData(), MNT_DETACH);
+        }
+        for (QProcess *process : {&m_outside, &m_resolver}) {
+            if (process->state() == QProcess::NotRunning)
+                continue;
+            process->closeWriteChannel();
+            process->terminate();
+            if (!process->waitForFinished(5000)) {
+                process->kill();
+                process->waitForFinished(5000);
+            }
+        }
+    }
+
+    void init() { m_fixture = std::make_unique<EngineFixture>(); }
+    void cleanup() { m_fixture.reset(); }
+
+    void reachesAHostOutside()
+    {
+        requireWorld();
+        deploy(QStringLiteral("caller"));
+        const QString text = runInContainer(
+            QStringLiteral("caller"),
+            QStringLiteral(
+                "timeout 5 bash -c 'exec 3<>/dev/tcp/%1/80; cat <&3'; "
+                "python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                "s.settimeout(5); s.sendto(b\"ping\", (\"%1\", 7)); print(s.recv(100).decode())'; "
+                "echo done")
+                .arg(OutsideAddress));
+        QVERIFY2(text.contains(QStringLiteral("done")), qPrintable(text));
+        // The connection left from this machine's own address: through slirp4netns.
+        QVERIFY2(text.contains(QStringLiteral("outside-host saw ") + HostAddress),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("outside-host echo: ping")), qPrintable(text));
+    }
+
+    void resolvesNamesThroughTheHostsResolver()
+    {
+        requireWorld();
+        deploy(QStringLiteral("resolver"));
+        const QString text = runInContainer(
+            QStringLiteral("resolver"),
+            QStringLiteral("cat /etc/resolv.conf; getent hosts %1; getent hosts outside; "
+                           "timeout 5 bash -c 'exec 3<>/dev/tcp/%1/80; cat <&3'; echo done")
+                .arg(OutsideName));
+        QVERIFY2(text.contains(QStringLiteral("done")), qPrintable(text));
+        // The forwarder, which asks the host's resolver (on the host's loopback, which the
+        // container itself never reaches); the host's search domain kept.
+        QVERIFY2(text.contains(QStringLiteral("nameserver ") +
+                               QLatin1String(OutboundNetwork::ResolverAddress)),
+                 qPrintable(text));
+        QVERIFY2(!text.contains(QStringLiteral("nameserver 127.0.0.1")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("search slipway.test")), qPrintable(text));
+        const QRegularExpression resolved(QStringLiteral("^198\\.51\\.100\\.2\\s+%1$")
+                                              .arg(QRegularExpression::escape(OutsideName)),
+                                          QRegularExpression::MultilineOption);
+        QCOMPARE(text.count(resolved), 2); // by its full name and through the search domain
+        QVERIFY2(text.contains(QStringLiteral("outside-host saw ") + HostAddress),
+                 qPrintable(text));
+    }
+
+    void hostAndOtherContainersStayOut()
+    {
+        // A service of the host on loopback (as the router, the API's TLS port or a database
+        // are), the router, and another app's port: none is reachable, by any address a
+        // container could try: its own loopback, slirp4netns' gateway and resolver
+        // addresses, and the host's own address on its network.
+        QTcpServer hostService;
+        QVERIFY(hostService.listen(QHostAddress::LocalHost));
+        deploy(QStringLiteral("netone"));
+        deploy(QStringLiteral("nettwo"));
+        const QList<ContainerStatus> others =
+            m_fixture->engine().app(QStringLiteral("nettwo"))->containerStatuses();
+        QVERIFY(!others.isEmpty() && others.first().port != 0);
+        const quint16 otherPort = others.first().port;
+        QStringList addresses = {QStringLiteral("127.0.0.1"),
+                                 QLatin1String(OutboundNetwork::GatewayAddress),
+                                 QLatin1String(OutboundNetwork::ResolverAddress)};
+        if (m_world)
+            addresses << HostAddress;
+        QString script;
+        for (const QString &address : std::as_const(addresses)) {
+            for (const quint16 port :
+                 {hostService.serverPort(), m_fixture->routerPort(), otherPort})
+                script += tryConnect(address, port,
+                                     QStringLiteral("REACHED-%1:%2").arg(address).arg(port));
+        }
+        // The way out is there, for this container too.
+        if (m_world)
+            script += tryConnect(OutsideAddress, 80, QStringLiteral("outside-ok"));
+        script += QStringLiteral("echo done");
+        const QString text = runInContainer(QStringLiteral("netone"), script);
+        QVERIFY2(text.contains(QStringLiteral("done")), qPrintable(text));
+        QVERIFY2(!text.contains(QStringLiteral("REACHED")), qPrintable(text));
+        if (m_world)
+            QVERIFY2(text.contains(QStringLiteral("outside-ok")), qPrintable(text));
+        QCoreApplication::processEvents();
+        QVERIFY(!hostService.hasPendingConnections());
+        // From the host, the container's port is not on loopback either: only the router
+        // reaches it, and still does.
+        QTcpSocket direct;
+        direct.connectToHost(QHostAddress::LocalHost, otherPort);
+        QVERIFY(!direct.waitForConnected(2000));
+        const HttpResponse routed = routedGet(m_fixture->routerPort(), QStringLiteral("nettwo"));
+        QCOMPARE(routed.status, 200);
+    }
+
+    void networkNoneKeepsOnlyTheLoopback()
+    {
+        deploy(QStringLiteral("hermit"), false);
+        QString script = QStringLiteral("cat /proc/net/dev; ");
+        if (m_world)
+            script += tryConnect(OutsideAddress, 80, QStringLiteral("REACHED-outside"));
+        script += QStringLiteral("echo done");
+        const QString text = runInContainer(QStringLiteral("hermit"), script);
+        QVERIFY2(text.contains(QStringLiteral("done")) && text.contains(QStringLiteral("lo:")),
+                 qPrintable(text));
+        QVERIFY2(!text.contains(QStringLiteral("tap0")), qPrintable(text));
+        QVERIFY2(!text.contains(QStringLiteral("REACHED")), qPrintable(text));
+        // It still serves through the router.
+        QCOMPARE(routedGet(m_fixture->routerPort(), QStringLiteral("hermit")).status, 200);
+    }
+
+    void networkEndsWithItsContainer()
+    {
+        requireWorld();
+        QCOMPARE(slirpProcessesHere(), 0);
+        deploy(QStringLiteral("brief"));
+        // One for web-1, none for the finished postdeploy hook.
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 10000);
+        m_fixture->shutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 10000);
+    }
+
+    void killedDaemonLeavesNoNetworkBehind()
+    {
+        requireWorld();
+        QCOMPARE(slirpProcessesHere(), 0);
+        const QString data = m_temp.filePath(QStringLiteral("daemon-data"));
+        {
+            DaemonProcess daemon(data);
+            QVERIFY2(daemon.start(), daemon.output().constData());
+            QCOMPARE(deployThroughDaemon(daemon, QStringLiteral("crashy")),
+                     QStringLiteral("success"));
+            QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 10000);
+            daemon.killHard();
+            QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 10000);
+        }
+        // The next daemon brings the app back, with a network of its own again, and takes
+        // it down with it.
+        DaemonProcess again(data);
+        QVERIFY2(again.start(), again.output().constData());
+        QTRY_COMPARE_WITH_TIMEOUT(routedGet(again.routerPort(), QStringLiteral("crashy")).status,
+                                  200, 30000);
+        QCOMPARE(slirpProcessesHere(), 1);
+        again.terminate();
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 10000);
+    }
+
+    void apiTurnsAwayAContainerOnItsTlsPort()
+    {
+        // A TLS port on the host's own address, which a container's traffic reaches through
+        // slirp4netns: the daemon must see that it comes from a container.
+        requireWorld();
+        const QString cert = m_temp.filePath(QStringLiteral("cert.pem"));
+        const QString key = m_temp.filePath(QStringLiteral("key.pem"));
+        QCOMPARE(run(QStringLiteral("openssl"),
+                     {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                      QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-subj"),
+                      QStringLiteral("/CN=localhost"), QStringLiteral("-days"), QStringLiteral("1"),
+                      QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert}),
+                 0);
+        const quint16 port = freePort();
+        const QString url = QStringLiteral("https://%1:%2/v1/apps").arg(HostAddress).arg(port);
+        DaemonProcess daemon;
+        QVERIFY2(
+            daemon.start({QStringLiteral("--listen"),
+                          QStringLiteral("%1:%2").arg(HostAddress).arg(port),
+                          QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key}),
+            daemon.output().constData());
+        QCOMPARE(deployThroughDaemon(daemon, QStringLiteral("knocker")), QStringLiteral("success"));
+        const QStringList curl = {QStringLiteral("-sk"),          QStringLiteral("-o"),
+                                  QStringLiteral("/dev/null"),    QStringLiteral("-w"),
+                                  QStringLiteral("%{http_code}"), url};
+        // From the host, a tokenless call gets its 401...
+        QByteArray output;
+        run(QStringLiteral("curl"), curl, {}, &output);
+        QCOMPARE(output, QByteArray("401"));
+        // ...from a container, the connection is closed first.
+        const QJsonObject body{
+            {QStringLiteral("command"),
+             QStringLiteral("echo code=$(curl %1); echo done").arg(curl.join(QLatin1Char(' ')))}};
+        output.clear();
+        QCOMPARE(run(QStringLiteral("curl"),
+                     {QStringLiteral("-sN"), QStringLiteral("--unix-socket"), daemon.socketPath(),
+                      QStringLiteral("-X"), QStringLiteral("POST"),
+                      QStringLiteral("http://slipway/v1/apps/knocker/run"), QStringLiteral("-d"),
+                      QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact))},
+                     {}, &output, 60000),
+                 0);
+        QVERIFY2(output.contains("done"), output.constData());
+        QVERIFY2(output.contains("code=") && !output.contains("code=401"), output.constData());
+        QTRY_VERIFY2_WITH_TIMEOUT(daemon.output().contains("inside a container or build"),
+                                  daemon.output().constData(), 5000);
+        daemon.terminate();
+    }
+
+    void holdsForAnOrdinaryUserToo()
+    {
+        if (::geteuid() != 0 || runningAsRerun())
+            QSKIP("already running as an ordinary user");
+        QByteArray output;
+        const int code =
+            rerunAsOrdinaryUser({QStringLiteral("reachesAHostOutside"),
+                                 QStringLiteral("resolvesNamesThroughTheHostsResolver"),
+                                 QStringLiteral("hostAndOtherContainersStayOut"),
+                                 QStringLiteral("networkNoneKeepsOnlyTheLoopback"),
+                                 QStringLiteral("networkEndsWithItsContainer"),
+                                 QStringLiteral("killedDaemonLeavesNoNetworkBehind"),
+                                 QStringLiteral("apiTurnsAwayAContainerOnItsTlsPort")},
+                                &output);
+        if (code == Unreachable)
+            QSKIP("an ordinary user cannot reach this build or source folder (a parent folder "
+                  "is private); build under a folder others may enter to run this part");
+        QVERIFY2(code == 0, output.constData());
+        // Every part ran, none was skipped for want of the world or the tun device.
+        QVERIFY2(!output.contains("SKIP"), output.constData());
+    }
+};
+
+int main(int argc, char **argv)
+{
+    enterPrivateWorld(); // before QCoreApplication: no thread may exist yet
+    QCoreApplication app(argc, argv);
+    TestOutbound test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_outbound.moc"
