@@ -61,9 +61,6 @@ public:
     qint64 processId() const;
     QDateTime startedAt() const { return m_startedAt; }
     bool isIsolated() const { return m_isolated; }
-    // Whether it has a way out to the network of its own (OutboundNetwork). A container
-    // without isolation shares the host's network instead.
-    bool hasOutboundNetwork() const { return m_outbound; }
     const ContainerExit &exit() const { return m_exit; }
     QList<LogLine> recentLines(int count = KeptLines) const;
     // Sockets inside this container's network namespace, where its PORT listens; null
@@ -91,7 +88,7 @@ private:
     QDateTime m_startedAt;
     QDateTime m_stopRequestedAt;
     bool m_isolated = false;
-    bool m_outbound = false;
+    bool m_outbound = false; // a way out of its own (OutboundNetwork)
     QPointer<OutboundNetwork> m_network;
     QString m_networkFailure; // set when the network could not be connected
     bool m_stopRequested = false;

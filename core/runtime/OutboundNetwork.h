@@ -21,10 +21,11 @@ class ProcessRunner;
 // of reach (--disable-host-loopback) and nothing comes in: the router and the readiness
 // probe keep reaching the app through SandboxSocketSource, never through this stack.
 //
-// slirp4netns runs in a PID namespace of its own (and, for an ordinary user, in the
-// container's user namespace), so the API tells its connections from the user's, confines
-// itself (seccomp; as root also a mount namespace without capabilities) and dies with the
-// daemon (bubblewrap's --die-with-parent). One per container, stopped with it.
+// slirp4netns runs in a PID namespace of its own (and, for an ordinary user, in the user
+// namespace that owns the container's network namespace), so the API tells its connections
+// from the user's; it confines itself (seccomp; as root also a mount namespace without
+// capabilities) and dies with the daemon (bubblewrap's --die-with-parent). The sandbox waits
+// for it before running anything of the app. One per container, stopped with it.
 class OutboundNetwork : public QObject
 {
     Q_OBJECT

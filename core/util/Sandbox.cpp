@@ -170,15 +170,31 @@ QStringList Sandbox::arguments(const Setup &setup)
         else if (entry.isDir())
             arguments << QStringLiteral("--ro-bind") << path << path;
     }
-    // A resolver configuration kept elsewhere (systemd-resolved's, under /run).
+    // A resolver configuration kept elsewhere (systemd-resolved's, under /run): the folders
+    // bubblewrap makes on the way would be closed to the sandbox's user.
+    const QString resolverTarget = resolverPath();
+    const bool resolverOutsideStack =
+        !StackFolders.contains(resolverTarget.section(QLatin1Char('/'), 1, 1));
+    const auto openWayToResolver = [&] {
+        const QStringList parts = resolverTarget.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+        QString path;
+        for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
+            path += QLatin1Char('/') + parts.at(i);
+            arguments << QStringLiteral("--perms") << QStringLiteral("0755")
+                      << QStringLiteral("--dir") << path;
+        }
+    };
     const QFileInfo resolver(QStringLiteral("/etc/resolv.conf"));
-    if (setup.hostNetwork && resolver.isSymLink()) {
-        const QString target = resolver.canonicalFilePath();
-        if (!target.isEmpty() && !target.startsWith(QStringLiteral("/etc/")))
-            arguments << QStringLiteral("--ro-bind-try") << target << target;
+    if (setup.hostNetwork && resolver.isSymLink() && resolverOutsideStack &&
+        QFileInfo::exists(resolverTarget)) {
+        openWayToResolver();
+        arguments << QStringLiteral("--ro-bind") << resolverTarget << resolverTarget;
     }
-    if (!setup.resolverFile.isEmpty())
-        arguments << QStringLiteral("--ro-bind") << setup.resolverFile << resolverPath();
+    if (!setup.resolverFile.isEmpty()) {
+        if (resolverOutsideStack)
+            openWayToResolver();
+        arguments << QStringLiteral("--ro-bind") << setup.resolverFile << resolverTarget;
+    }
     arguments << QStringLiteral("--proc") << QStringLiteral("/proc") << QStringLiteral("--dev")
               << QStringLiteral("/dev") << QStringLiteral("--perms") << QStringLiteral("01777")
               << QStringLiteral("--tmpfs") << QStringLiteral("/tmp");

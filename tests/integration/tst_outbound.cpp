@@ -25,6 +25,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QtTest>
@@ -360,6 +361,52 @@ private Q_SLOTS:
                  qPrintable(text));
     }
 
+    void resolvesThroughALinkedConfiguration()
+    {
+        // systemd-resolved's layout: /etc/resolv.conf a link to a file under /run, which no
+        // sandbox sees. Only the test that made the world may change its /etc and /run.
+        requireWorld();
+        if (!g_madeWorld)
+            QSKIP("only the process that made the test's world can change its /etc");
+        const QString etc = m_temp.filePath(QStringLiteral("etc"));
+        QString problem;
+        QVERIFY(QDir().mkpath(etc));
+        QVERIFY2(command(QStringLiteral("cp"),
+                         {QStringLiteral("-a"), QStringLiteral("/etc/."), etc}, &problem),
+                 qPrintable(problem));
+        QFile::remove(etc + QStringLiteral("/resolv.conf"));
+        QVERIFY(QFile::link(QStringLiteral("../run/systemd/resolve/stub-resolv.conf"),
+                            etc + QStringLiteral("/resolv.conf")));
+        QVERIFY2(command(QStringLiteral("mount"),
+                         {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("none"),
+                          QStringLiteral("/run")},
+                         &problem),
+                 qPrintable(problem));
+        const auto restore = qScopeGuard([] {
+            ::umount2("/etc", MNT_DETACH);
+            ::umount2("/run", MNT_DETACH);
+        });
+        QVERIFY(QDir().mkpath(QStringLiteral("/run/systemd/resolve")));
+        QFile stub(QStringLiteral("/run/systemd/resolve/stub-resolv.conf"));
+        QVERIFY(stub.open(QIODevice::WriteOnly) &&
+                stub.write("nameserver 127.0.0.1\nsearch slipway.test\n") > 0);
+        stub.close();
+        QVERIFY2(command(QStringLiteral("mount"),
+                         {QStringLiteral("--bind"), etc, QStringLiteral("/etc")}, &problem),
+                 qPrintable(problem));
+        QCOMPARE(Sandbox::resolverPath(), QStringLiteral("/run/systemd/resolve/stub-resolv.conf"));
+
+        deploy(QStringLiteral("linked"));
+        const QString text =
+            runInContainer(QStringLiteral("linked"),
+                           QStringLiteral("cat /etc/resolv.conf; getent hosts outside; echo done"));
+        QVERIFY2(text.contains(QStringLiteral("done")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("nameserver ") +
+                               QLatin1String(OutboundNetwork::ResolverAddress)),
+                 qPrintable(text));
+        QVERIFY2(text.contains(OutsideAddress + QStringLiteral(" ")), qPrintable(text));
+    }
+
     void hostAndOtherContainersStayOut()
     {
         // A service of the host on loopback (as the router, the API's TLS port or a database
@@ -428,6 +475,15 @@ private Q_SLOTS:
         QCOMPARE(slirpProcessesHere(), 0);
         deploy(QStringLiteral("brief"));
         // One for web-1, none for the finished postdeploy hook.
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 10000);
+        // A one-off container has its own while it runs, and takes it along when it ends.
+        Result<Container *> oneOff =
+            m_fixture->engine().run(QStringLiteral("brief"), QStringLiteral("sleep 30"), this);
+        QVERIFY(oneOff);
+        (*oneOff)->start();
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 2, 10000);
+        (*oneOff)->stop(std::chrono::milliseconds(0));
+        QTRY_VERIFY_WITH_TIMEOUT((*oneOff)->state() == Container::State::Exited, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 10000);
         m_fixture->shutdown();
         QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 10000);

@@ -65,6 +65,7 @@ AppSettings customSettings()
     settings.bootTimeout = std::chrono::milliseconds(12345);
     settings.probeInterval = std::chrono::milliseconds(75);
     settings.hookTimeout = std::chrono::milliseconds(600001);
+    settings.outboundNetwork = false;
     return settings;
 }
 
@@ -75,6 +76,7 @@ void compareSettings(const AppSettings &actual, const AppSettings &expected)
     QCOMPARE(actual.bootTimeout.count(), expected.bootTimeout.count());
     QCOMPARE(actual.probeInterval.count(), expected.probeInterval.count());
     QCOMPARE(actual.hookTimeout.count(), expected.hookTimeout.count());
+    QCOMPARE(actual.outboundNetwork, expected.outboundNetwork);
 }
 
 Release makeRelease(const QString &app, int version)
@@ -227,6 +229,7 @@ void TestStore::appsRoundTrip()
     changed.bootTimeout = std::chrono::milliseconds(2);
     changed.probeInterval = std::chrono::milliseconds(3);
     changed.hookTimeout = std::chrono::milliseconds(4);
+    changed.outboundNetwork = false;
     QVERIFY(store->updateSettings(QStringLiteral("zeta"), changed));
     QVERIFY(store->setRouterName(QStringLiteral("zeta"), QStringLiteral("zeta-router")));
     const QStringList buildpacks = {QStringLiteral("python"),
