@@ -10,11 +10,14 @@
 //
 // Usage: bench_router [seconds per run, default 10]
 // BENCH_ROUTER_THREADS=N runs the router with N I/O threads (default: the router's default).
-// BENCH_ROUTER_SANDBOXED=1 puts the router's backend inside a sandbox's network namespace.
+// BENCH_ROUTER_SANDBOXED=1 puts the router's backend inside a sandbox's network namespace;
+// BENCH_ROUTER_SANDBOXED=outbound gives that namespace its outbound network too, as
+// containers have, which the router's traffic must not go through.
 // BENCH_ROUTER_VERBOSE=1 prints wrk's full output. BENCH_ROUTER_HOLD=S sets everything up,
 // prints the ports, and waits S seconds instead of measuring (for profiling by hand).
 
 #include "router/Router.h"
+#include "runtime/OutboundNetwork.h"
 #include "util/ProcessRunner.h"
 #include "util/Sandbox.h"
 #include "util/SandboxSocketSource.h"
@@ -449,6 +452,7 @@ int main(int argc, char *argv[])
     // namespace, reached the way the router reaches containers (sockets made there by
     // slipway-sandbox-init); nginx and the reference keep the host's loopback.
     std::unique_ptr<Slipway::ProcessRunner> sandbox;
+    std::unique_ptr<Slipway::OutboundNetwork> network;
     std::unique_ptr<FixedReplyServer> sandboxedBackend;
     Slipway::Backend routed{u"web-1"_s, u"127.0.0.1"_s, backend.port(), {}};
     if (qEnvironmentVariableIsSet("BENCH_ROUTER_SANDBOXED")) {
@@ -465,10 +469,24 @@ int main(int argc, char *argv[])
         Slipway::ProcessRunner::Spec spec;
         spec.program = u"/bin/sleep"_s;
         spec.arguments = {u"100000"_s};
-        spec.sandboxArguments = Slipway::Sandbox::arguments(setup);
         spec.passedDescriptors = {channel[1]};
+        if (qgetenv("BENCH_ROUTER_SANDBOXED") == "outbound") {
+            network = std::make_unique<Slipway::OutboundNetwork>();
+            const auto ends = network->prepare();
+            if (!Slipway::OutboundNetwork::isAvailable() || !ends) {
+                std::fprintf(stderr, "bench_router: no outbound network here: %s\n",
+                             qPrintable(Slipway::OutboundNetwork::unavailableReason()));
+                return 2;
+            }
+            setup.infoDescriptor = ends->info;
+            setup.blockDescriptor = ends->block;
+            spec.passedDescriptors << ends->info << ends->block;
+        }
+        spec.sandboxArguments = Slipway::Sandbox::arguments(setup);
         sandbox = std::make_unique<Slipway::ProcessRunner>();
         sandbox->start(spec);
+        if (network)
+            network->connectSandbox();
         int listening = -1;
         QElapsedTimer waited;
         waited.start();
@@ -489,7 +507,9 @@ int main(int argc, char *argv[])
         }
         sandboxedBackend = std::make_unique<FixedReplyServer>(listening);
         routed.port = sandboxedBackend->port();
-        std::printf("router_setup: the router's backend is inside a sandbox's network namespace\n");
+        std::printf(
+            "router_setup: the router's backend is inside a sandbox's network namespace%s\n",
+            network && network->isReady() ? ", which has its outbound network" : "");
     }
     router.setBackends(u"bench"_s, {routed});
 
