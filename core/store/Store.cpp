@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QThread>
 
 #include <atomic>
@@ -278,15 +279,25 @@ Result<AppRecord> Store::createApp(const QString &name, const AppSettings &setti
         if (existing->next())
             return failure(QStringLiteral("an app named '%1' already exists").arg(name));
         existing->finish();
+        // The network column is named only when it differs from its default, so the same
+        // statement still fits a database from before it.
+        QVariantList values = {name,
+                               timeValue(record.createdAt),
+                               formationText(settings.formation),
+                               qint64(settings.gracePeriod.count()),
+                               qint64(settings.bootTimeout.count()),
+                               qint64(settings.probeInterval.count()),
+                               qint64(settings.hookTimeout.count())};
+        if (!settings.outboundNetwork)
+            values << networkText(settings.outboundNetwork);
         Result<QSqlQuery> inserted =
             exec(what,
                  QStringLiteral("INSERT INTO apps (name, created_at, formation, grace_period_ms,"
-                                " boot_timeout_ms, probe_interval_ms, hook_timeout_ms, network)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                 {name, timeValue(record.createdAt), formationText(settings.formation),
-                  qint64(settings.gracePeriod.count()), qint64(settings.bootTimeout.count()),
-                  qint64(settings.probeInterval.count()), qint64(settings.hookTimeout.count()),
-                  networkText(settings.outboundNetwork)});
+                                " boot_timeout_ms, probe_interval_ms, hook_timeout_ms%1)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?%2)")
+                     .arg(settings.outboundNetwork ? QString() : QStringLiteral(", network"),
+                          settings.outboundNetwork ? QString() : QStringLiteral(", ?")),
+                 values);
         if (!inserted)
             return std::unexpected(inserted.error());
         return record;
@@ -296,29 +307,37 @@ Result<AppRecord> Store::createApp(const QString &name, const AppSettings &setti
 Result<QList<AppRecord>> Store::selectApps(const QString &where, const QVariantList &values)
 {
     const QString what = QStringLiteral("read apps");
+    // Columns are read by name: the network column is absent from a database that was not
+    // migrated that far, whose apps then keep the default.
     Result<QSqlQuery> query =
-        exec(what,
-             QStringLiteral("SELECT name, created_at, formation, grace_period_ms, boot_timeout_ms,"
-                            " probe_interval_ms, hook_timeout_ms, router_name, current_release,"
-                            " network FROM apps ") +
-                 where + QStringLiteral(" ORDER BY name"),
+        exec(what, QStringLiteral("SELECT * FROM apps ") + where + QStringLiteral(" ORDER BY name"),
              values);
     if (!query)
         return std::unexpected(query.error());
     QList<AppRecord> apps;
     QHash<QString, qsizetype> indexOf;
+    const QSqlRecord columns = query->record();
+    const int networkColumn = columns.indexOf(QStringLiteral("network"));
+    const auto value = [&](const char *column) {
+        return query->value(columns.indexOf(QLatin1String(column)));
+    };
     while (query->next()) {
         AppRecord record;
-        record.name = query->value(0).toString();
-        record.createdAt = timeFrom(query->value(1));
-        record.settings.formation = formationFrom(query->value(2).toString());
-        record.settings.gracePeriod = std::chrono::milliseconds(query->value(3).toLongLong());
-        record.settings.bootTimeout = std::chrono::milliseconds(query->value(4).toLongLong());
-        record.settings.probeInterval = std::chrono::milliseconds(query->value(5).toLongLong());
-        record.settings.hookTimeout = std::chrono::milliseconds(query->value(6).toLongLong());
-        record.routerName = query->value(7).toString();
-        record.currentRelease = optionalInt(query->value(8));
-        record.settings.outboundNetwork = query->value(9).toString() != QLatin1String("none");
+        record.name = value("name").toString();
+        record.createdAt = timeFrom(value("created_at"));
+        record.settings.formation = formationFrom(value("formation").toString());
+        record.settings.gracePeriod =
+            std::chrono::milliseconds(value("grace_period_ms").toLongLong());
+        record.settings.bootTimeout =
+            std::chrono::milliseconds(value("boot_timeout_ms").toLongLong());
+        record.settings.probeInterval =
+            std::chrono::milliseconds(value("probe_interval_ms").toLongLong());
+        record.settings.hookTimeout =
+            std::chrono::milliseconds(value("hook_timeout_ms").toLongLong());
+        record.routerName = value("router_name").toString();
+        record.currentRelease = optionalInt(value("current_release"));
+        record.settings.outboundNetwork =
+            networkColumn < 0 || query->value(networkColumn).toString() != QLatin1String("none");
         indexOf.insert(record.name, apps.size());
         apps.append(record);
     }

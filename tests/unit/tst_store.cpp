@@ -65,7 +65,6 @@ AppSettings customSettings()
     settings.bootTimeout = std::chrono::milliseconds(12345);
     settings.probeInterval = std::chrono::milliseconds(75);
     settings.hookTimeout = std::chrono::milliseconds(600001);
-    settings.outboundNetwork = false;
     return settings;
 }
 
@@ -253,6 +252,13 @@ void TestStore::appsRoundTrip()
     QVERIFY(store->app(QStringLiteral("alpha"))->buildpacks.isEmpty());
     QVERIFY(store->setBuildpacks(QStringLiteral("zeta"), {}));
     QVERIFY(store->app(QStringLiteral("zeta"))->buildpacks.isEmpty());
+
+    // An app made without a way out keeps it so; the others have one.
+    AppSettings closed;
+    closed.outboundNetwork = false;
+    QVERIFY(store->createApp(QStringLiteral("hermit"), closed));
+    QCOMPARE(store->app(QStringLiteral("hermit"))->settings.outboundNetwork, false);
+    QCOMPARE(store->app(QStringLiteral("alpha"))->settings.outboundNetwork, true);
 }
 
 void TestStore::appErrors()
