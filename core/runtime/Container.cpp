@@ -258,9 +258,9 @@ void Container::launch()
             spec.passedDescriptors.append(std::exchange(m_sandboxChannel, -1));
         if (m_outbound) {
             setup.infoDescriptor = networkEnds.info;
-            setup.blockDescriptor = networkEnds.block;
+            setup.holdDescriptor = networkEnds.hold;
             setup.resolverFile = m_workDirectory + QStringLiteral("/resolv.conf");
-            spec.passedDescriptors << networkEnds.info << networkEnds.block;
+            spec.passedDescriptors << networkEnds.info << networkEnds.hold;
         }
         spec.sandboxArguments = Sandbox::arguments(setup);
     } else {

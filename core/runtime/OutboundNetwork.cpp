@@ -124,12 +124,12 @@ OutboundNetwork::~OutboundNetwork()
 Result<OutboundNetwork::SandboxEnds> OutboundNetwork::prepare()
 {
     int info[2] = {-1, -1};
-    int block[2] = {-1, -1};
-    // A socket rather than a pipe for the hold: sending to a sandbox that died meanwhile
-    // must fail, not raise SIGPIPE in the daemon.
-    if (!makePipe(info) || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, block) != 0) {
+    int hold[2] = {-1, -1};
+    // A socket rather than a pipe for the hold: it goes both ways, and sending to a sandbox
+    // that died meanwhile must fail, not raise SIGPIPE in the daemon.
+    if (!makePipe(info) || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, hold) != 0) {
         const QString reason = QString::fromLocal8Bit(::strerror(errno));
-        for (int descriptor : {info[0], info[1], block[0], block[1]}) {
+        for (int descriptor : {info[0], info[1], hold[0], hold[1]}) {
             if (descriptor >= 0)
                 ::close(descriptor);
         }
@@ -137,18 +137,21 @@ Result<OutboundNetwork::SandboxEnds> OutboundNetwork::prepare()
             QStringLiteral("cannot make the pipes of the container's network: %1").arg(reason));
     }
     m_info = info[0];
-    m_block = block[1];
+    m_hold = hold[1];
     ::fcntl(m_info, F_SETFL, O_NONBLOCK);
-    return SandboxEnds{info[1], block[0]};
+    ::fcntl(m_hold, F_SETFL, O_NONBLOCK);
+    return SandboxEnds{info[1], hold[0]};
 }
 
 void OutboundNetwork::connectSandbox()
 {
-    if (m_info < 0 || m_over)
+    if (m_info < 0 || m_hold < 0 || m_over)
         return;
     m_deadline.start(SetupLimit);
     m_infoNotifier = new QSocketNotifier(m_info, QSocketNotifier::Read, this);
     connect(m_infoNotifier, &QSocketNotifier::activated, this, &OutboundNetwork::readInfo);
+    m_holdNotifier = new QSocketNotifier(m_hold, QSocketNotifier::Read, this);
+    connect(m_holdNotifier, &QSocketNotifier::activated, this, &OutboundNetwork::readHello);
 }
 
 void OutboundNetwork::readInfo()
@@ -172,31 +175,32 @@ void OutboundNetwork::readInfo()
         return;
     }
     m_sandboxPid = pid_t(pid);
-    whenMapped();
+    launchWhenBothKnown();
 }
 
-void OutboundNetwork::whenMapped()
+void OutboundNetwork::readHello()
 {
-    if (m_over)
+    char hello = 0;
+    const ssize_t received = ::recv(m_hold, &hello, 1, 0);
+    if (received < 0 && errno == EAGAIN)
         return;
-    // An ordinary user's sandbox maps its user namespace a moment after bubblewrap named its
-    // process; entering it before would leave slirp4netns nobody's user there.
-    if (!Sandbox::dropsRoot()) {
-        const QString process = QStringLiteral("/proc/%1/").arg(m_sandboxPid);
-        for (const char *map : {"uid_map", "gid_map"}) {
-            QFile file(process + QLatin1String(map));
-            if (!file.open(QIODevice::ReadOnly)) {
-                fail(QStringLiteral("the sandbox ended before its network could be connected"));
-                return;
-            }
-            if (file.readAll().trimmed().isEmpty()) {
-                QTimer::singleShot(std::chrono::milliseconds(2), this,
-                                   &OutboundNetwork::whenMapped);
-                return;
-            }
-        }
+    m_holdNotifier->setEnabled(false);
+    m_holdNotifier->deleteLater();
+    m_holdNotifier = nullptr;
+    if (received != 1) {
+        fail(QStringLiteral("the sandbox ended before its network could be connected"));
+        return;
     }
-    launch(m_sandboxPid);
+    m_sandboxWaits = true;
+    launchWhenBothKnown();
+}
+
+void OutboundNetwork::launchWhenBothKnown()
+{
+    // slirp4netns brings the namespace's loopback up and adds its tap device: bubblewrap,
+    // which sets up that loopback itself, must be done first.
+    if (m_sandboxPid > 0 && m_sandboxWaits && !m_over)
+        launch(m_sandboxPid);
 }
 
 void OutboundNetwork::launch(pid_t sandboxPid)
@@ -304,12 +308,12 @@ void OutboundNetwork::readReady()
     m_ready = true;
     m_deadline.stop();
     // The app runs from now on, with its way out already there.
-    const char go = '1';
-    if (::send(m_block, &go, 1, MSG_NOSIGNAL) != 1) {
+    const char go = 'g';
+    if (::send(m_hold, &go, 1, MSG_NOSIGNAL) != 1) {
         fail(QStringLiteral("the sandbox ended while its network was being connected"));
         return;
     }
-    closeAndForget(m_block);
+    closeAndForget(m_hold);
     Q_EMIT ready();
 }
 
@@ -337,8 +341,10 @@ void OutboundNetwork::closeDescriptors()
     m_infoNotifier = nullptr;
     delete m_readyNotifier;
     m_readyNotifier = nullptr;
+    delete m_holdNotifier;
+    m_holdNotifier = nullptr;
     closeAndForget(m_info);
-    closeAndForget(m_block);
+    closeAndForget(m_hold);
     closeAndForget(m_readyPipe);
 }
 

@@ -49,16 +49,17 @@ public:
     ~OutboundNetwork() override;
 
     // The two ends the sandbox is started with, as Sandbox::Setup's infoDescriptor and
-    // blockDescriptor; the sandbox's starter closes them once it started.
+    // holdDescriptor; the sandbox's starter closes them once it started.
     struct SandboxEnds
     {
         int info = -1;
-        int block = -1;
+        int hold = -1;
     };
     Result<SandboxEnds> prepare();
-    // Once the sandbox was started: waits for bubblewrap to name the sandbox's first process,
-    // connects that process's network namespace to the outside, then lets the sandbox go on.
-    // Emits ready() or failed().
+    // Once the sandbox was started: waits for bubblewrap to name the sandbox's first process
+    // and for slipway-sandbox-init to say bubblewrap is done (its own loopback set up, its
+    // user namespaces mapped), connects that network namespace to the outside, then lets
+    // the app start. Emits ready() or failed().
     void connectSandbox();
     // Ends slirp4netns (at once: the container it served is gone).
     void stop();
@@ -71,17 +72,20 @@ Q_SIGNALS:
 
 private:
     void readInfo();
-    void whenMapped();
+    void readHello();
+    void launchWhenBothKnown();
     void launch(pid_t sandboxPid);
     void readReady();
     void fail(const QString &reason);
     void closeDescriptors();
 
     pid_t m_sandboxPid = 0;
-    int m_info = -1;  // bubblewrap's info pipe, our end
-    int m_block = -1; // the sandbox's hold, our end: a byte lets it go on
+    bool m_sandboxWaits = false; // slipway-sandbox-init said it is there
+    int m_info = -1;             // bubblewrap's info pipe, our end
+    int m_hold = -1;             // the sandbox's hold, our end: it says hello, a byte lets it go on
     int m_readyPipe = -1;
     QSocketNotifier *m_infoNotifier = nullptr;
+    QSocketNotifier *m_holdNotifier = nullptr;
     QSocketNotifier *m_readyNotifier = nullptr;
     QByteArray m_infoText;
     QPointer<ProcessRunner> m_runner;

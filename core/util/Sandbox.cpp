@@ -144,8 +144,6 @@ QStringList Sandbox::arguments(const Setup &setup)
         arguments << QStringLiteral("--unshare-net");
     if (setup.infoDescriptor >= 0)
         arguments << QStringLiteral("--info-fd") << QString::number(setup.infoDescriptor);
-    if (setup.blockDescriptor >= 0)
-        arguments << QStringLiteral("--block-fd") << QString::number(setup.blockDescriptor);
     if (dropsRoot()) {
         // bubblewrap sets up as root; slipway-sandbox-init then leaves root for good and
         // needs only these three to do so.
@@ -225,6 +223,8 @@ QStringList Sandbox::arguments(const Setup &setup)
         arguments << QStringLiteral("--chdir") << setup.workingDirectory;
     if (setup.socketChannel >= 0)
         arguments << QStringLiteral("--socket-factory") << QString::number(setup.socketChannel);
+    if (setup.holdDescriptor >= 0)
+        arguments << QStringLiteral("--hold") << QString::number(setup.holdDescriptor);
     if (dropsRoot())
         arguments << QStringLiteral("--user")
                   << QStringLiteral("%1:%2").arg(userId()).arg(groupId());

@@ -36,11 +36,12 @@ public:
         bool hostNetwork = false;
         // The sandbox's end of a SandboxSocketSource channel, inherited by the sandbox.
         int socketChannel = -1;
-        // bubblewrap writes the pid of the sandbox's first process to `infoDescriptor`, then
-        // holds the sandbox back until `blockDescriptor` has something to read: the time to
-        // connect its network namespace to the outside (OutboundNetwork). Both inherited.
+        // bubblewrap writes the pid of the sandbox's first process to `infoDescriptor`;
+        // slipway-sandbox-init, once bubblewrap is done, says so on `holdDescriptor` and
+        // waits there for a go before it runs the command: the time to connect the sandbox's
+        // network namespace to the outside (OutboundNetwork). Both inherited.
         int infoDescriptor = -1;
-        int blockDescriptor = -1;
+        int holdDescriptor = -1;
         // A file the sandbox reads as its /etc/resolv.conf; empty: the host's.
         QString resolverFile;
     };

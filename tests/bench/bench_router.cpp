@@ -479,8 +479,8 @@ int main(int argc, char *argv[])
                 return 2;
             }
             setup.infoDescriptor = ends->info;
-            setup.blockDescriptor = ends->block;
-            spec.passedDescriptors << ends->info << ends->block;
+            setup.holdDescriptor = ends->hold;
+            spec.passedDescriptors << ends->info << ends->hold;
         }
         spec.sandboxArguments = Slipway::Sandbox::arguments(setup);
         sandbox = std::make_unique<Slipway::ProcessRunner>();

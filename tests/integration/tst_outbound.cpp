@@ -220,6 +220,8 @@ private:
 
     void requireWorld()
     {
+        if (!OutboundNetwork::isAvailable())
+            QSKIP(qPrintable(OutboundNetwork::unavailableReason()));
         if (!m_world)
             QSKIP(qPrintable(
                 QStringLiteral("needs the test's own outside host, which only root "
@@ -289,8 +291,6 @@ private Q_SLOTS:
             QVERIFY2(problem.isEmpty(), qPrintable(problem));
         }
         m_world = qEnvironmentVariableIsSet(WorldVariable) && g_worldProblem.isEmpty();
-        if (!OutboundNetwork::isAvailable())
-            QSKIP(qPrintable(OutboundNetwork::unavailableReason()));
     }
 
     void cleanupTestCase()
@@ -562,6 +562,36 @@ private Q_SLOTS:
         daemon.terminate();
     }
 
+    void withoutTunContainersKeepTheirLoopback()
+    {
+        // Where slirp4netns cannot make its tap device, containers still start, with their
+        // loopback only, and both their log and the daemon's status say why.
+        if (OutboundNetwork::isAvailable())
+            QSKIP("this user may open /dev/net/tun; holdsForAnOrdinaryUserToo runs this part as "
+                  "one who may not");
+        m_fixture->engine().createApp(QStringLiteral("tunless"));
+        Deployment *deployment = m_fixture->deployFixture(QStringLiteral("tunless"));
+        const QString log = EngineFixture::describe(deployment);
+        QVERIFY2(deployment && deployment->status() == DeploymentStatus::Success, qPrintable(log));
+        QVERIFY2(log.contains(QStringLiteral("no outbound network: /dev/net/tun")),
+                 qPrintable(log));
+        const QString text = runInContainer(QStringLiteral("tunless"),
+                                            QStringLiteral("cat /proc/net/dev; echo done"));
+        QVERIFY2(text.contains(QStringLiteral("done")) && !text.contains(QStringLiteral("tap0")),
+                 qPrintable(text));
+        QCOMPARE(routedGet(m_fixture->routerPort(), QStringLiteral("tunless")).status, 200);
+
+        DaemonProcess daemon;
+        QVERIFY2(daemon.start(), daemon.output().constData());
+        const QJsonObject status = daemon.call("GET", QStringLiteral("/v1/status"));
+        QCOMPARE(status.value(QStringLiteral("outbound_network")).toBool(true), false);
+        QVERIFY2(status.value(QStringLiteral("outbound_network_note"))
+                     .toString()
+                     .contains(QStringLiteral("/dev/net/tun")),
+                 QJsonDocument(status).toJson().constData());
+        daemon.terminate();
+    }
+
     void holdsForAnOrdinaryUserToo()
     {
         if (::geteuid() != 0 || runningAsRerun())
@@ -581,6 +611,26 @@ private Q_SLOTS:
                   "is private); build under a folder others may enter to run this part");
         QVERIFY2(code == 0, output.constData());
         // Every part ran, none was skipped for want of the world or the tun device.
+        QVERIFY2(!output.contains("SKIP"), output.constData());
+
+        // Once more with a /dev/net/tun only root may open, as some machines have it.
+        if (!g_madeWorld)
+            return;
+        const QString closed = m_temp.filePath(QStringLiteral("dev/tun-closed"));
+        QString problem;
+        QVERIFY2(command(QStringLiteral("mknod"),
+                         {QStringLiteral("-m"), QStringLiteral("0600"), closed, QStringLiteral("c"),
+                          QStringLiteral("10"), QStringLiteral("200")},
+                         &problem) &&
+                     command(QStringLiteral("mount"),
+                             {QStringLiteral("--bind"), closed, QStringLiteral("/dev/net/tun")},
+                             &problem),
+                 qPrintable(problem));
+        const auto reopen = qScopeGuard([] { ::umount2("/dev/net/tun", MNT_DETACH); });
+        output.clear();
+        QVERIFY2(rerunAsOrdinaryUser({QStringLiteral("withoutTunContainersKeepTheirLoopback")},
+                                     &output) == 0,
+                 output.constData());
         QVERIFY2(!output.contains("SKIP"), output.constData());
     }
 };
