@@ -175,7 +175,7 @@ std::string SandboxInit::waitForGo(int hold)
     }
     ::close(hold);
     if (received != 1 || go != 'g')
-        return "the container's network could not be set up";
+        return "the sandbox's network could not be set up";
     return {};
 }
 

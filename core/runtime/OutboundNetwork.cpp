@@ -108,7 +108,7 @@ OutboundNetwork::OutboundNetwork(QObject *parent)
 {
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
-        fail(QStringLiteral("slirp4netns did not connect the container within %1 s%2")
+        fail(QStringLiteral("slirp4netns did not connect the sandbox to the network within %1 s%2")
                  .arg(SetupLimit.count() / 1000)
                  .arg(m_lastLines.isEmpty()
                           ? QString()
@@ -282,7 +282,7 @@ void OutboundNetwork::launch(pid_t sandboxPid)
         const QString said = m_lastLines.isEmpty()
                                  ? QString()
                                  : QStringLiteral(": ") + m_lastLines.join(QStringLiteral(" / "));
-        fail(m_ready ? QStringLiteral("slirp4netns %1 under the running container%2")
+        fail(m_ready ? QStringLiteral("slirp4netns %1 while the sandbox ran%2")
                            .arg(outcome.describe(), said)
                      : QStringLiteral("slirp4netns %1 before the network was up%2")
                            .arg(outcome.describe(), said));

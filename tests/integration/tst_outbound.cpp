@@ -21,6 +21,7 @@
 #include "rollout/Engine.h"
 #include "runtime/Container.h"
 #include "runtime/OutboundNetwork.h"
+#include "source/SourceSpec.h"
 #include "util/Sandbox.h"
 
 #include <QJsonDocument>
@@ -118,6 +119,35 @@ QString tryConnect(const QString &address, quint16 port, const QString &tag)
         .arg(address)
         .arg(port)
         .arg(tag);
+}
+
+// An executable script, readable by the sandbox's user.
+bool writeScript(const QString &path, const QByteArray &text)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(text) == text.size() &&
+           file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                               QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther |
+                               QFile::ExeOther);
+}
+
+// Set in the test's own rerun that puts a slirp4netns which fails on demand first in PATH:
+// the file whose content says how it fails ("fail" or "hang"; absent, it does not).
+// slirp4netns is found once per process, hence the rerun.
+constexpr const char *BreakVariable = "SLIPWAY_TEST_BREAK_SLIRP";
+constexpr const char *HangMarker = "slipway-test-slirp-hang";
+
+// Processes of the hanging slirp4netns stand-in, in this test's network namespace.
+int hangingStandIns()
+{
+    int count = 0;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(entry));
+        if (cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().startsWith(HangMarker))
+            ++count;
+    }
+    return count;
 }
 
 } // namespace
@@ -218,6 +248,39 @@ private:
         return {};
     }
 
+    // A folder with a slirp4netns that runs the real one unless told to fail or hang, open
+    // to the ordinary user of the rerun (who writes how it fails in flags/).
+    QString brokenSlirpFolder()
+    {
+        const QString folder = m_temp.filePath(QStringLiteral("standin"));
+        const QString real = QStandardPaths::findExecutable(QStringLiteral("slirp4netns"));
+        if (real.isEmpty() || !QDir().mkpath(folder + QStringLiteral("/flags")))
+            return {};
+        const QByteArray how = QFile::encodeName(folder + QStringLiteral("/flags/how"));
+        // No redirection to /dev/null: slirp4netns' own sandbox has it read-only.
+        const QByteArray script = "#!/bin/bash\n"
+                                  "how=\nif [ -r '" +
+                                  how + "' ]; then how=$(<'" + how +
+                                  "'); fi\n"
+                                  "if [ \"$how\" = fail ]; then\n"
+                                  "  echo 'slirp4netns stand-in: broken on purpose' >&2; exit 1\n"
+                                  "elif [ \"$how\" = hang ]; then\n"
+                                  "  exec -a " +
+                                  QByteArray(HangMarker) +
+                                  " sleep 600\n"
+                                  "fi\n"
+                                  "exec '" +
+                                  real.toUtf8() + "' \"$@\"\n";
+        if (!writeScript(folder + QStringLiteral("/slirp4netns"), script))
+            return {};
+        // The temporary folder is the test's own; the rerun's user needs a way down.
+        for (const QString &open : {m_temp.path(), folder})
+            QFile::setPermissions(open,
+                                  QFile::permissions(open) | QFile::ExeOther | QFile::ReadOther);
+        ::chmod(QFile::encodeName(folder + QStringLiteral("/flags")).constData(), 0777);
+        return folder;
+    }
+
     void requireWorld()
     {
         if (!OutboundNetwork::isAvailable())
@@ -254,6 +317,31 @@ private:
         Deployment *deployment = m_fixture->deployFixture(app);
         QVERIFY2(deployment && deployment->status() == DeploymentStatus::Success,
                  qPrintable(EngineFixture::describe(deployment)));
+    }
+
+    // Deploys the fixture app with a buildpack whose bin/compile is `compile`; its log.
+    QString deployWithCompile(const QString &app, const QByteArray &compile,
+                              Deployment **deployment = nullptr)
+    {
+        const QString buildpack = m_fixture->path(app + QStringLiteral("-buildpack"));
+        if (!QDir().mkpath(buildpack + QStringLiteral("/bin")) ||
+            !writeScript(buildpack + QStringLiteral("/bin/detect"), "#!/bin/sh\necho probe\n") ||
+            !writeScript(buildpack + QStringLiteral("/bin/release"),
+                         "#!/bin/sh\necho '---'\necho 'default_process_types:'\n"
+                         "echo '  web: python3 -m http.server $PORT'\n") ||
+            !writeScript(buildpack + QStringLiteral("/bin/compile"), compile))
+            return QStringLiteral("cannot write the buildpack");
+        m_fixture->engine().createApp(app);
+        if (!m_fixture->engine().changeConfig(app, {{QStringLiteral("BUILDPACK_URL"), buildpack}}))
+            return QStringLiteral("cannot choose the buildpack");
+        Result<Deployment *> started =
+            m_fixture->engine().deploySource(app, *SourceSpec::parse(m_fixture->fixtureSource()));
+        if (!started)
+            return QStringLiteral("deploy failed: ") + started.error().message;
+        EngineFixture::waitFinished(*started);
+        if (deployment)
+            *deployment = *started;
+        return EngineFixture::describe(*started);
     }
 
     // The fixture app, deployed through a daemon's API; its deployment's final status.
@@ -469,24 +557,146 @@ private Q_SLOTS:
         QCOMPARE(routedGet(m_fixture->routerPort(), QStringLiteral("hermit")).status, 200);
     }
 
+    void buildReachesTheOutsideButNotTheHost()
+    {
+        // A build fetches its dependencies through a slirp4netns of its own, as a container
+        // does: the outside is there, by address and by name; the host's loopback services,
+        // the router and the apps' ports are not.
+        requireWorld();
+        QTcpServer hostService;
+        QVERIFY(hostService.listen(QHostAddress::LocalHost));
+        deploy(QStringLiteral("running"));
+        const QList<ContainerStatus> others =
+            m_fixture->engine().app(QStringLiteral("running"))->containerStatuses();
+        QVERIFY(!others.isEmpty() && others.first().port != 0);
+        QString script = QStringLiteral("#!/bin/bash\ncat /etc/resolv.conf\n");
+        for (const QString &address : QStringList{
+                 QStringLiteral("127.0.0.1"), QLatin1String(OutboundNetwork::GatewayAddress),
+                 QLatin1String(OutboundNetwork::ResolverAddress), HostAddress}) {
+            for (const quint16 port :
+                 {hostService.serverPort(), m_fixture->routerPort(), others.first().port})
+                script += tryConnect(address, port,
+                                     QStringLiteral("REACHED-%1:%2").arg(address).arg(port)) +
+                          QLatin1Char('\n');
+        }
+        script += QStringLiteral("timeout 5 bash -c 'exec 3<>/dev/tcp/%1/80; cat <&3'\n"
+                                 "getent hosts %2\n"
+                                 "echo build-done\n")
+                      .arg(OutsideAddress, OutsideName);
+        Deployment *deployment = nullptr;
+        const QString log =
+            deployWithCompile(QStringLiteral("fetcher"), script.toUtf8(), &deployment);
+        QVERIFY2(deployment && deployment->status() == DeploymentStatus::Success, qPrintable(log));
+        QVERIFY2(log.contains(QStringLiteral("build-done")), qPrintable(log));
+        QVERIFY2(!log.contains(QStringLiteral("REACHED")), qPrintable(log));
+        QVERIFY2(log.contains(QStringLiteral("outside-host saw ") + HostAddress), qPrintable(log));
+        QVERIFY2(log.contains(OutsideAddress + QStringLiteral(" ")), qPrintable(log));
+        QVERIFY2(log.contains(QStringLiteral("nameserver ") +
+                              QLatin1String(OutboundNetwork::ResolverAddress)),
+                 qPrintable(log));
+        QCoreApplication::processEvents();
+        QVERIFY(!hostService.hasPendingConnections());
+        // Nothing of the build's network outlives it: the app's web-1 has the only one.
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 2, 30000); // running's and fetcher's
+    }
+
+    void networkSetupFailureIsReported()
+    {
+        // When slirp4netns fails or never answers, the build or container says why, in its
+        // log, within the setup limit: nothing hangs, and nothing of it stays behind.
+        requireWorld();
+        const QString breakFile = qEnvironmentVariable(BreakVariable);
+        if (breakFile.isEmpty()) {
+            QByteArray output;
+            QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+            const QString standIn = brokenSlirpFolder();
+            QVERIFY(!standIn.isEmpty());
+            environment.insert(QStringLiteral("PATH"),
+                               standIn + QLatin1Char(':') + environment.value(u"PATH"_s));
+            environment.insert(QLatin1String(BreakVariable),
+                               standIn + QStringLiteral("/flags/how"));
+            const int code = run(QCoreApplication::applicationFilePath(),
+                                 {QStringLiteral("networkSetupFailureIsReported")}, {}, &output,
+                                 300000, environment);
+            QVERIFY2(code == 0 && !output.contains("SKIP"), output.constData());
+            return;
+        }
+        QVERIFY2(OutboundNetwork::isAvailable(), qPrintable(OutboundNetwork::unavailableReason()));
+        const auto breakAs = [&breakFile](const QByteArray &how) {
+            QFile file(breakFile);
+            return file.open(QIODevice::WriteOnly) && file.write(how) == how.size();
+        };
+        QFile::remove(breakFile);
+        deploy(QStringLiteral("fragile"));
+
+        // A container: it never runs, its log and its exit say why.
+        QVERIFY(breakAs("fail"));
+        Result<Container *> oneOff = m_fixture->engine().run(QStringLiteral("fragile"),
+                                                             QStringLiteral("echo APP-RAN"), this);
+        QVERIFY(oneOff);
+        QStringList lines;
+        connect(*oneOff, &Container::logLine, this,
+                [&lines](const LogLine &line) { lines.append(line.text); });
+        (*oneOff)->start();
+        QTRY_VERIFY_WITH_TIMEOUT((*oneOff)->state() == Container::State::Exited, 60000);
+        const QString said = lines.join(QLatin1Char('\n'));
+        QVERIFY2(!said.contains(QStringLiteral("APP-RAN")), qPrintable(said));
+        QVERIFY2(said.contains(QStringLiteral("broken on purpose")), qPrintable(said));
+        const ProcessOutcome &outcome = (*oneOff)->exit().outcome;
+        QCOMPARE(outcome.kind, ProcessOutcome::Kind::FailedToStart);
+        QVERIFY2(outcome.errorString.contains(
+                     QStringLiteral("its outbound network could not be set up")) &&
+                     outcome.errorString.contains(QStringLiteral("broken on purpose")),
+                 qPrintable(outcome.errorString));
+        delete *oneOff;
+
+        // A deployment: its build fails, and its log says why.
+        Deployment *deployment = nullptr;
+        QString log =
+            deployWithCompile(QStringLiteral("failing"), "#!/bin/sh\necho COMPILED\n", &deployment);
+        QVERIFY2(deployment && deployment->status() == DeploymentStatus::BuildError,
+                 qPrintable(log));
+        QVERIFY2(log.contains(QStringLiteral("the build's outbound network could not be set up")) &&
+                     log.contains(QStringLiteral("broken on purpose")),
+                 qPrintable(log));
+        QVERIFY2(!log.contains(QStringLiteral("COMPILED")), qPrintable(log));
+
+        // A slirp4netns that never answers is given up on after the setup limit, and ended.
+        QVERIFY(breakAs("hang"));
+        QElapsedTimer clock;
+        clock.start();
+        log =
+            deployWithCompile(QStringLiteral("waiting"), "#!/bin/sh\necho COMPILED\n", &deployment);
+        QVERIFY2(deployment && deployment->status() == DeploymentStatus::BuildError,
+                 qPrintable(log));
+        QVERIFY2(log.contains(QStringLiteral("did not connect the sandbox to the network within")),
+                 qPrintable(log));
+        QVERIFY2(!log.contains(QStringLiteral("COMPILED")), qPrintable(log));
+        QVERIFY2(clock.elapsed() < 90000, qPrintable(log)); // the limit, not a test's timeout
+        QTRY_COMPARE_WITH_TIMEOUT(hangingStandIns(), 0, 10000);
+        QFile::remove(breakFile);
+    }
+
     void networkEndsWithItsContainer()
     {
         requireWorld();
         QCOMPARE(slirpProcessesHere(), 0);
         deploy(QStringLiteral("brief"));
         // One for web-1, none for the finished postdeploy hook.
-        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 30000);
         // A one-off container has its own while it runs, and takes it along when it ends.
         Result<Container *> oneOff =
             m_fixture->engine().run(QStringLiteral("brief"), QStringLiteral("sleep 30"), this);
         QVERIFY(oneOff);
+        // Should the test fail half-way, the next one still starts with none.
+        const auto endOneOff = qScopeGuard([container = *oneOff] { delete container; });
         (*oneOff)->start();
-        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 2, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 2, 30000);
         (*oneOff)->stop(std::chrono::milliseconds(0));
         QTRY_VERIFY_WITH_TIMEOUT((*oneOff)->state() == Container::State::Exited, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 30000);
         m_fixture->shutdown();
-        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 30000);
     }
 
     void killedDaemonLeavesNoNetworkBehind()
@@ -499,9 +709,9 @@ private Q_SLOTS:
             QVERIFY2(daemon.start(), daemon.output().constData());
             QCOMPARE(deployThroughDaemon(daemon, QStringLiteral("crashy")),
                      QStringLiteral("success"));
-            QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 30000);
             daemon.killHard();
-            QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 30000);
         }
         // The next daemon brings the app back, with a network of its own again, and takes
         // it down with it.
@@ -511,7 +721,7 @@ private Q_SLOTS:
                                   200, 30000);
         QCOMPARE(slirpProcessesHere(), 1);
         again.terminate();
-        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 0, 30000);
     }
 
     void apiTurnsAwayAContainerOnItsTlsPort()
@@ -602,6 +812,7 @@ private Q_SLOTS:
                                  QStringLiteral("resolvesNamesThroughTheHostsResolver"),
                                  QStringLiteral("hostAndOtherContainersStayOut"),
                                  QStringLiteral("networkNoneKeepsOnlyTheLoopback"),
+                                 QStringLiteral("buildReachesTheOutsideButNotTheHost"),
                                  QStringLiteral("networkEndsWithItsContainer"),
                                  QStringLiteral("killedDaemonLeavesNoNetworkBehind"),
                                  QStringLiteral("apiTurnsAwayAContainerOnItsTlsPort")},
@@ -612,6 +823,19 @@ private Q_SLOTS:
         QVERIFY2(code == 0, output.constData());
         // Every part ran, none was skipped for want of the world or the tun device.
         QVERIFY2(!output.contains("SKIP"), output.constData());
+
+        // A slirp4netns that fails or hangs, under an ordinary user's daemon.
+        const QString standIn = brokenSlirpFolder();
+        QVERIFY(!standIn.isEmpty());
+        const QByteArray path = qgetenv("PATH");
+        qputenv("PATH", QFile::encodeName(standIn) + ':' + path);
+        qputenv(BreakVariable, QFile::encodeName(standIn + QStringLiteral("/flags/how")));
+        output.clear();
+        const int broken =
+            rerunAsOrdinaryUser({QStringLiteral("networkSetupFailureIsReported")}, &output);
+        qputenv("PATH", path);
+        qunsetenv(BreakVariable);
+        QVERIFY2(broken == 0 && !output.contains("SKIP"), output.constData());
 
         // Once more with a /dev/net/tun only root may open, as some machines have it.
         if (!g_madeWorld)
