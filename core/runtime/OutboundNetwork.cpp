@@ -40,15 +40,17 @@ const Availability &availability()
                 {QStringLiteral("/usr/bin"), QStringLiteral("/bin")});
         if (result.program.isEmpty()) {
             result.reason = QStringLiteral("slirp4netns is not installed, so containers have no "
-                                           "outbound network; install it (apt-get install "
-                                           "slirp4netns) and restart slipwayd");
+                                           "outbound network and builds use the host's; install "
+                                           "it (apt-get install slirp4netns) and restart "
+                                           "slipwayd");
             return result;
         }
         // Opening the clone device makes nothing yet; slirp4netns needs it to make the tap.
         const int tun = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
         if (tun < 0) {
             result.reason = QStringLiteral("/dev/net/tun cannot be opened by this user (%1), so "
-                                           "containers have no outbound network; let every user "
+                                           "containers have no outbound network and builds use "
+                                           "the host's; let every user "
                                            "open it (mode 0666, as Debian's udev sets it up) and "
                                            "restart slipwayd")
                                 .arg(QString::fromLocal8Bit(::strerror(errno)));
