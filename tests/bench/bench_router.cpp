@@ -487,9 +487,18 @@ int main(int argc, char *argv[])
         sandbox->start(spec);
         if (network)
             network->connectSandbox();
-        int listening = -1;
         QElapsedTimer waited;
         waited.start();
+        // Measured with the way out in place, as a container runs.
+        while (network && !network->isReady() && waited.elapsed() < 15000) {
+            QCoreApplication::processEvents();
+            QThread::msleep(5);
+        }
+        if (network && !network->isReady()) {
+            std::fprintf(stderr, "bench_router: the sandbox's outbound network did not come up\n");
+            return 2;
+        }
+        int listening = -1;
         while (listening < 0 && waited.elapsed() < 10000) {
             QCoreApplication::processEvents();
             listening = routed.sockets->makeSocket(false, 0); // never waits while it starts
