@@ -14,12 +14,13 @@ packages=(
   libarchive-dev libyaml-cpp-dev libboost1.81-dev
   # the system call filter of containers and builds (slipway-sandbox-init)
   libseccomp-dev
-  # container runtime
-  bash bubblewrap procps
+  # container runtime; slirp4netns gives each container and build its outbound network
+  bash bubblewrap procps slirp4netns
   # the stack the built-in buildpacks compile and run on
   python3 python3-venv nodejs npm golang-go default-jdk-headless tomcat10-user
-  # tools the tests and benchmarks use
-  curl tar gzip bzip2 xz-utils zip unzip nginx-light wrk
+  # tools the tests and benchmarks use; iproute2 and dnsmasq-base make the outbound network
+  # tests' own "outside" host and resolver
+  curl tar gzip bzip2 xz-utils zip unzip nginx-light wrk iproute2 dnsmasq-base
   # screenshots of the console in a real X server (tests/gui/screenshots.sh)
   xvfb xauth
   # secrets: QtKeychain loads libsecret at run time and its package does not pull it in;
@@ -50,8 +51,21 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   missing=("${filtered[@]}")
 fi
 
+# slirp4netns makes a tap device through /dev/net/tun as slipwayd's user; Debian's udev
+# opens it to every user, some machines (containers, hardened hosts) keep it to root.
+check_tun() {
+  if [[ ! -e /dev/net/tun ]]; then
+    echo "setup: /dev/net/tun is missing: containers and builds get no network of their own" >&2
+    echo "setup: load the tun module (modprobe tun) or pass the device into this machine" >&2
+  elif [[ $(id -u) -ne 0 && ! ( -r /dev/net/tun && -w /dev/net/tun ) ]]; then
+    echo "setup: /dev/net/tun is closed to $(id -un): run slipwayd as a user who may open it," >&2
+    echo "setup: or give it mode 0666 as Debian does (chmod 0666 /dev/net/tun)" >&2
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages are installed"
+  check_tun
   exit 0
 fi
 
@@ -70,3 +84,4 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+check_tun

@@ -43,6 +43,8 @@ const QList<SettingRule> &settingRules()
         {QStringLiteral("hook_timeout"), true,
          QStringLiteral("seconds the postdeploy hook may run")},
         {QStringLiteral("router_name"), false, QStringLiteral("host the router serves the app on")},
+        {QStringLiteral("network"), false,
+         QStringLiteral("outbound (containers reach the network outside) or none")},
     };
     return rules;
 }

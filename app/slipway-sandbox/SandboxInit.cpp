@@ -63,6 +63,8 @@ std::string SandboxInit::parse(int argc, char **argv, Options &options)
         const std::string value = argv[++i];
         if (argument == "--socket-factory") {
             options.socketFactory = std::atoi(value.c_str());
+        } else if (argument == "--hold") {
+            options.hold = std::atoi(value.c_str());
         } else if (argument == "--chdir") {
             options.directory = value;
         } else if (argument == "--user") {
@@ -154,8 +156,27 @@ std::string SandboxInit::run(const Options &options)
         }
         ::close(options.socketFactory);
     }
+    if (options.hold >= 0) {
+        if (std::string error = waitForGo(options.hold); !error.empty())
+            return error;
+    }
     ::execvp(options.command.front(), options.command.data());
     return failure(std::string("cannot run ") + options.command.front());
+}
+
+std::string SandboxInit::waitForGo(int hold)
+{
+    const char here = 'h';
+    if (::send(hold, &here, 1, MSG_NOSIGNAL) != 1)
+        return failure("the daemon is gone");
+    char go = 0;
+    ssize_t received = 0;
+    while ((received = ::recv(hold, &go, 1, 0)) < 0 && errno == EINTR) {
+    }
+    ::close(hold);
+    if (received != 1 || go != 'g')
+        return "the sandbox's network could not be set up";
+    return {};
 }
 
 void SandboxInit::serveSockets(int channel)

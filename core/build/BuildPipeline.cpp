@@ -5,6 +5,7 @@
 #include "buildpack/BuildpackScripts.h"
 #include "release/ConfigVars.h"
 #include "release/Procfile.h"
+#include "runtime/OutboundNetwork.h"
 #include "slug/SlugWriter.h"
 #include "source/SourceFetcher.h"
 #include "util/Background.h"
@@ -163,6 +164,8 @@ Result<void> BuildPipeline::prepareBuildFolders()
             return failure(
                 QStringLiteral("cannot write the config var %1 to ENV_DIR").arg(it.key()));
     }
+    if (Result<void> written = writeResolverFile(); !written)
+        return written;
     m_environment = QProcessEnvironment();
     m_environment.insert(QStringLiteral("PATH"), DefaultPath);
     m_environment.insert(QStringLiteral("HOME"), work + QStringLiteral("/home"));
@@ -195,19 +198,71 @@ Result<void> BuildPipeline::copyBuildpacks()
     return Sandbox::handOver({m_request.workDirectory, m_request.cacheDirectory});
 }
 
-QStringList BuildPipeline::sandboxArguments(const QString &workingDirectory) const
+void BuildPipeline::startInSandbox(ProcessRunner *runner, ProcessRunner::Spec spec)
 {
-    if (!Sandbox::isAvailable())
-        return {};
+    m_networkFailure.clear();
+    if (!Sandbox::isAvailable()) {
+        runner->start(spec);
+        return;
+    }
     // The build sees the stack and its own folders (source, buildpacks, env, home, tmp
-    // under the work folder, and the app's cache), at the same paths as on the host, and
-    // the network to fetch dependencies.
+    // under the work folder, and the app's cache), at the same paths as on the host.
     Sandbox::Setup setup;
     setup.mounts.append({m_request.workDirectory, m_request.workDirectory, true});
     setup.mounts.append({m_request.cacheDirectory, m_request.cacheDirectory, true});
-    setup.workingDirectory = workingDirectory;
-    setup.hostNetwork = true;
-    return Sandbox::arguments(setup);
+    setup.workingDirectory = spec.workingDirectory;
+    // It fetches dependencies: through a slirp4netns of its own, as a container, so the
+    // host's loopback services stay out of its reach; the host's network where there is
+    // none, since a build cannot do without.
+    OutboundNetwork *network = nullptr;
+    if (OutboundNetwork::isAvailable()) {
+        network = new OutboundNetwork(runner);
+        const Result<OutboundNetwork::SandboxEnds> ends = network->prepare();
+        if (!ends) {
+            delete network;
+            fail(QStringLiteral("the build's network could not be set up: %1")
+                     .arg(ends.error().message));
+            return;
+        }
+        setup.infoDescriptor = ends->info;
+        setup.holdDescriptor = ends->hold;
+        setup.resolverFile = m_request.workDirectory + QStringLiteral("/resolv.conf");
+        spec.passedDescriptors << ends->info << ends->hold;
+        connect(network, &OutboundNetwork::failed, this, [this, runner](const QString &reason) {
+            m_networkFailure = reason;
+            runner->kill();
+        });
+        connect(runner, &ProcessRunner::finished, network, &OutboundNetwork::stop);
+    } else {
+        setup.hostNetwork = true;
+    }
+    spec.sandboxArguments = Sandbox::arguments(setup);
+    runner->start(spec);
+    if (network)
+        network->connectSandbox();
+}
+
+Result<void> BuildPipeline::writeResolverFile() const
+{
+    if (!Sandbox::isAvailable() || !OutboundNetwork::isAvailable())
+        return {};
+    const QString path = m_request.workDirectory + QStringLiteral("/resolv.conf");
+    QFile file(path);
+    const QByteArray text = OutboundNetwork::resolverConfiguration();
+    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+        return failure(QStringLiteral("cannot write '%1': %2").arg(path, file.errorString()));
+    return {};
+}
+
+bool BuildPipeline::failedForNetwork()
+{
+    if (m_networkFailure.isEmpty())
+        return false;
+    fail(QStringLiteral("the build's outbound network could not be set up: %1; check that "
+                        "`slirp4netns --version` runs as slipwayd's user and that /dev/net/tun "
+                        "exists")
+             .arg(m_networkFailure));
+    return true;
 }
 
 // ---- fetch ---------------------------------------------------------------------------
@@ -344,7 +399,6 @@ void BuildPipeline::runScript(const Buildpack &buildpack, const QString &script,
     // Only compile does real work that may start daemons; detect and release are short
     // and still run in a session of their own that ends with them.
     spec.ownPidNamespace = script == QLatin1String("compile");
-    spec.sandboxArguments = sandboxArguments(buildpack.directory);
     if (script == QLatin1String("compile"))
         spec.memoryLimit = m_request.memoryLimit;
     // Captured scripts (detect, release) keep stdout for us but still show their stderr.
@@ -357,9 +411,11 @@ void BuildPipeline::runScript(const Buildpack &buildpack, const QString &script,
                     fail(QStringLiteral("cancelled"));
                     return;
                 }
+                if (failedForNetwork())
+                    return;
                 then(outcome);
             });
-    runner->start(spec);
+    startInSandbox(runner, spec);
 }
 
 void BuildPipeline::detectBuildpacks()
@@ -515,7 +571,6 @@ void BuildPipeline::sourceExportFile(int index)
     spec.timeout = std::chrono::minutes(1);
     spec.captureStandardOutput = true;
     spec.ownPidNamespace = false;
-    spec.sandboxArguments = sandboxArguments(buildpack.directory);
     connect(runner, &ProcessRunner::outputLine, this,
             [this](const QString &line, ProcessRunner::Channel) { Q_EMIT logLine(line); });
     connect(runner, &ProcessRunner::finished, this,
@@ -525,6 +580,8 @@ void BuildPipeline::sourceExportFile(int index)
                     fail(QStringLiteral("cancelled"));
                     return;
                 }
+                if (failedForNetwork())
+                    return;
                 if (!outcome.succeeded()) {
                     fail(QStringLiteral("the export file of buildpack %1 could not be sourced: "
                                         "bash %2")
@@ -547,7 +604,7 @@ void BuildPipeline::sourceExportFile(int index)
                 m_environment = environment;
                 compileNext(index + 1);
             });
-    runner->start(spec);
+    startInSandbox(runner, spec);
 }
 
 // ---- release -------------------------------------------------------------------------

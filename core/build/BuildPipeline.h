@@ -86,8 +86,13 @@ private:
     // Each buildpack runs from a copy in the work folder: a buildpack writes its `export`
     // file there, and the sandbox gives a build write access to nothing else of the host.
     Result<void> copyBuildpacks();
-    // Sandbox options for a buildpack script; empty without bubblewrap.
-    QStringList sandboxArguments(const QString &workingDirectory) const;
+    // Starts a buildpack's script in its sandbox (with its way out to the network), or as
+    // it is without bubblewrap.
+    void startInSandbox(ProcessRunner *runner, ProcessRunner::Spec spec);
+    // What the build reads as its /etc/resolv.conf when it has a network of its own.
+    Result<void> writeResolverFile() const;
+    // Fails the build when the script ended because its network could not be set up.
+    bool failedForNetwork();
     void useBuildpacks(const QList<BuildpackRef> &refs, const QString &rule);
 
     BuildRequest m_request;
@@ -111,6 +116,7 @@ private:
     QPointer<SourceFetcher> m_sourceFetcher;
     QPointer<BuildpackFetcher> m_buildpackFetcher;
     QPointer<ProcessRunner> m_script;
+    QString m_networkFailure; // why the running script's network failed, if it did
 };
 
 } // namespace Slipway

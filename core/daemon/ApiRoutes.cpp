@@ -11,6 +11,7 @@
 #include "rollout/Engine.h"
 #include "router/Router.h"
 #include "runtime/Container.h"
+#include "runtime/OutboundNetwork.h"
 #include "secrets/SecretVault.h"
 #include "store/LogFile.h"
 #include "store/Store.h"
@@ -416,6 +417,11 @@ void ApiRoutes::status(const Responder &responder)
                  {QStringLiteral("port"), m_context.router ? m_context.router->port() : 0}}},
             {QStringLiteral("isolation"), Sandbox::isAvailable()},
             {QStringLiteral("isolation_note"), nullable(Sandbox::unavailableReason())},
+            // Without isolation, containers share the host's network: nothing to connect.
+            {QStringLiteral("outbound_network"),
+             !Sandbox::isAvailable() || OutboundNetwork::isAvailable()},
+            {QStringLiteral("outbound_network_note"),
+             nullable(Sandbox::isAvailable() ? OutboundNetwork::unavailableReason() : QString())},
             {QStringLiteral("secrets_backend"), vault->backend() == SecretVault::Backend::Keychain
                                                     ? QStringLiteral("keychain")
                                                     : QStringLiteral("private-file")},
@@ -792,6 +798,8 @@ QJsonObject ApiRoutes::settingsJson(const QString &app) const
             {QStringLiteral("hook_timeout"), double(settings.hookTimeout.count()) / 1000.0},
             {QStringLiteral("drain_limit"), double(settings.drainLimit.count()) / 1000.0},
             {QStringLiteral("router_name"), instance->routerName()},
+            {QStringLiteral("network"),
+             settings.outboundNetwork ? QStringLiteral("outbound") : QStringLiteral("none")},
             {QStringLiteral("formation"), formation}};
 }
 
@@ -858,11 +866,23 @@ void ApiRoutes::settings(const QString &app, const ApiRequest &request, const Re
             }
             settings.routerName = routerName == app ? QString() : routerName;
         }
+        if (it.key() == QLatin1String("network")) {
+            known = true;
+            const QString network = it.value().toString();
+            if (network != QLatin1String("outbound") && network != QLatin1String("none")) {
+                responder->sendError(422, QStringLiteral("network must be \"outbound\" (containers "
+                                                         "reach the network outside) or \"none\" "
+                                                         "(only their own loopback)"));
+                return;
+            }
+            settings.outboundNetwork = network == QLatin1String("outbound");
+        }
         if (!known) {
             responder->sendError(
                 422,
                 QStringLiteral("unknown setting '%1'; settings are boot_timeout, grace_period, "
-                               "drain_limit, probe_interval_ms, hook_timeout and router_name")
+                               "drain_limit, probe_interval_ms, hook_timeout, router_name and "
+                               "network")
                     .arg(it.key()));
             return;
         }

@@ -188,6 +188,7 @@ Container *AppInstance::createContainer(const LiveRelease &release, const QStrin
     spec.config = ConfigVar::merge(release.release.configDefaults(), release.release.config());
     spec.stack = m_context->stack;
     spec.gracePeriod = m_settings.gracePeriod;
+    spec.outbound = m_settings.outboundNetwork;
     if (isProbedType(type))
         spec.port = m_context->ports.allocate();
     const QString work = QStringLiteral("%1/%2/%3-%4")

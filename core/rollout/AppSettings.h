@@ -27,6 +27,9 @@ struct AppSettings
     std::chrono::milliseconds drainLimit = DefaultDrainLimit;
     QString
         routerName; // the router serves the app on <routerName>.localhost; empty: the app's name
+    // Containers reach the network outside (`network=outbound`, as on Heroku) or only their
+    // own loopback (`network=none`, for an app that must not call out).
+    bool outboundNetwork = true;
 
     int scaleOf(const QString &type) const
     {

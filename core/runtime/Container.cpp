@@ -1,11 +1,13 @@
 #include "runtime/Container.h"
 
+#include "runtime/OutboundNetwork.h"
 #include "util/Background.h"
 #include "util/FileTree.h"
 #include "util/Sandbox.h"
 #include "util/SandboxSocketSource.h"
 
 #include <QDir>
+#include <QFile>
 
 #include <csignal>
 #include <unistd.h>
@@ -163,6 +165,9 @@ void Container::start()
         return;
     m_state = State::Starting;
     m_isolated = Sandbox::isAvailable();
+    m_outbound = m_isolated && m_spec.outbound && OutboundNetwork::isAvailable();
+    if (m_isolated && m_spec.outbound && !m_outbound)
+        note(QStringLiteral("no outbound network: %1").arg(OutboundNetwork::unavailableReason()));
     // The container's network namespace holds only its loopback: the router and the
     // readiness probe reach its port through sockets its init makes there. The channel is
     // made now, so whoever probes the container from now on has it.
@@ -174,11 +179,20 @@ void Container::start()
     const QString from = m_spec.releaseDirectory;
     const QString to = m_workDirectory + QStringLiteral("/app");
     const QString tmp = m_workDirectory + QStringLiteral("/tmp");
+    const QString resolver =
+        m_outbound ? m_workDirectory + QStringLiteral("/resolv.conf") : QString();
     // Each container writes to its own copy, as on Heroku: the release stays untouched.
     runInBackground(
         this,
-        [from, to, tmp, isolated = m_isolated]() -> Result<void> {
+        [from, to, tmp, resolver, isolated = m_isolated]() -> Result<void> {
             QDir().mkpath(tmp);
+            if (!resolver.isEmpty()) {
+                QFile file(resolver);
+                const QByteArray text = OutboundNetwork::resolverConfiguration();
+                if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+                    return failure(
+                        QStringLiteral("cannot write '%1': %2").arg(resolver, file.errorString()));
+            }
             Result<void> copied = FileTree::copyContents(from, to);
             if (!copied || !isolated)
                 return copied;
@@ -206,6 +220,23 @@ void Container::start()
 
 void Container::launch()
 {
+    // The sandbox waits, before anything of the app runs, until its way out is there.
+    OutboundNetwork::SandboxEnds networkEnds;
+    if (m_outbound) {
+        auto *network = new OutboundNetwork(this);
+        m_network = network;
+        const Result<OutboundNetwork::SandboxEnds> ends = network->prepare();
+        if (!ends) {
+            m_networkFailure = ends.error().message;
+            ProcessOutcome outcome;
+            outcome.kind = ProcessOutcome::Kind::FailedToStart;
+            outcome.errorString = m_networkFailure;
+            finish(outcome);
+            return;
+        }
+        networkEnds = *ends;
+        connect(network, &OutboundNetwork::failed, this, &Container::onNetworkFailed);
+    }
     auto *runner = new ProcessRunner(this);
     m_runner = runner;
     ProcessRunner::Spec spec;
@@ -223,7 +254,14 @@ void Container::launch()
                              QString::fromLatin1(Sandbox::AppMountPoint), true});
         setup.workingDirectory = QString::fromLatin1(Sandbox::AppMountPoint);
         setup.socketChannel = m_sandboxChannel;
-        spec.passedDescriptor = std::exchange(m_sandboxChannel, -1); // the runner closes it
+        if (m_sandboxChannel >= 0) // the runner closes what it is passed
+            spec.passedDescriptors.append(std::exchange(m_sandboxChannel, -1));
+        if (m_outbound) {
+            setup.infoDescriptor = networkEnds.info;
+            setup.holdDescriptor = networkEnds.hold;
+            setup.resolverFile = m_workDirectory + QStringLiteral("/resolv.conf");
+            spec.passedDescriptors << networkEnds.info << networkEnds.hold;
+        }
         spec.sandboxArguments = Sandbox::arguments(setup);
     } else {
         spec.ownPidNamespace = false;
@@ -240,6 +278,8 @@ void Container::launch()
             });
     connect(runner, &ProcessRunner::finished, this, &Container::finish);
     runner->start(spec);
+    if (m_network)
+        m_network->connectSandbox();
     // ProcessRunner launches on the next turn; report once it has a pid.
     QMetaObject::invokeMethod(
         this,
@@ -255,12 +295,41 @@ void Container::launch()
         Qt::QueuedConnection);
 }
 
+void Container::note(const QString &text)
+{
+    LogLine line{QDateTime::currentDateTimeUtc(), m_spec.name(), true,
+                 QStringLiteral("slipway: ") + text};
+    m_recent.push_back(line);
+    if (m_recent.size() > size_t(KeptLines))
+        m_recent.pop_front();
+    Q_EMIT logLine(line);
+}
+
+void Container::onNetworkFailed(const QString &reason)
+{
+    note(reason);
+    if (m_state == State::Exited || m_stopRequested)
+        return;
+    // An app that was given a way out must not run on silently without one.
+    if (m_network && !m_network->isReady())
+        m_networkFailure = reason;
+    if (m_runner)
+        m_runner->kill();
+}
+
 void Container::finish(const ProcessOutcome &outcome)
 {
     if (m_state == State::Exited)
         return;
     m_state = State::Exited;
+    if (m_network)
+        m_network->stop();
     m_exit.outcome = outcome;
+    if (!m_networkFailure.isEmpty() && !m_stopRequested) {
+        m_exit.outcome.kind = ProcessOutcome::Kind::FailedToStart;
+        m_exit.outcome.errorString =
+            QStringLiteral("its outbound network could not be set up: %1").arg(m_networkFailure);
+    }
     m_exit.requested = m_stopRequested;
     if (m_stopRequestedAt.isValid())
         m_exit.stopMilliseconds = m_stopRequestedAt.msecsTo(QDateTime::currentDateTimeUtc());

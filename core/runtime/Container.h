@@ -14,6 +14,7 @@
 
 namespace Slipway {
 
+class OutboundNetwork;
 class SandboxSocketSource;
 
 // How a container ended.
@@ -76,6 +77,9 @@ Q_SIGNALS:
 private:
     void launch();
     void finish(const ProcessOutcome &outcome);
+    // A line of Slipway's own in the container's log.
+    void note(const QString &text);
+    void onNetworkFailed(const QString &reason);
 
     ContainerSpec m_spec;
     QString m_workDirectory;
@@ -84,6 +88,9 @@ private:
     QDateTime m_startedAt;
     QDateTime m_stopRequestedAt;
     bool m_isolated = false;
+    bool m_outbound = false; // a way out of its own (OutboundNetwork)
+    QPointer<OutboundNetwork> m_network;
+    QString m_networkFailure; // set when the network could not be connected
     bool m_stopRequested = false;
     std::chrono::milliseconds m_grace{0};
     std::deque<LogLine> m_recent;

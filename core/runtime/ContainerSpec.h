@@ -20,6 +20,9 @@ struct ContainerSpec
     quint16 port = 0;              // set for web and tcp containers
     QString stack = QStringLiteral("debian-12");
     std::chrono::milliseconds gracePeriod{std::chrono::seconds(30)};
+    // A way out to the network (OutboundNetwork) for a sandboxed container; off, its network
+    // namespace holds only its loopback.
+    bool outbound = true;
 
     QString name() const { return processType + QLatin1Char('-') + QString::number(index); }
     QString version() const { return QStringLiteral("v") + QString::number(releaseVersion); }

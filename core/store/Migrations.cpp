@@ -120,6 +120,13 @@ QStringList drainLimitSchema()
         "ALTER TABLE apps ADD COLUMN drain_limit_ms INTEGER NOT NULL DEFAULT 30000")};
 }
 
+// Whether an app's containers reach the network outside: 'outbound' (the default) or 'none'.
+QStringList appNetworkSchema()
+{
+    return {QStringLiteral("ALTER TABLE apps ADD COLUMN network TEXT NOT NULL DEFAULT 'outbound'"
+                           " CHECK (network IN ('outbound', 'none'))")};
+}
+
 Result<QSqlQuery> run(QSqlDatabase &database, const QString &sql)
 {
     QSqlQuery query(database);
@@ -215,6 +222,7 @@ const QList<Migration> &storeMigrations()
         {QStringLiteral("timeline event data, deployments' previous release"),
          timelineDataSchema()},
         {QStringLiteral("drain limit of old containers"), drainLimitSchema()},
+        {QStringLiteral("apps' outbound network"), appNetworkSchema()},
     };
     return migrations;
 }

@@ -74,6 +74,11 @@ QString formationText(const QMap<QString, int> &formation)
     return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
+QString networkText(bool outbound)
+{
+    return outbound ? QStringLiteral("outbound") : QStringLiteral("none");
+}
+
 QMap<QString, int> formationFrom(const QString &text)
 {
     QMap<QString, int> formation;
@@ -274,14 +279,25 @@ Result<AppRecord> Store::createApp(const QString &name, const AppSettings &setti
         if (existing->next())
             return failure(QStringLiteral("an app named '%1' already exists").arg(name));
         existing->finish();
+        // The network column is named only when it differs from its default, so the same
+        // statement still fits a database from before it.
+        QVariantList values = {name,
+                               timeValue(record.createdAt),
+                               formationText(settings.formation),
+                               qint64(settings.gracePeriod.count()),
+                               qint64(settings.bootTimeout.count()),
+                               qint64(settings.probeInterval.count()),
+                               qint64(settings.hookTimeout.count())};
+        if (!settings.outboundNetwork)
+            values << networkText(settings.outboundNetwork);
         Result<QSqlQuery> inserted =
             exec(what,
                  QStringLiteral("INSERT INTO apps (name, created_at, formation, grace_period_ms,"
-                                " boot_timeout_ms, probe_interval_ms, hook_timeout_ms)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                 {name, timeValue(record.createdAt), formationText(settings.formation),
-                  qint64(settings.gracePeriod.count()), qint64(settings.bootTimeout.count()),
-                  qint64(settings.probeInterval.count()), qint64(settings.hookTimeout.count())});
+                                " boot_timeout_ms, probe_interval_ms, hook_timeout_ms%1)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?%2)")
+                     .arg(settings.outboundNetwork ? QString() : QStringLiteral(", network"),
+                          settings.outboundNetwork ? QString() : QStringLiteral(", ?")),
+                 values);
         if (!inserted)
             return std::unexpected(inserted.error());
         // Settings added by later schema steps take their column's default unless set.
@@ -319,6 +335,7 @@ Result<QList<AppRecord>> Store::selectApps(const QString &where, const QVariantL
     const int routerColumn = column("router_name");
     const int releaseColumn = column("current_release");
     const int drainColumn = column("drain_limit_ms");
+    const int networkColumn = column("network");
     QList<AppRecord> apps;
     QHash<QString, qsizetype> indexOf;
     while (query->next()) {
@@ -337,6 +354,8 @@ Result<QList<AppRecord>> Store::selectApps(const QString &where, const QVariantL
         record.currentRelease = optionalInt(query->value(releaseColumn));
         if (drainColumn >= 0)
             record.settings.drainLimit = milliseconds(drainColumn);
+        record.settings.outboundNetwork =
+            networkColumn < 0 || query->value(networkColumn).toString() != QLatin1String("none");
         indexOf.insert(record.name, apps.size());
         apps.append(record);
     }
@@ -392,10 +411,12 @@ Result<void> Store::updateSettings(const QString &name, const AppSettings &setti
     return updateApp(
         name, QStringLiteral("update the settings of app '%1'").arg(name),
         QStringLiteral("formation = ?, grace_period_ms = ?, boot_timeout_ms = ?,"
-                       " probe_interval_ms = ?, hook_timeout_ms = ?, drain_limit_ms = ?"),
+                       " probe_interval_ms = ?, hook_timeout_ms = ?, drain_limit_ms = ?,"
+                       " network = ?"),
         {formationText(settings.formation), qint64(settings.gracePeriod.count()),
          qint64(settings.bootTimeout.count()), qint64(settings.probeInterval.count()),
-         qint64(settings.hookTimeout.count()), qint64(settings.drainLimit.count())});
+         qint64(settings.hookTimeout.count()), qint64(settings.drainLimit.count()),
+         networkText(settings.outboundNetwork)});
 }
 
 Result<void> Store::setRouterName(const QString &name, const QString &routerName)

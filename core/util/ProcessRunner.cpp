@@ -87,8 +87,7 @@ ProcessRunner::ProcessRunner(QObject *parent)
 
 ProcessRunner::~ProcessRunner()
 {
-    if (m_spec.passedDescriptor >= 0)
-        ::close(m_spec.passedDescriptor);
+    closePassedDescriptors();
     if (m_process && m_process->state() != QProcess::NotRunning) {
         m_done = true; // nobody listens any more
         killTree();
@@ -132,11 +131,11 @@ void ProcessRunner::launch()
         m_process->setWorkingDirectory(m_spec.workingDirectory);
     // Own session: the tree can be found and signalled as one, and a terminal's ^C does
     // not reach it behind our back.
-    const int passed = m_spec.passedDescriptor;
+    const QList<int> passed = m_spec.passedDescriptors;
     m_process->setChildProcessModifier([passed] {
         ::setsid();
-        if (passed >= 0)
-            ::fcntl(passed, F_SETFD, 0); // this copy only, the daemon's keeps close-on-exec
+        for (const int descriptor : passed)
+            ::fcntl(descriptor, F_SETFD, 0); // this copy only, the daemon's keeps close-on-exec
     });
     m_process->setStandardInputFile(QProcess::nullDevice());
 
@@ -187,15 +186,19 @@ void ProcessRunner::launch()
     }
     m_process->start(program, arguments);
     m_pid = m_process->processId();
-    if (m_spec.passedDescriptor >= 0) {
-        ::close(m_spec.passedDescriptor);
-        m_spec.passedDescriptor = -1;
-    }
+    closePassedDescriptors();
     if (m_spec.timeout.count() > 0 && m_pid > 0)
         m_limitTimer.start(m_spec.timeout);
     // A first look soon after the start, so that even a short command has a peak.
     if (m_spec.memoryLimit > 0 && m_pid > 0)
         m_memoryTimer.start(std::chrono::milliseconds(50));
+}
+
+void ProcessRunner::closePassedDescriptors()
+{
+    for (const int descriptor : std::as_const(m_spec.passedDescriptors))
+        ::close(descriptor);
+    m_spec.passedDescriptors.clear();
 }
 
 void ProcessRunner::checkMemory()

@@ -56,9 +56,10 @@ public:
         // Everything before the command for a sandboxed container or build
         // (Sandbox::arguments); when set it replaces the plain PID namespace above.
         QStringList sandboxArguments;
-        // A descriptor the command inherits (the sandbox's socket channel); the runner
-        // closes its own copy once the command started. -1: none.
-        int passedDescriptor = -1;
+        // Descriptors the command inherits, under the same numbers (the sandbox's socket
+        // channel, bubblewrap's info and block pipes); the runner closes its own copies once
+        // the command started.
+        QList<int> passedDescriptors;
         // Bytes the whole tree may use together (ProcessTree::memoryUsage, checked four
         // times a second); over it, the tree is killed at once. 0: no limit.
         qint64 memoryLimit = 0;
@@ -93,6 +94,7 @@ private:
     void terminateTree(ProcessOutcome::Kind reason);
     void killTree();
     void checkMemory();
+    void closePassedDescriptors();
 
     Spec m_spec;
     QProcess *m_process = nullptr;

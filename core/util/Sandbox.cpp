@@ -89,6 +89,17 @@ bool Sandbox::dropsRoot()
     return ::geteuid() == 0;
 }
 
+QString Sandbox::resolverPath()
+{
+    const QFileInfo resolver(QStringLiteral("/etc/resolv.conf"));
+    if (!resolver.isSymLink())
+        return resolver.filePath();
+    // bubblewrap makes the folders of a link's target that the sandbox lacks (/run is not
+    // there), so the link the stack holds leads to the file bound there.
+    const QString target = resolver.canonicalFilePath();
+    return target.isEmpty() ? resolver.symLinkTarget() : target;
+}
+
 uid_t Sandbox::userId()
 {
     return sandboxUser().uid;
@@ -131,6 +142,8 @@ QStringList Sandbox::arguments(const Setup &setup)
                              QStringLiteral("--unshare-cgroup-try")};
     if (!setup.hostNetwork)
         arguments << QStringLiteral("--unshare-net");
+    if (setup.infoDescriptor >= 0)
+        arguments << QStringLiteral("--info-fd") << QString::number(setup.infoDescriptor);
     if (dropsRoot()) {
         // bubblewrap sets up as root; slipway-sandbox-init then leaves root for good and
         // needs only these three to do so.
@@ -155,12 +168,30 @@ QStringList Sandbox::arguments(const Setup &setup)
         else if (entry.isDir())
             arguments << QStringLiteral("--ro-bind") << path << path;
     }
-    // A resolver configuration kept elsewhere (systemd-resolved's, under /run).
+    // A resolver configuration kept elsewhere (systemd-resolved's, under /run): the folders
+    // bubblewrap makes on the way would be closed to the sandbox's user.
+    const QString resolverTarget = resolverPath();
+    const bool resolverOutsideStack =
+        !StackFolders.contains(resolverTarget.section(QLatin1Char('/'), 1, 1));
+    const auto openWayToResolver = [&] {
+        const QStringList parts = resolverTarget.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+        QString path;
+        for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
+            path += QLatin1Char('/') + parts.at(i);
+            arguments << QStringLiteral("--perms") << QStringLiteral("0755")
+                      << QStringLiteral("--dir") << path;
+        }
+    };
     const QFileInfo resolver(QStringLiteral("/etc/resolv.conf"));
-    if (setup.hostNetwork && resolver.isSymLink()) {
-        const QString target = resolver.canonicalFilePath();
-        if (!target.isEmpty() && !target.startsWith(QStringLiteral("/etc/")))
-            arguments << QStringLiteral("--ro-bind-try") << target << target;
+    if (setup.hostNetwork && resolver.isSymLink() && resolverOutsideStack &&
+        QFileInfo::exists(resolverTarget)) {
+        openWayToResolver();
+        arguments << QStringLiteral("--ro-bind") << resolverTarget << resolverTarget;
+    }
+    if (!setup.resolverFile.isEmpty()) {
+        if (resolverOutsideStack)
+            openWayToResolver();
+        arguments << QStringLiteral("--ro-bind") << setup.resolverFile << resolverTarget;
     }
     arguments << QStringLiteral("--proc") << QStringLiteral("/proc") << QStringLiteral("--dev")
               << QStringLiteral("/dev") << QStringLiteral("--perms") << QStringLiteral("01777")
@@ -192,6 +223,8 @@ QStringList Sandbox::arguments(const Setup &setup)
         arguments << QStringLiteral("--chdir") << setup.workingDirectory;
     if (setup.socketChannel >= 0)
         arguments << QStringLiteral("--socket-factory") << QString::number(setup.socketChannel);
+    if (setup.holdDescriptor >= 0)
+        arguments << QStringLiteral("--hold") << QString::number(setup.holdDescriptor);
     if (dropsRoot())
         arguments << QStringLiteral("--user")
                   << QStringLiteral("%1:%2").arg(userId()).arg(groupId());

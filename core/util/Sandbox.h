@@ -36,6 +36,14 @@ public:
         bool hostNetwork = false;
         // The sandbox's end of a SandboxSocketSource channel, inherited by the sandbox.
         int socketChannel = -1;
+        // bubblewrap writes the pid of the sandbox's first process to `infoDescriptor`;
+        // slipway-sandbox-init, once bubblewrap is done, says so on `holdDescriptor` and
+        // waits there for a go before it runs the command: the time to connect the sandbox's
+        // network namespace to the outside (OutboundNetwork). Both inherited.
+        int infoDescriptor = -1;
+        int holdDescriptor = -1;
+        // A file the sandbox reads as its /etc/resolv.conf; empty: the host's.
+        QString resolverFile;
     };
 
     static bool isAvailable();
@@ -52,6 +60,9 @@ public:
 
     // A daemon running as root never runs an app or a buildpack as root.
     static bool dropsRoot();
+    // Where the resolver configuration is read inside a sandbox: /etc/resolv.conf, or the
+    // file it links to (systemd-resolved keeps it under /run).
+    static QString resolverPath();
     static uid_t userId();
     static gid_t groupId();
     // Gives `paths` (recursively, links themselves) to the sandbox's user when the daemon

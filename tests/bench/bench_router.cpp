@@ -15,11 +15,14 @@
 // BENCH_ROUTER_THREADS=N: router I/O threads and nginx workers (default: the router's own).
 // BENCH_ROUTER_LOADS=32,256: only these loads (connections; -t1 for 32, -t2 otherwise).
 // BENCH_ROUTER_RUNS=N: runs per proxy and load (at least 3).
-// BENCH_ROUTER_SANDBOXED=1 puts the router's backend inside a sandbox's network namespace.
+// BENCH_ROUTER_SANDBOXED=1 puts the router's backend inside a sandbox's network namespace;
+// BENCH_ROUTER_SANDBOXED=outbound gives that namespace its outbound network too, as
+// containers have, which the router's traffic must not go through.
 // BENCH_ROUTER_VERBOSE=1 prints wrk's full output. BENCH_ROUTER_HOLD=S sets everything up,
 // prints the ports, and waits S seconds instead of measuring (for profiling by hand).
 
 #include "router/Router.h"
+#include "runtime/OutboundNetwork.h"
 #include "util/ProcessRunner.h"
 #include "util/Sandbox.h"
 #include "util/SandboxSocketSource.h"
@@ -544,6 +547,7 @@ int main(int argc, char *argv[])
     // namespace, reached the way the router reaches containers (sockets made there by
     // slipway-sandbox-init); nginx and the reference keep the host's loopback.
     std::unique_ptr<Slipway::ProcessRunner> sandbox;
+    std::unique_ptr<Slipway::OutboundNetwork> network;
     std::unique_ptr<FixedReplyServer> sandboxedBackend;
     Slipway::Backend routed{u"web-1"_s, u"127.0.0.1"_s, backend.port(), {}};
     if (qEnvironmentVariableIsSet("BENCH_ROUTER_SANDBOXED")) {
@@ -560,13 +564,36 @@ int main(int argc, char *argv[])
         Slipway::ProcessRunner::Spec spec;
         spec.program = u"/bin/sleep"_s;
         spec.arguments = {u"100000"_s};
+        spec.passedDescriptors = {channel[1]};
+        if (qgetenv("BENCH_ROUTER_SANDBOXED") == "outbound") {
+            network = std::make_unique<Slipway::OutboundNetwork>();
+            const auto ends = network->prepare();
+            if (!Slipway::OutboundNetwork::isAvailable() || !ends) {
+                std::fprintf(stderr, "bench_router: no outbound network here: %s\n",
+                             qPrintable(Slipway::OutboundNetwork::unavailableReason()));
+                return 2;
+            }
+            setup.infoDescriptor = ends->info;
+            setup.holdDescriptor = ends->hold;
+            spec.passedDescriptors << ends->info << ends->hold;
+        }
         spec.sandboxArguments = Slipway::Sandbox::arguments(setup);
-        spec.passedDescriptor = channel[1];
         sandbox = std::make_unique<Slipway::ProcessRunner>();
         sandbox->start(spec);
-        int listening = -1;
+        if (network)
+            network->connectSandbox();
         QElapsedTimer waited;
         waited.start();
+        // Measured with the way out in place, as a container runs.
+        while (network && !network->isReady() && waited.elapsed() < 15000) {
+            QCoreApplication::processEvents();
+            QThread::msleep(5);
+        }
+        if (network && !network->isReady()) {
+            std::fprintf(stderr, "bench_router: the sandbox's outbound network did not come up\n");
+            return 2;
+        }
+        int listening = -1;
         while (listening < 0 && waited.elapsed() < 10000) {
             QCoreApplication::processEvents();
             listening = routed.sockets->makeSocket(false, 0); // never waits while it starts
@@ -584,7 +611,9 @@ int main(int argc, char *argv[])
         }
         sandboxedBackend = std::make_unique<FixedReplyServer>(listening);
         routed.port = sandboxedBackend->port();
-        std::printf("router_setup: the router's backend is inside a sandbox's network namespace\n");
+        std::printf(
+            "router_setup: the router's backend is inside a sandbox's network namespace%s\n",
+            network && network->isReady() ? ", which has its outbound network" : "");
     }
     router.setBackends(u"bench"_s, {routed});
 

@@ -785,6 +785,34 @@ private Q_SLOTS:
             jsonObject(result.out).value(QStringLiteral("settings")).toObject();
         QCOMPARE(settings.value(QStringLiteral("router_name")).toString(), app);
         QCOMPARE(settings.value(QStringLiteral("drain_limit")).toDouble(), 5.0);
+        QCOMPARE(jsonObject(result.out)
+                     .value(QStringLiteral("settings"))
+                     .toObject()
+                     .value(QStringLiteral("router_name"))
+                     .toString(),
+                 app);
+        // Outbound network on by default, as on Heroku; off on request; nothing else.
+        QCOMPARE(jsonObject(result.out)
+                     .value(QStringLiteral("settings"))
+                     .toObject()
+                     .value(QStringLiteral("network"))
+                     .toString(),
+                 QStringLiteral("outbound"));
+        result = daemon(onApp + QStringList{QStringLiteral("settings-set"),
+                                            QStringLiteral("network=sideways")});
+        QVERIFY2(result.exitCode != 0 && result.err.contains("\"outbound\"") &&
+                     result.err.contains("\"none\""),
+                 qPrintable(result.describe()));
+        result =
+            daemon(onApp + QStringList{QStringLiteral("--json"), QStringLiteral("settings-set"),
+                                       QStringLiteral("network=none")});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
+        QCOMPARE(jsonObject(result.out)
+                     .value(QStringLiteral("settings"))
+                     .toObject()
+                     .value(QStringLiteral("network"))
+                     .toString(),
+                 QStringLiteral("none"));
 
         result = daemon({QStringLiteral("destroy"), app, QStringLiteral("--force")}, 120000);
         QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));

@@ -76,6 +76,7 @@ void compareSettings(const AppSettings &actual, const AppSettings &expected)
     QCOMPARE(actual.probeInterval.count(), expected.probeInterval.count());
     QCOMPARE(actual.hookTimeout.count(), expected.hookTimeout.count());
     QCOMPARE(actual.drainLimit.count(), expected.drainLimit.count());
+    QCOMPARE(actual.outboundNetwork, expected.outboundNetwork);
 }
 
 Release makeRelease(const QString &app, int version)
@@ -229,6 +230,7 @@ void TestStore::appsRoundTrip()
     changed.probeInterval = std::chrono::milliseconds(3);
     changed.hookTimeout = std::chrono::milliseconds(4);
     changed.drainLimit = std::chrono::milliseconds(0);
+    changed.outboundNetwork = false;
     QVERIFY(store->updateSettings(QStringLiteral("zeta"), changed));
     QVERIFY(store->setRouterName(QStringLiteral("zeta"), QStringLiteral("zeta-router")));
     const QStringList buildpacks = {QStringLiteral("python"),
@@ -252,6 +254,13 @@ void TestStore::appsRoundTrip()
     QVERIFY(store->app(QStringLiteral("alpha"))->buildpacks.isEmpty());
     QVERIFY(store->setBuildpacks(QStringLiteral("zeta"), {}));
     QVERIFY(store->app(QStringLiteral("zeta"))->buildpacks.isEmpty());
+
+    // An app made without a way out keeps it so; the others have one.
+    AppSettings closed;
+    closed.outboundNetwork = false;
+    QVERIFY(store->createApp(QStringLiteral("hermit"), closed));
+    QCOMPARE(store->app(QStringLiteral("hermit"))->settings.outboundNetwork, false);
+    QCOMPARE(store->app(QStringLiteral("alpha"))->settings.outboundNetwork, true);
 }
 
 void TestStore::appErrors()
