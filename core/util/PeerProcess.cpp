@@ -62,6 +62,19 @@ QString PeerProcess::foreignNamespace(pid_t pid)
 
 pid_t PeerProcess::ofLoopbackTcp(const QString &peerAddress, quint16 peerPort, quint16 ourPort)
 {
+    // /proc/net/tcp is read in pieces while connections come and go, and a busy machine can
+    // make a read skip the very line sought: an established connection is looked for again
+    // before it counts as nobody's.
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        if (const pid_t pid = lookupLoopbackTcp(peerAddress, peerPort, ourPort))
+            return pid;
+        ::usleep(2000 * (attempt + 1));
+    }
+    return 0;
+}
+
+pid_t PeerProcess::lookupLoopbackTcp(const QString &peerAddress, quint16 peerPort, quint16 ourPort)
+{
     const QByteArray address = procAddress(peerAddress);
     if (address.isEmpty())
         return 0;

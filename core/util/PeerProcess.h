@@ -17,6 +17,9 @@ public:
     // The process holding the local end `peerAddress:peerPort` of a loopback TCP connection
     // to `ourPort`, from /proc/net/tcp{,6} and /proc/*/fd; 0 when not found.
     static pid_t ofLoopbackTcp(const QString &peerAddress, quint16 peerPort, quint16 ourPort);
+
+private:
+    static pid_t lookupLoopbackTcp(const QString &peerAddress, quint16 peerPort, quint16 ourPort);
 };
 
 } // namespace Slipway
