@@ -5,6 +5,11 @@
 
 #include <arpa/inet.h>
 #include <cstring>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +46,63 @@ QByteArray procAddress(const QString &address)
         }
     }
     return text;
+}
+
+// The inode of the socket whose local end is `local` and remote end `remote` (network
+// byte order inside), asked of the kernel by its exact address (sock_diag): unlike reading
+// /proc/net/tcp, which skips lines while thousands of connections come and go, the lookup
+// cannot miss an established connection. 0 when the kernel does not know it.
+QByteArray inodeFromSockDiag(const QString &localAddress, quint16 localPort,
+                             const QString &remoteAddress, quint16 remotePort)
+{
+    inet_diag_req_v2 request{};
+    const QByteArray localText = localAddress.toLatin1();
+    const QByteArray remoteText = remoteAddress.toLatin1();
+    if (::inet_pton(AF_INET, localText.constData(), request.id.idiag_src) == 1 &&
+        ::inet_pton(AF_INET, remoteText.constData(), request.id.idiag_dst) == 1) {
+        request.sdiag_family = AF_INET;
+    } else if (::inet_pton(AF_INET6, localText.constData(), request.id.idiag_src) == 1 &&
+               ::inet_pton(AF_INET6, remoteText.constData(), request.id.idiag_dst) == 1) {
+        request.sdiag_family = AF_INET6;
+    } else {
+        return {};
+    }
+    request.sdiag_protocol = IPPROTO_TCP;
+    request.idiag_states = ~0u;
+    request.id.idiag_sport = htons(localPort);
+    request.id.idiag_dport = htons(remotePort);
+    request.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+    request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+
+    const int channel = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (channel < 0)
+        return {};
+    struct
+    {
+        nlmsghdr header;
+        inet_diag_req_v2 body;
+    } message{};
+    message.header.nlmsg_len = sizeof message;
+    message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    message.header.nlmsg_flags = NLM_F_REQUEST;
+    message.body = request;
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    QByteArray inode;
+    if (::sendto(channel, &message, sizeof message, 0, reinterpret_cast<sockaddr *>(&kernel),
+                 sizeof kernel) == ssize_t(sizeof message)) {
+        alignas(nlmsghdr) char answer[8192];
+        const ssize_t length = ::recv(channel, answer, sizeof answer, 0);
+        const auto *header = reinterpret_cast<const nlmsghdr *>(answer);
+        if (length > 0 && NLMSG_OK(header, quint32(length)) &&
+            header->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+            const auto *found = static_cast<const inet_diag_msg *>(NLMSG_DATA(header));
+            if (found->idiag_inode != 0)
+                inode = QByteArray::number(found->idiag_inode);
+        }
+    }
+    ::close(channel);
+    return inode;
 }
 
 } // namespace
@@ -82,14 +144,18 @@ pid_t PeerProcess::lookupLoopbackTcp(const QString &peerAddress, quint16 peerPor
         address + ':' + QByteArray::number(peerPort, 16).rightJustified(4, '0').toUpper();
     const QByteArray remotePort =
         ':' + QByteArray::number(ourPort, 16).rightJustified(4, '0').toUpper();
-    QByteArray inode;
+    QByteArray inode = inodeFromSockDiag(peerAddress, peerPort, peerAddress, ourPort);
     for (const char *table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        if (!inode.isEmpty())
+            break;
         QFile file(QString::fromLatin1(table));
         if (!file.open(QIODevice::ReadOnly))
             continue;
-        file.readLine(); // the header
-        while (!file.atEnd() && inode.isEmpty()) {
-            const QList<QByteArray> fields = file.readLine().simplified().split(' ');
+        // Read whole: /proc files report a size of 0, and a QFile read line by line stops
+        // at its first buffer's end, missing every connection past the first hundred or so.
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        for (qsizetype i = 1; i < lines.size() && inode.isEmpty(); ++i) {
+            const QList<QByteArray> fields = lines.at(i).simplified().split(' ');
             // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
             if (fields.size() > 9 && fields.at(1) == local && fields.at(2).endsWith(remotePort))
                 inode = fields.at(9);

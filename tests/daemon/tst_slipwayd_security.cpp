@@ -105,7 +105,7 @@ private Q_SLOTS:
         QCOMPARE(output, QByteArray("401"));
         output.clear();
         curlFromASandbox(tls, &output);
-        QVERIFY2(output != "401", output.constData());
+        QVERIFY2(output != "401", QByteArray(output + "\n" + daemon.output()).constData());
         QTRY_VERIFY2_WITH_TIMEOUT(daemon.output().contains("inside a container or build"),
                                   daemon.output().constData(), 5000);
         daemon.terminate();
