@@ -95,18 +95,8 @@ Usage usageOf(qint64 pid)
     usage.fds = int(QDir(QStringLiteral("/proc/%1/fd").arg(pid))
                         .entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System)
                         .size());
-    const QStringList processes =
-        QDir(QStringLiteral("/proc")).entryList({QStringLiteral("[0-9]*")}, QDir::Dirs);
-    for (const QString &process : processes) {
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(process));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray text = stat.readAll();
-        // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
-        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-        if (fields.value(1).toLongLong() == pid)
-            ++usage.children;
-    }
+    for (const int count : childrenOf(pid))
+        usage.children += count;
     return usage;
 }
 
