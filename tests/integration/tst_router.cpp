@@ -4,6 +4,7 @@
 
 #include "router/Router.h"
 
+#include "TcpSockets.h"
 #include "TestSupport.h"
 
 #include <boost/asio/buffer.hpp>
@@ -549,27 +550,18 @@ SocketCount socketsTo(quint16 port)
 {
     QSet<int> all;
     QSet<int> established;
-    for (const QString &table : {u"/proc/net/tcp"_s, u"/proc/net/tcp6"_s}) {
-        QFile file(table);
-        if (!file.open(QIODevice::ReadOnly))
-            continue;
-        file.readLine(); // header
-        while (!file.atEnd()) {
-            const QList<QByteArray> columns = file.readLine().simplified().split(' ');
-            if (columns.size() < 4)
-                continue;
-            const int local = columns[1].mid(columns[1].lastIndexOf(':') + 1).toInt(nullptr, 16);
-            const int remote = columns[2].mid(columns[2].lastIndexOf(':') + 1).toInt(nullptr, 16);
-            const int state = columns[3].toInt(nullptr, 16);
-            if (state == 0x0A)
-                continue; // LISTEN
-            if (remote == port) {
-                all.insert(local);
-                if (state == 0x01)
-                    established.insert(local);
-            } else if (local == port) {
-                all.insert(remote);
-            }
+    const auto sockets = TestSupport::tcpSockets();
+    if (!sockets)
+        qWarning("the kernel did not list the TCP sockets (sock_diag)");
+    for (const TestSupport::TcpSocket &socket : sockets.value_or(QList<TestSupport::TcpSocket>{})) {
+        if (socket.state == 10)
+            continue; // LISTEN
+        if (socket.remotePort == port) {
+            all.insert(socket.localPort);
+            if (socket.state == 1)
+                established.insert(socket.localPort);
+        } else if (socket.localPort == port) {
+            all.insert(socket.remotePort);
         }
     }
     return SocketCount{int(all.size()), int(established.size())};
