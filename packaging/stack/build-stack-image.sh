@@ -2,13 +2,14 @@
 # Builds the root filesystem of Slipway's debian-12 stack image with mmdebstrap, from Debian
 # packages only, as a tarball for `docker import` (POST /images/create?fromSrc=-).
 #
-#   build-stack-image.sh [--cache DIR] [--packages FILE]
+#   build-stack-image.sh [--cache DIR] [--packages FILE] [--print-tag]
 #
 # The tarball is named after a hash of the package list and of this script, so an unchanged
 # stack is built once and then found in the cache folder (default /var/tmp/slipway-stack, or
 # $SLIPWAY_STACK_CACHE). Progress goes to stdout, one line at a time, for the caller to relay;
 # the last two lines are "tag=<tag>" and "tarball=<path>". On failure it says why on stderr
-# and exits non-zero.
+# and exits non-zero. --print-tag only prints those two lines, building nothing, so a caller
+# can look for the tag in its engine first.
 #
 # Environment: SLIPWAY_STACK_MIRROR (default http://deb.debian.org/debian) and
 # SLIPWAY_STACK_SECURITY_MIRROR (default http://deb.debian.org/debian-security).
@@ -17,6 +18,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${SLIPWAY_STACK_CACHE:-/var/tmp/slipway-stack}"
 packages_file="$here/debian-12.packages"
+print_only=0
 mirror="${SLIPWAY_STACK_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${SLIPWAY_STACK_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 
@@ -29,8 +31,9 @@ while (($#)); do
   case "$1" in
     --cache) cache="${2:?--cache needs a folder}"; shift 2 ;;
     --packages) packages_file="${2:?--packages needs a file}"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) fail "unknown argument '$1' (usage: build-stack-image.sh [--cache DIR] [--packages FILE])" ;;
+    --print-tag) print_only=1; shift ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) fail "unknown argument '$1' (usage: build-stack-image.sh [--cache DIR] [--packages FILE] [--print-tag])" ;;
   esac
 done
 
@@ -48,6 +51,11 @@ done_lines() {
   echo "tag=$tag"
   echo "tarball=$tarball"
 }
+
+if ((print_only)); then
+  done_lines
+  exit 0
+fi
 
 if [[ -s "$tarball" ]]; then
   echo "stack: debian-12-$hash is already built ($(du -h "$tarball" | cut -f1)), reusing $tarball"
