@@ -21,6 +21,9 @@ packages=(
   # tools the tests and benchmarks use; iproute2 and dnsmasq-base make the outbound network
   # tests' own "outside" host and resolver
   curl tar gzip bzip2 xz-utils zip unzip nginx-light wrk iproute2 dnsmasq-base
+  # the docker and swarm runtimes: the stack image is made with mmdebstrap; the tests run
+  # private engines (docker.io's dockerd) on a busybox-static image of their own
+  mmdebstrap docker.io busybox-static
   # screenshots of the console in a real X server (tests/gui/screenshots.sh)
   xvfb xauth
   # secrets: QtKeychain loads libsecret at run time and its package does not pull it in;
