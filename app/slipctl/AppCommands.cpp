@@ -2,6 +2,7 @@
 
 #include "ClientCommands.h"
 #include "CommandContext.h"
+#include "DeploymentProgress.h"
 #include "Output.h"
 #include "api/DaemonLauncher.h"
 
@@ -45,6 +46,12 @@ const QList<SettingRule> &settingRules()
         {QStringLiteral("router_name"), false, QStringLiteral("host the router serves the app on")},
         {QStringLiteral("network"), false,
          QStringLiteral("outbound (containers reach the network outside) or none")},
+        {QStringLiteral("runtime"), false,
+         QStringLiteral("local (this machine), docker or swarm; changing it rolls the app over")},
+        {QStringLiteral("docker_host"), false,
+         QStringLiteral("the Docker engine: unix:///var/run/docker.sock or tcp://host:2376")},
+        {QStringLiteral("memory_mib"), true,
+         QStringLiteral("memory limit of each container on docker and swarm, 0 for none")},
     };
     return rules;
 }
@@ -223,7 +230,8 @@ int settingsSet(CommandContext &context)
                                               .arg(key, rule->meaning, value));
             changes.insert(key, number);
         } else {
-            if (value.isEmpty())
+            // An empty engine address goes back to DOCKER_HOST or the default socket.
+            if (value.isEmpty() && key != QLatin1String("docker_host"))
                 return context.usageError(QStringLiteral("%1 cannot be empty").arg(key));
             changes.insert(key, value);
         }
@@ -236,7 +244,22 @@ int settingsSet(CommandContext &context)
         printJson(*answer);
     else
         printSettings(answer->value(QStringLiteral("settings")).toObject());
-    return 0;
+    // A change of runtime moves the serving release with a rollout: followed like a deploy.
+    const QString id = answer->value(QStringLiteral("deployment"))
+                           .toObject()
+                           .value(QStringLiteral("id"))
+                           .toString();
+    if (id.isEmpty() || context.json())
+        return 0;
+    QTextStream *log = &standardOutput();
+    *log << "-----> Moving " << context.app() << " to the "
+         << changes.value(QStringLiteral("runtime")).toString(QStringLiteral("new"))
+         << " runtime (deployment " << id << ")\n";
+    log->flush();
+    Result<QJsonObject> finished = DeploymentProgress::wait(context, id, log);
+    if (!finished)
+        return fail(finished.error().message);
+    return DeploymentProgress::report(context, *finished);
 }
 
 int appField(CommandContext &context, const QString &field, const QString &what)

@@ -9,6 +9,7 @@
 #include "rollout/AppInstance.h"
 #include "rollout/Deployment.h"
 #include "rollout/Engine.h"
+#include "rollout/RuntimeContext.h"
 #include "router/Router.h"
 #include "runtime/Container.h"
 #include "runtime/OutboundNetwork.h"
@@ -800,6 +801,9 @@ QJsonObject ApiRoutes::settingsJson(const QString &app) const
             {QStringLiteral("router_name"), instance->routerName()},
             {QStringLiteral("network"),
              settings.outboundNetwork ? QStringLiteral("outbound") : QStringLiteral("none")},
+            {QStringLiteral("runtime"), settings.runtime},
+            {QStringLiteral("docker_host"), settings.dockerHost},
+            {QStringLiteral("memory_mib"), settings.memoryLimitMiB},
             {QStringLiteral("formation"), formation}};
 }
 
@@ -877,18 +881,67 @@ void ApiRoutes::settings(const QString &app, const ApiRequest &request, const Re
             }
             settings.outboundNetwork = network == QLatin1String("outbound");
         }
+        if (it.key() == QLatin1String("runtime")) {
+            known = true;
+            const QString runtime = it.value().toString();
+            if (runtime != QLatin1String("local") && runtime != QLatin1String("docker") &&
+                runtime != QLatin1String("swarm")) {
+                responder->sendError(422, QStringLiteral("runtime must be local (this machine), "
+                                                         "docker (a Docker engine) or swarm (a "
+                                                         "Swarm cluster)"));
+                return;
+            }
+            settings.runtime = runtime;
+        }
+        if (it.key() == QLatin1String("docker_host")) {
+            known = true;
+            const QString host = it.value().toString();
+            if (Result<void> valid = RuntimeContext::validateDockerHost(host); !valid) {
+                responder->sendError(422, valid.error().message);
+                return;
+            }
+            settings.dockerHost = host;
+        }
+        if (it.key() == QLatin1String("memory_mib")) {
+            known = true;
+            const double memory = it.value().toDouble(-1);
+            if (!it.value().isDouble() || memory < 0 || memory > 1024 * 1024 ||
+                memory != double(qint64(memory)) || (memory > 0 && memory < 6)) {
+                responder->sendError(422, QStringLiteral("memory_mib must be a whole number of "
+                                                         "MiB from 6 to 1048576, or 0 for no "
+                                                         "limit"));
+                return;
+            }
+            settings.memoryLimitMiB = int(memory);
+        }
         if (!known) {
             responder->sendError(
                 422,
                 QStringLiteral("unknown setting '%1'; settings are boot_timeout, grace_period, "
-                               "drain_limit, probe_interval_ms, hook_timeout, router_name and "
-                               "network")
+                               "drain_limit, probe_interval_ms, hook_timeout, router_name, "
+                               "network, runtime, docker_host and memory_mib")
                     .arg(it.key()));
             return;
         }
     }
+    const AppSettings before = m_context.engine->app(app)->settings();
     m_context.engine->setSettings(app, settings);
-    responder->send(200, QJsonObject{{QStringLiteral("settings"), settingsJson(app)}});
+    QJsonObject answer{{QStringLiteral("settings"), settingsJson(app)}};
+    // Where the containers run changed: the serving release moves there with a normal
+    // rollout (the new containers start on the new runtime, the old stop once it serves).
+    const bool moved =
+        before.runtime != settings.runtime || (settings.runtime != QLatin1String("local") &&
+                                               (before.dockerHost != settings.dockerHost ||
+                                                before.memoryLimitMiB != settings.memoryLimitMiB));
+    if (moved && !m_context.engine->app(app)->current().isNull()) {
+        const Result<Deployment *> deployment = m_context.engine->restart(app);
+        if (!deployment) {
+            responder->sendError(422, deployment.error().message);
+            return;
+        }
+        answer.insert(QStringLiteral("deployment"), deploymentJson(*deployment, false));
+    }
+    responder->send(200, answer);
 }
 
 void ApiRoutes::variables(const QString &app, const QStringList &rest, const ApiRequest &request,

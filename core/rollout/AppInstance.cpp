@@ -9,9 +9,11 @@
 #include "router/BackendDrain.h"
 #include "router/Router.h"
 #include "runtime/Container.h"
+#include "runtime/Runtime.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QSet>
 #include <QUuid>
 
 namespace Slipway {
@@ -174,8 +176,20 @@ void AppInstance::runNext()
 
 // ---- rollout -------------------------------------------------------------------------
 
-Container *AppInstance::createContainer(const LiveRelease &release, const QString &type, int index,
-                                        QObject *parent)
+Container *AppInstance::createContainer(Runtime *runtime, const LiveRelease &release,
+                                        const QString &type, int index, QObject *parent)
+{
+    Container *container = runtime->create(specFor(release, type, index), parent);
+    connect(container, &Container::logLine, this, &AppInstance::containerLog);
+    const quint16 port = container->spec().port;
+    connect(container, &Container::exited, this, [this, port] {
+        if (port)
+            m_context->ports.release(port);
+    });
+    return container;
+}
+
+ContainerSpec AppInstance::specFor(const LiveRelease &release, const QString &type, int index)
 {
     ContainerSpec spec;
     spec.app = m_name;
@@ -185,23 +199,27 @@ Container *AppInstance::createContainer(const LiveRelease &release, const QStrin
     spec.command =
         type == QLatin1String("run") ? QString() : release.release.processTypes().value(type);
     spec.releaseDirectory = release.directory;
+    spec.slugPath = release.release.slugPath();
     spec.config = ConfigVar::merge(release.release.configDefaults(), release.release.config());
     spec.stack = m_context->stack;
     spec.gracePeriod = m_settings.gracePeriod;
     spec.outbound = m_settings.outboundNetwork;
+    spec.memoryLimitMiB = m_settings.memoryLimitMiB;
     if (isProbedType(type))
         spec.port = m_context->ports.allocate();
-    const QString work = QStringLiteral("%1/%2/%3-%4")
-                             .arg(m_context->containersDirectory, m_name, spec.name(),
-                                  QUuid::createUuid().toString(QUuid::Id128).left(12));
-    auto *container = new Container(spec, work, parent);
-    connect(container, &Container::logLine, this, &AppInstance::containerLog);
-    const quint16 port = spec.port;
-    connect(container, &Container::exited, this, [this, port] {
-        if (port)
-            m_context->ports.release(port);
-    });
-    return container;
+    return spec;
+}
+
+Result<Runtime *> AppInstance::chosenRuntime() const
+{
+    return m_context->runtimeFor(m_settings);
+}
+
+Result<Runtime *> AppInstance::servingRuntime() const
+{
+    if (m_runtime)
+        return m_runtime.data();
+    return chosenRuntime();
 }
 
 void AppInstance::retire(Container *container, Deployment *deployment, TimelineEvent::Kind kind,
@@ -304,9 +322,125 @@ Backend AppInstance::backendOf(const Container *container) const
 {
     Backend backend;
     backend.container = container->name();
+    backend.host = container->host();
     backend.port = container->spec().port;
     backend.sockets = container->sockets();
     return backend;
+}
+
+void AppInstance::resume(Deployment *deployment, const LiveRelease &next,
+                         std::function<void(bool)> done)
+{
+    const Result<Runtime *> chosen = chosenRuntime();
+    if (!chosen) {
+        rollOut(deployment, next, false, std::move(done));
+        return;
+    }
+    Runtime *runtime = *chosen;
+    const QPointer<Deployment> watcher = deployment;
+    runtime->findRunning(
+        m_name,
+        [this, runtime, watcher, next, done](const Result<QList<Container *>> &found) {
+            if (!watcher) {
+                if (found)
+                    qDeleteAll(*found);
+                done(false);
+                return;
+            }
+            QList<Container *> kept;
+            QList<Container *> leftovers;
+            QSet<QString> names;
+            for (Container *container : found.value_or(QList<Container *>{})) {
+                const ContainerSpec &spec = container->spec();
+                const bool wanted = spec.releaseVersion == next.version() &&
+                                    spec.index <= m_settings.scaleOf(spec.processType) &&
+                                    !names.contains(spec.name()) &&
+                                    next.release.processTypes().contains(spec.processType) &&
+                                    container->state() == Container::State::Running;
+                names.insert(spec.name());
+                (wanted ? kept : leftovers).append(container);
+            }
+            if (!found) {
+                watcher->appendLog(QStringLiteral("       Could not list what runs on the %1 "
+                                                  "runtime: %2")
+                                       .arg(runtime->name(), found.error().message));
+            }
+            // Only a whole formation is taken over; anything less starts afresh.
+            bool whole = true;
+            const ProcessTypes &types = next.release.processTypes();
+            for (auto it = types.cbegin(); it != types.cend(); ++it) {
+                for (int index = 1; !isHookType(it.key()) && index <= m_settings.scaleOf(it.key());
+                     ++index) {
+                    if (!names.contains(QStringLiteral("%1-%2").arg(it.key()).arg(index)))
+                        whole = false;
+                }
+            }
+            if (!whole || kept.isEmpty()) {
+                leftovers += kept;
+                kept.clear();
+            }
+            for (Container *container : std::as_const(leftovers)) {
+                // A container of an interrupted deployment, or one left over: removed.
+                watcher->addEvent(TimelineEvent::Kind::Note,
+                                  QStringLiteral("%1 of v%2 left by an earlier run is removed")
+                                      .arg(container->name())
+                                      .arg(container->spec().releaseVersion),
+                                  container->name(),
+                                  {{QStringLiteral("release"), container->spec().releaseVersion},
+                                   {QStringLiteral("runtime"), runtime->name()}});
+                container->setParent(this);
+                connect(container, &Container::exited, container, &QObject::deleteLater);
+                container->kill();
+            }
+            if (kept.isEmpty()) {
+                rollOut(watcher, next, false, done);
+                return;
+            }
+            m_current = next;
+            m_runtime = runtime;
+            QStringList adopted;
+            for (Container *container : std::as_const(kept)) {
+                if (container->spec().port)
+                    m_context->ports.reserve(container->spec().port);
+                adopted.append(container->name());
+                watcher->addEvent(
+                    TimelineEvent::Kind::ContainerStarted,
+                    QStringLiteral("%1 was still running on the %2 runtime: taken over")
+                        .arg(container->name(), runtime->name()),
+                    container->name(),
+                    {{QStringLiteral("type"), container->spec().processType},
+                     {QStringLiteral("index"), container->spec().index},
+                     {QStringLiteral("port"),
+                      container->spec().port ? QJsonValue(container->spec().port) : QJsonValue()},
+                     {QStringLiteral("release"), next.version()},
+                     {QStringLiteral("runtime"), runtime->name()},
+                     {QStringLiteral("host"), container->host()},
+                     {QStringLiteral("node"), container->placement().isEmpty()
+                                                  ? QJsonValue()
+                                                  : QJsonValue(container->placement())},
+                     {QStringLiteral("adopted"), true}});
+            }
+            adopt(kept);
+            // Taken over as they run: each web or tcp one serves again once it accepts.
+            for (Slot *slot : std::as_const(m_slots)) {
+                slot->ready = false;
+                probeSlot(slot);
+            }
+            updateRouter();
+            watcher->addEvent(TimelineEvent::Kind::TrafficRouted,
+                              QStringLiteral("release v%1 serves again from %2")
+                                  .arg(next.version())
+                                  .arg(adopted.join(QStringLiteral(", "))),
+                              {},
+                              {{QStringLiteral("to_release"), next.version()},
+                               {QStringLiteral("containers"), QJsonArray::fromStringList(adopted)},
+                               {QStringLiteral("adopted"), true}});
+            watcher->setStatus(DeploymentStatus::Success);
+            Q_EMIT currentReleaseChanged(next.version());
+            Q_EMIT containersChanged();
+            done(true);
+        },
+        this);
 }
 
 void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool runHook,
@@ -328,6 +462,7 @@ void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool 
             const int from = m_current.isNull() ? 0 : m_current.version();
             m_slots.clear();
             m_current = next;
+            m_runtime = rollout->runtime();
             adopt(containers);
             // What each container took to get ready stays with it.
             for (Slot *slot : std::as_const(m_slots)) {
@@ -487,7 +622,15 @@ void AppInstance::restartSlot(Slot *slot)
 
 void AppInstance::startSlot(Slot *slot)
 {
-    Container *container = createContainer(m_current, slot->type, slot->index, this);
+    const Result<Runtime *> runtime = servingRuntime();
+    if (!runtime) {
+        Q_EMIT containerLog(
+            {QDateTime::currentDateTimeUtc(),
+             QStringLiteral("%1-%2").arg(slot->type).arg(slot->index), true,
+             QStringLiteral("[slipway] cannot start: %1").arg(runtime.error().message)});
+        return;
+    }
+    Container *container = createContainer(*runtime, m_current, slot->type, slot->index, this);
     slot->container = container;
     slot->ready = false;
     watch(slot);
@@ -503,8 +646,8 @@ void AppInstance::probeSlot(Slot *slot)
         return;
     }
     delete slot->probe;
-    auto *probe = new ReadinessProbe(slot->container->spec().port, m_settings.probeInterval,
-                                     slot->container->sockets(), this);
+    auto *probe = new ReadinessProbe(slot->container->host(), slot->container->spec().port,
+                                     m_settings.probeInterval, slot->container->sockets(), this);
     slot->probe = probe;
     connect(probe, &ReadinessProbe::ready, this, [this, slot] {
         slot->ready = true;
@@ -608,23 +751,17 @@ Result<Container *> AppInstance::createOneOff(const QString &command, QObject *p
             QStringLiteral("%1 has no release yet: deploy it before running commands").arg(m_name));
     if (command.trimmed().isEmpty())
         return failure(QStringLiteral("give the command to run"));
-    ContainerSpec spec;
-    Container *container = createContainer(m_current, QStringLiteral("run"), ++m_oneOffs, parent);
-    Q_UNUSED(spec)
-    // The command is the user's, not a process type's.
-    ContainerSpec adjusted = container->spec();
-    adjusted.command = command;
-    const QString work = QStringLiteral("%1/%2/run-%3-%4")
-                             .arg(m_context->containersDirectory, m_name)
-                             .arg(m_oneOffs)
-                             .arg(QUuid::createUuid().toString(QUuid::Id128).left(12));
-    delete container;
+    const Result<Runtime *> runtime = servingRuntime();
+    if (!runtime)
+        return std::unexpected(runtime.error());
+    ContainerSpec spec = specFor(m_current, QStringLiteral("run"), ++m_oneOffs);
+    spec.command = command; // the user's, not a process type's
     // A one-off's output goes to whoever ran it, not to the app's log: it may well print
     // what the user asked to see once (a secret, a dump).
-    return new Container(adjusted, work, parent);
+    return (*runtime)->create(spec, parent);
 }
 
-void AppInstance::shutdown(std::function<void()> done)
+void AppInstance::shutdown(std::function<void()> done, bool leaveEngineContainers)
 {
     m_shuttingDown = true;
     if (m_rollout)
@@ -659,7 +796,8 @@ void AppInstance::shutdown(std::function<void()> done)
     for (Slot *slot : slots) {
         if (slot->backoff)
             slot->backoff->stop();
-        if (slot->container && slot->container->state() != Container::State::Exited) {
+        if (slot->container && slot->container->state() != Container::State::Exited &&
+            !(leaveEngineContainers && slot->container->outlivesDaemon())) {
             ++*remaining;
             Container *container = slot->container;
             container->disconnect(this);

@@ -22,6 +22,8 @@ class Container;
 class Deployment;
 class ReadinessProbe;
 class Rollout;
+class Runtime;
+struct ContainerSpec;
 struct ContainerExit;
 struct RuntimeContext;
 
@@ -73,18 +75,30 @@ public:
     void rollOut(Deployment *deployment, const LiveRelease &next, bool runHook,
                  std::function<void(bool)> done);
 
+    // After a restart of the daemon: the containers of `next` its runtime still runs are
+    // taken over as they are (no restart, no gap); when they are not the whole formation,
+    // a normal rollout of `next`. Containers of other releases are removed.
+    void resume(Deployment *deployment, const LiveRelease &next, std::function<void(bool)> done);
+
     // Changes only the containers it must; web and tcp join the router once ready.
     Result<void> scale(const QMap<QString, int> &counts);
 
     // A one-off container of the current release with its environment. The caller owns it.
     Result<Container *> createOneOff(const QString &command, QObject *parent);
 
-    // Stops every container (SIGTERM, grace, SIGKILL); `done` once all have exited.
-    void shutdown(std::function<void()> done);
+    // Stops every container (SIGTERM, grace, SIGKILL); `done` once all have exited. With
+    // `leaveEngineContainers`, those that outlive the daemon (docker, swarm) keep running, to
+    // be taken over by the next slipwayd.
+    void shutdown(std::function<void()> done, bool leaveEngineContainers = false);
+
+    // The runtime the app's settings choose now, and the one its serving containers run on
+    // (they differ while a change of runtime rolls out, or after one failed).
+    Result<Runtime *> chosenRuntime() const;
+    Result<Runtime *> servingRuntime() const;
 
     // For Rollout.
-    Container *createContainer(const LiveRelease &release, const QString &type, int index,
-                               QObject *parent);
+    Container *createContainer(Runtime *runtime, const LiveRelease &release, const QString &type,
+                               int index, QObject *parent);
     // SIGTERM, the grace period, SIGKILL, each step on `deployment`'s timeline. A container
     // that served web traffic (`routed`) is drained by the router first: it gets SIGTERM
     // once no request to it is in flight, or when the app's drain limit has passed.
@@ -111,6 +125,7 @@ private:
         QTimer *backoff = nullptr;
     };
 
+    ContainerSpec specFor(const LiveRelease &release, const QString &type, int index);
     void runNext();
     void updateWaiting();
     void adopt(const QList<Container *> &containers);
@@ -134,6 +149,7 @@ private:
     QList<QPair<QPointer<Deployment>, Job>> m_queue;
     QPointer<Deployment> m_running;
     QPointer<Rollout> m_rollout;
+    QPointer<Runtime> m_runtime;                          // where the serving containers run
     QList<QPointer<Container>> m_retiring;                // retired, not exited yet
     QHash<Container *, std::function<void()>> m_draining; // being drained: SIGTERM them now
     int m_oneOffs = 0;

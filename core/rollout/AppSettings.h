@@ -30,6 +30,14 @@ struct AppSettings
     // Containers reach the network outside (`network=outbound`, as on Heroku) or only their
     // own loopback (`network=none`, for an app that must not call out).
     bool outboundNetwork = true;
+    // Where its containers run: local (this machine), docker (a Docker engine), swarm (a
+    // Swarm cluster). Changing it is a normal rollout.
+    QString runtime = QStringLiteral("local");
+    // The Docker engine of the docker and swarm runtimes: unix:///var/run/docker.sock,
+    // tcp://host:2376 with TLS; empty: DOCKER_HOST, else the default socket.
+    QString dockerHost;
+    // A container's memory limit in MiB on docker and swarm; 0: none.
+    int memoryLimitMiB = 0;
 
     int scaleOf(const QString &type) const
     {

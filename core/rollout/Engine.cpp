@@ -12,9 +12,12 @@
 #include "util/DiskSpace.h"
 #include "util/FileTree.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
+#include <QSysInfo>
 #include <QUuid>
 
 namespace Slipway {
@@ -26,6 +29,15 @@ Engine::Engine(Options options, QObject *parent)
     m_context.router = m_options.router;
     m_context.stack = m_options.stack;
     m_context.containersDirectory = m_options.dataDirectory + QStringLiteral("/containers");
+    m_context.owner = QString::fromLatin1(
+        QCryptographicHash::hash(
+            QByteArray(QFileInfo(m_options.dataDirectory).absoluteFilePath().toUtf8() + '@' +
+                       QSysInfo::machineUniqueId()),
+            QCryptographicHash::Sha256)
+            .toHex()
+            .left(12));
+    if (!m_options.stackCacheDirectory.isEmpty())
+        m_context.stackCacheDirectory = m_options.stackCacheDirectory;
     QDir().mkpath(m_context.containersDirectory);
 }
 
@@ -199,7 +211,7 @@ Result<Release> Engine::recordRelease(const QString &app, Release::Data data)
 }
 
 void Engine::pushAndRollOut(Deployment *deployment, const Release &release, bool runHook,
-                            std::function<void()> done)
+                            std::function<void()> done, bool resume)
 {
     deployment->setStatus(DeploymentStatus::Pushing);
     deployment->setReleaseVersion(release.version());
@@ -215,7 +227,8 @@ void Engine::pushAndRollOut(Deployment *deployment, const Release &release, bool
     const QString appName = release.app();
     runInBackground(
         this, [slug, sha, root] { return ReleaseUnpacker::unpack(slug, sha, root); },
-        [this, watcher, release, runHook, done, appName, root](const Result<QString> &unpacked) {
+        [this, watcher, release, runHook, done, appName, root,
+         resume](const Result<QString> &unpacked) {
             AppInstance *instance = app(appName);
             if (!watcher || !instance) {
                 done();
@@ -233,6 +246,11 @@ void Engine::pushAndRollOut(Deployment *deployment, const Release &release, bool
                     QStringLiteral(
                         "the deployment was cancelled; the running version keeps serving"));
                 done();
+                return;
+            }
+            if (resume) {
+                instance->resume(watcher, LiveRelease{release, *unpacked},
+                                 [done](bool) { done(); });
                 return;
             }
             instance->rollOut(watcher, LiveRelease{release, *unpacked}, runHook,
@@ -519,8 +537,9 @@ Result<Deployment *> Engine::restoreApp(const SavedApp &saved)
     Deployment *deployment = newDeployment(saved.name, int(Deployment::Trigger::Boot));
     (*created)->enqueue(deployment,
                         [this, release](Deployment *deployment, std::function<void()> done) {
-                            // The release that served before keeps serving; its hook already ran.
-                            pushAndRollOut(deployment, release, false, done);
+                            // The release that served before keeps serving; its hook already
+                            // ran. Containers an engine still runs are taken over as they are.
+                            pushAndRollOut(deployment, release, false, done, true);
                         });
     return deployment;
 }
@@ -533,10 +552,12 @@ void Engine::shutdown(std::function<void()> done)
         return;
     }
     for (AppRecord &record : m_apps) {
-        record.instance->shutdown([remaining, done] {
-            if (--*remaining == 0)
-                done();
-        });
+        record.instance->shutdown(
+            [remaining, done] {
+                if (--*remaining == 0)
+                    done();
+            },
+            true);
     }
 }
 

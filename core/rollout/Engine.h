@@ -40,6 +40,8 @@ public:
         std::chrono::milliseconds buildTimeout{std::chrono::minutes(30)};
         qint64 sourceSizeLimit = 300LL * 1024 * 1024;
         qint64 buildMemoryLimit = BuildRequest::defaultMemoryLimit();
+        // Where stack images for Docker engines are built; empty: /var/tmp/slipway-stack.
+        QString stackCacheDirectory;
     };
 
     explicit Engine(Options options, QObject *parent = nullptr);
@@ -88,7 +90,8 @@ public:
     Deployment *deployment(const QString &id) const;
     QList<Deployment *> deployments(const QString &app) const;
 
-    // Stops every container of every app; `done` once nothing runs any more.
+    // Stops every container of every app, but those an engine keeps running for the next
+    // slipwayd to take over; `done` once nothing else runs any more.
     void shutdown(std::function<void()> done);
 
     const Options &options() const { return m_options; }
@@ -136,8 +139,9 @@ private:
     int nextVersion(const AppRecord &record) const;
     Result<Release> recordRelease(const QString &app, Release::Data data);
     // Unpacks the release (off the event loop), then rolls it out.
+    // `resume`: after a restart of the daemon, containers still running are taken over.
     void pushAndRollOut(Deployment *deployment, const Release &release, bool runHook,
-                        std::function<void()> done);
+                        std::function<void()> done, bool resume = false);
     Result<Deployment *> rollOutNewRelease(const QString &app, Release::Data data, int trigger,
                                            bool runHook, const QString &source = {});
 

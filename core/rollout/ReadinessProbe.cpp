@@ -2,6 +2,8 @@
 
 #include "util/SandboxSocketSource.h"
 
+#include <QHostAddress>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,9 +11,10 @@
 
 namespace Slipway {
 
-ReadinessProbe::ReadinessProbe(quint16 port, std::chrono::milliseconds interval,
+ReadinessProbe::ReadinessProbe(QString host, quint16 port, std::chrono::milliseconds interval,
                                std::shared_ptr<SandboxSocketSource> sockets, QObject *parent)
     : QObject(parent)
+    , m_host(std::move(host))
     , m_port(port)
     , m_sockets(std::move(sockets))
 {
@@ -38,6 +41,12 @@ bool ReadinessProbe::accepts(quint16 port, SandboxSocketSource *sockets)
     return accepted;
 }
 
+bool ReadinessProbe::isLoopback(const QString &host)
+{
+    const QHostAddress address(host);
+    return address.isLoopback() || host == QLatin1String("localhost");
+}
+
 void ReadinessProbe::start()
 {
     m_clock.start();
@@ -54,10 +63,42 @@ void ReadinessProbe::probe()
 {
     if (m_ready)
         return;
+    if (!m_sockets && !isLoopback(m_host)) {
+        probeRemote();
+        return;
+    }
     ++m_probes;
     const bool accepted = accepts(m_port, m_sockets.get());
     Q_EMIT probed(m_probes);
-    if (!accepted)
+    if (accepted)
+        onAccepted();
+}
+
+// Another machine may take a while to answer a connect: the attempt runs on the event loop
+// and the next waits for it to end, so a slow node is never probed twice at once.
+void ReadinessProbe::probeRemote()
+{
+    if (m_attempt)
+        return;
+    ++m_probes;
+    auto *attempt = new QTcpSocket(this);
+    m_attempt = attempt;
+    connect(attempt, &QTcpSocket::connected, this, [this, attempt] {
+        attempt->abort();
+        attempt->deleteLater();
+        Q_EMIT probed(m_probes);
+        onAccepted();
+    });
+    connect(attempt, &QTcpSocket::errorOccurred, this, [this, attempt] {
+        attempt->deleteLater();
+        Q_EMIT probed(m_probes);
+    });
+    attempt->connectToHost(m_host, m_port);
+}
+
+void ReadinessProbe::onAccepted()
+{
+    if (m_ready)
         return;
     m_ready = true;
     m_timer.stop();

@@ -2,6 +2,8 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
 #include <QTimer>
 
 #include <chrono>
@@ -18,9 +20,9 @@ class ReadinessProbe : public QObject
     Q_OBJECT
 
 public:
-    // `sockets`: the container's network namespace when it is sandboxed; null probes the
-    // host's loopback.
-    ReadinessProbe(quint16 port, std::chrono::milliseconds interval,
+    // `sockets`: the container's network namespace when it is sandboxed; null probes
+    // `host` (the loopback for this machine's containers, a node's address for a cluster's).
+    ReadinessProbe(QString host, quint16 port, std::chrono::milliseconds interval,
                    std::shared_ptr<SandboxSocketSource> sockets = nullptr,
                    QObject *parent = nullptr);
 
@@ -30,8 +32,10 @@ public:
     quint16 port() const { return m_port; }
     bool isReady() const { return m_ready; }
 
-    // One connect attempt, right now.
+    // One connect attempt on the loopback, right now.
     static bool accepts(quint16 port, SandboxSocketSource *sockets = nullptr);
+    // Whether `host` is on this machine's loopback, where a connect is answered at once.
+    static bool isLoopback(const QString &host);
 
 Q_SIGNALS:
     void probed(int probes);
@@ -39,8 +43,12 @@ Q_SIGNALS:
 
 private:
     void probe();
+    void probeRemote();
+    void onAccepted();
 
+    QString m_host;
     quint16 m_port;
+    QPointer<QTcpSocket> m_attempt; // a connect to a remote host still under way
     std::shared_ptr<SandboxSocketSource> m_sockets;
     QTimer m_timer;
     QElapsedTimer m_clock;

@@ -7,6 +7,7 @@
 #include "rollout/RuntimeContext.h"
 #include "router/Router.h"
 #include "runtime/Container.h"
+#include "runtime/Runtime.h"
 
 #include <QJsonArray>
 
@@ -110,7 +111,45 @@ void Rollout::stepDone()
 
 void Rollout::startContainers()
 {
-    log(QStringLiteral("-----> Starting release v%1").arg(m_next.version()));
+    const Result<Runtime *> runtime = m_app->chosenRuntime();
+    if (!runtime) {
+        fail(DeploymentStatus::CrashedError,
+             QStringLiteral("no container could start: %1").arg(runtime.error().message));
+        return;
+    }
+    m_runtime = *runtime;
+    // What the runtime must have before a container starts (a stack image in an engine)
+    // is made ready first, its progress in the deployment log.
+    ContainerSpec model;
+    model.app = m_app->name();
+    model.releaseVersion = m_next.version();
+    model.stack = m_app->context()->stack;
+    const QPointer<Rollout> guard = this;
+    m_runtime->prepare(
+        model,
+        [guard](const QString &line) {
+            if (guard)
+                guard->log(QStringLiteral("       ") + line);
+        },
+        [guard](const Result<void> &prepared) {
+            if (!guard || guard->m_finished)
+                return;
+            if (!prepared) {
+                guard->fail(DeploymentStatus::CrashedError,
+                            QStringLiteral("the %1 runtime is not ready: %2")
+                                .arg(guard->m_runtime ? guard->m_runtime->name() : QString(),
+                                     prepared.error().message));
+                return;
+            }
+            guard->startPrepared();
+        });
+}
+
+void Rollout::startPrepared()
+{
+    log(QStringLiteral("-----> Starting release v%1 (%2 runtime)")
+            .arg(m_next.version())
+            .arg(m_runtime->name()));
     const AppSettings &settings = m_app->settings();
     const ProcessTypes &types = m_next.release.processTypes();
     for (auto it = types.cbegin(); it != types.cend(); ++it) {
@@ -118,7 +157,7 @@ void Rollout::startContainers()
             continue;
         const int count = settings.scaleOf(it.key());
         for (int index = 1; index <= count; ++index) {
-            Container *container = m_app->createContainer(m_next, it.key(), index, this);
+            Container *container = m_app->createContainer(m_runtime, m_next, it.key(), index, this);
             m_containers.append(container);
             connect(container, &Container::exited, this,
                     [this, container] { onContainerExited(container); });
@@ -127,8 +166,10 @@ void Rollout::startContainers()
             });
             connect(container, &Container::started, this, [this, container] {
                 const ContainerSpec &spec = container->spec();
-                const QString where =
+                QString where =
                     spec.port ? QStringLiteral(" on port %1").arg(spec.port) : QString();
+                if (!container->placement().isEmpty())
+                    where += QStringLiteral(" on node %1").arg(container->placement());
                 m_deployment->addEvent(TimelineEvent::Kind::ContainerStarted,
                                        QStringLiteral("%1 started%2 (pid %3%4)")
                                            .arg(container->name(), where)
@@ -142,7 +183,10 @@ void Rollout::startContainers()
                                         {QStringLiteral("port"), orNull(spec.port)},
                                         {QStringLiteral("pid"), double(container->processId())},
                                         {QStringLiteral("release"), spec.releaseVersion},
-                                        {QStringLiteral("isolated"), container->isIsolated()}});
+                                        {QStringLiteral("isolated"), container->isIsolated()},
+                                        {QStringLiteral("runtime"), container->runtimeName()},
+                                        {QStringLiteral("host"), container->host()},
+                                        {QStringLiteral("node"), orNull(container->placement())}});
             });
         }
     }
@@ -160,14 +204,17 @@ void Rollout::startContainers()
     }
     const int previous = m_app->current().isNull() ? 0 : m_app->current().version();
     m_deployment->addEvent(TimelineEvent::Kind::StepStarted,
-                           QStringLiteral("step 1 of 4: start %1 container%2 of release v%3")
+                           QStringLiteral("step 1 of 4: start %1 container%2 of release v%3 "
+                                          "(%4 runtime)")
                                .arg(m_containers.size())
                                .arg(m_containers.size() == 1 ? QString() : QStringLiteral("s"))
-                               .arg(m_next.version()),
+                               .arg(m_next.version())
+                               .arg(m_runtime->name()),
                            {},
                            {{QStringLiteral("step"), QStringLiteral("start")},
                             {QStringLiteral("release"), m_next.version()},
                             {QStringLiteral("previous_release"), orNull(previous)},
+                            {QStringLiteral("runtime"), m_runtime->name()},
                             {QStringLiteral("containers"), planned}});
     for (Container *container : std::as_const(m_containers))
         container->start();
@@ -200,8 +247,8 @@ void Rollout::waitReady()
     for (Container *container : std::as_const(m_containers)) {
         if (!isProbedType(container->spec().processType))
             continue;
-        auto *probe = new ReadinessProbe(container->spec().port, settings.probeInterval,
-                                         container->sockets(), this);
+        auto *probe = new ReadinessProbe(container->host(), container->spec().port,
+                                         settings.probeInterval, container->sockets(), this);
         m_probes.append(probe);
         ++m_waitingFor;
         connect(probe, &ReadinessProbe::probed, this, [this, container](int probes) {
@@ -326,7 +373,8 @@ void Rollout::runHook()
                            QStringLiteral("postdeploy-1"),
                            {{QStringLiteral("command"), command},
                             {QStringLiteral("time_limit_ms"), double(limit.count())}});
-    Container *hook = m_app->createContainer(m_next, QStringLiteral("postdeploy"), 1, this);
+    Container *hook =
+        m_app->createContainer(m_runtime, m_next, QStringLiteral("postdeploy"), 1, this);
     m_hook = hook;
     connect(hook, &Container::logLine, this, [this](const LogLine &line) {
         log(QStringLiteral("       %1: %2").arg(line.container, line.text));

@@ -3,6 +3,7 @@
 #include "rollout/DeploymentStatus.h"
 #include "rollout/LiveRelease.h"
 #include "runtime/Container.h"
+#include "runtime/Runtime.h"
 
 #include <QObject>
 #include <QPointer>
@@ -12,6 +13,7 @@ namespace Slipway {
 
 class AppInstance;
 class Container;
+
 class Deployment;
 class ReadinessProbe;
 
@@ -38,6 +40,8 @@ public:
     void cancel();
     // How many probes a new container took to accept connections; 0 for one not probed.
     int probesOf(const Container *container) const;
+    // Where the new containers run (set in step 1).
+    Runtime *runtime() const { return m_runtime; }
 
 Q_SIGNALS:
     // The new containers serve the app now; the caller adopts them and retires the old.
@@ -51,6 +55,7 @@ private:
     void stepDone();
 
     void startContainers();
+    void startPrepared();
     void waitReady();
     void runHook();
     void switchTraffic();
@@ -65,6 +70,7 @@ private:
     Options m_options;
     int m_step = -1;
     bool m_finished = false;
+    QPointer<Runtime> m_runtime;
     QList<Container *> m_containers;
     QList<ReadinessProbe *> m_probes;
     int m_waitingFor = 0;

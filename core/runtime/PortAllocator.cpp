@@ -48,4 +48,10 @@ void PortAllocator::release(quint16 port)
     m_reserved.remove(port);
 }
 
+void PortAllocator::reserve(quint16 port)
+{
+    QMutexLocker locker(&m_mutex);
+    m_reserved.insert(port);
+}
+
 } // namespace Slipway

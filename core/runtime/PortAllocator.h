@@ -12,6 +12,8 @@ class PortAllocator
 public:
     quint16 allocate();
     void release(quint16 port);
+    // Marks a port taken by a container that was already running (taken over).
+    void reserve(quint16 port);
 
 private:
     QMutex m_mutex;

@@ -120,6 +120,17 @@ QStringList drainLimitSchema()
         "ALTER TABLE apps ADD COLUMN drain_limit_ms INTEGER NOT NULL DEFAULT 30000")};
 }
 
+// Where an app's containers run: the runtime, the Docker engine's address for docker and
+// swarm, and the memory limit of each container there.
+QStringList appRuntimeSchema()
+{
+    return {
+        QStringLiteral("ALTER TABLE apps ADD COLUMN runtime TEXT NOT NULL DEFAULT 'local'"),
+        QStringLiteral("ALTER TABLE apps ADD COLUMN docker_host TEXT NOT NULL DEFAULT ''"),
+        QStringLiteral("ALTER TABLE apps ADD COLUMN memory_limit_mib INTEGER NOT NULL DEFAULT 0"),
+    };
+}
+
 // Whether an app's containers reach the network outside: 'outbound' (the default) or 'none'.
 QStringList appNetworkSchema()
 {
@@ -223,6 +234,7 @@ const QList<Migration> &storeMigrations()
          timelineDataSchema()},
         {QStringLiteral("drain limit of old containers"), drainLimitSchema()},
         {QStringLiteral("apps' outbound network"), appNetworkSchema()},
+        {QStringLiteral("apps' runtime, engine address and memory limit"), appRuntimeSchema()},
     };
     return migrations;
 }

@@ -308,6 +308,16 @@ Result<AppRecord> Store::createApp(const QString &name, const AppSettings &setti
             if (!drain)
                 return std::unexpected(drain.error());
         }
+        if (settings.runtime != QLatin1String("local") || !settings.dockerHost.isEmpty() ||
+            settings.memoryLimitMiB != 0) {
+            Result<QSqlQuery> runtime =
+                exec(what,
+                     QStringLiteral("UPDATE apps SET runtime = ?, docker_host = ?,"
+                                    " memory_limit_mib = ? WHERE name = ?"),
+                     {settings.runtime, settings.dockerHost, settings.memoryLimitMiB, name});
+            if (!runtime)
+                return std::unexpected(runtime.error());
+        }
         return record;
     });
 }
@@ -336,6 +346,9 @@ Result<QList<AppRecord>> Store::selectApps(const QString &where, const QVariantL
     const int releaseColumn = column("current_release");
     const int drainColumn = column("drain_limit_ms");
     const int networkColumn = column("network");
+    const int runtimeColumn = column("runtime");
+    const int dockerHostColumn = column("docker_host");
+    const int memoryColumn = column("memory_limit_mib");
     QList<AppRecord> apps;
     QHash<QString, qsizetype> indexOf;
     while (query->next()) {
@@ -356,6 +369,12 @@ Result<QList<AppRecord>> Store::selectApps(const QString &where, const QVariantL
             record.settings.drainLimit = milliseconds(drainColumn);
         record.settings.outboundNetwork =
             networkColumn < 0 || query->value(networkColumn).toString() != QLatin1String("none");
+        if (runtimeColumn >= 0)
+            record.settings.runtime = query->value(runtimeColumn).toString();
+        if (dockerHostColumn >= 0)
+            record.settings.dockerHost = query->value(dockerHostColumn).toString();
+        if (memoryColumn >= 0)
+            record.settings.memoryLimitMiB = query->value(memoryColumn).toInt();
         indexOf.insert(record.name, apps.size());
         apps.append(record);
     }
@@ -412,11 +431,12 @@ Result<void> Store::updateSettings(const QString &name, const AppSettings &setti
         name, QStringLiteral("update the settings of app '%1'").arg(name),
         QStringLiteral("formation = ?, grace_period_ms = ?, boot_timeout_ms = ?,"
                        " probe_interval_ms = ?, hook_timeout_ms = ?, drain_limit_ms = ?,"
-                       " network = ?"),
+                       " network = ?, runtime = ?, docker_host = ?, memory_limit_mib = ?"),
         {formationText(settings.formation), qint64(settings.gracePeriod.count()),
          qint64(settings.bootTimeout.count()), qint64(settings.probeInterval.count()),
          qint64(settings.hookTimeout.count()), qint64(settings.drainLimit.count()),
-         networkText(settings.outboundNetwork)});
+         networkText(settings.outboundNetwork), settings.runtime, settings.dockerHost,
+         settings.memoryLimitMiB});
 }
 
 Result<void> Store::setRouterName(const QString &name, const QString &routerName)

@@ -1,4 +1,4 @@
-#include "runtime/Container.h"
+#include "runtime/local/LocalContainer.h"
 
 #include "runtime/OutboundNetwork.h"
 #include "util/Background.h"
@@ -15,84 +15,13 @@
 
 namespace Slipway {
 
-namespace {
-
-const QString DefaultPath =
-    QStringLiteral("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-
-// Sources .profile.d/*.sh in name order, then .profile, then runs the process command,
-// as the Heroku and Scalingo runtimes do.
-const QString StartScript =
-    QStringLiteral("cd \"$HOME\" || exit 1; "
-                   "for f in \"$HOME\"/.profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; done; "
-                   "[ -r \"$HOME/.profile\" ] && . \"$HOME/.profile\"; "
-                   "exec bash -c \"$0\"");
-
-} // namespace
-
-QString ContainerExit::signalName(int signal)
-{
-    switch (signal) {
-    case SIGTERM:
-        return QStringLiteral("SIGTERM");
-    case SIGKILL:
-        return QStringLiteral("SIGKILL");
-    case SIGINT:
-        return QStringLiteral("SIGINT");
-    case SIGSEGV:
-        return QStringLiteral("SIGSEGV");
-    case SIGABRT:
-        return QStringLiteral("SIGABRT");
-    default:
-        return QStringLiteral("signal %1").arg(signal);
-    }
-}
-
-std::optional<int> ContainerExit::exitStatus() const
-{
-    if (outcome.signal > 0 || outcome.kind == ProcessOutcome::Kind::Signalled ||
-        outcome.kind == ProcessOutcome::Kind::FailedToStart || outcome.exitCode < 0)
-        return std::nullopt;
-    return outcome.exitCode;
-}
-
-QString ContainerExit::signalName() const
-{
-    return outcome.signal > 0 ? signalName(outcome.signal) : QString();
-}
-
-QString ContainerExit::describe() const
-{
-    QString how;
-    switch (outcome.kind) {
-    case ProcessOutcome::Kind::FailedToStart:
-        return QStringLiteral("could not start: %1").arg(outcome.errorString);
-    case ProcessOutcome::Kind::Signalled:
-        how = QStringLiteral("killed by %1").arg(signalName(outcome.signal));
-        break;
-    default:
-        how = outcome.signal > 0 ? QStringLiteral("killed by %1").arg(signalName(outcome.signal))
-                                 : QStringLiteral("exited with status %1").arg(outcome.exitCode);
-        break;
-    }
-    if (!requested)
-        return how;
-    if (outcome.forced) {
-        return QStringLiteral("killed with SIGKILL after the grace period (%1 ms), SIGTERM was "
-                              "ignored")
-            .arg(stopMilliseconds);
-    }
-    return QStringLiteral("%1 after SIGTERM in %2 ms").arg(how).arg(stopMilliseconds);
-}
-
-Container::Container(ContainerSpec spec, QString workDirectory, QObject *parent)
-    : QObject(parent)
-    , m_spec(std::move(spec))
+LocalContainer::LocalContainer(ContainerSpec spec, QString workDirectory, QObject *parent)
+    : Container(std::move(spec), parent)
     , m_workDirectory(std::move(workDirectory))
     , m_grace(m_spec.gracePeriod)
 {}
 
-Container::~Container()
+LocalContainer::~LocalContainer()
 {
     if (m_sandboxChannel >= 0)
         ::close(m_sandboxChannel);
@@ -103,67 +32,25 @@ Container::~Container()
         QDir(m_workDirectory).removeRecursively();
 }
 
-QString Container::stateName(State state)
-{
-    switch (state) {
-    case State::Created:
-        return QStringLiteral("created");
-    case State::Starting:
-        return QStringLiteral("starting");
-    case State::Running:
-        return QStringLiteral("running");
-    case State::Stopping:
-        return QStringLiteral("stopping");
-    case State::Exited:
-        return QStringLiteral("exited");
-    }
-    return {};
-}
-
-qint64 Container::processId() const
+qint64 LocalContainer::processId() const
 {
     return m_runner ? m_runner->processId() : 0;
 }
 
-QList<LogLine> Container::recentLines(int count) const
+QMap<QString, QString> LocalContainer::environment() const
 {
-    QList<LogLine> lines;
-    const int first = qMax(0, int(m_recent.size()) - count);
-    for (int i = first; i < int(m_recent.size()); ++i)
-        lines.append(m_recent.at(size_t(i)));
-    return lines;
+    if (m_isolated)
+        return environmentFor(m_spec, QString::fromLatin1(Sandbox::AppMountPoint),
+                              QStringLiteral("/tmp"));
+    return environmentFor(m_spec, m_workDirectory + QStringLiteral("/app"),
+                          m_workDirectory + QStringLiteral("/tmp"));
 }
 
-QMap<QString, QString> Container::environment() const
+void LocalContainer::start()
 {
-    const QString home = m_isolated ? QString::fromLatin1(Sandbox::AppMountPoint)
-                                    : m_workDirectory + QStringLiteral("/app");
-    QMap<QString, QString> environment;
-    environment.insert(QStringLiteral("PATH"), DefaultPath);
-    environment.insert(QStringLiteral("LANG"), QStringLiteral("C.UTF-8"));
-    environment.insert(QStringLiteral("TMPDIR"), m_isolated
-                                                     ? QStringLiteral("/tmp")
-                                                     : m_workDirectory + QStringLiteral("/tmp"));
-    for (auto it = m_spec.config.cbegin(); it != m_spec.config.cend(); ++it)
-        environment.insert(it.key(), it.value());
-    // What the platform sets wins over config vars of the same name.
-    environment.insert(QStringLiteral("HOME"), home);
-    environment.insert(QStringLiteral("APP"), m_spec.app);
-    environment.insert(QStringLiteral("STACK"), m_spec.stack);
-    environment.insert(QStringLiteral("CONTAINER"), m_spec.name());
-    environment.insert(QStringLiteral("CONTAINER_VERSION"), m_spec.version());
-    if (m_spec.port != 0)
-        environment.insert(QStringLiteral("PORT"), QString::number(m_spec.port));
-    else
-        environment.remove(QStringLiteral("PORT"));
-    return environment;
-}
-
-void Container::start()
-{
-    if (m_state != State::Created)
+    if (state() != State::Created)
         return;
-    m_state = State::Starting;
+    setState(State::Starting);
     m_isolated = Sandbox::isAvailable();
     m_outbound = m_isolated && m_spec.outbound && OutboundNetwork::isAvailable();
     if (m_isolated && m_spec.outbound && !m_outbound)
@@ -208,7 +95,7 @@ void Container::start()
                 finish(outcome);
                 return;
             }
-            if (m_stopRequested) {
+            if (stopRequested()) {
                 ProcessOutcome outcome;
                 outcome.kind = ProcessOutcome::Kind::Cancelled;
                 finish(outcome);
@@ -218,7 +105,7 @@ void Container::start()
         });
 }
 
-void Container::launch()
+void LocalContainer::launch()
 {
     // The sandbox waits, before anything of the app runs, until its way out is there.
     OutboundNetwork::SandboxEnds networkEnds;
@@ -235,13 +122,13 @@ void Container::launch()
             return;
         }
         networkEnds = *ends;
-        connect(network, &OutboundNetwork::failed, this, &Container::onNetworkFailed);
+        connect(network, &OutboundNetwork::failed, this, &LocalContainer::onNetworkFailed);
     }
     auto *runner = new ProcessRunner(this);
     m_runner = runner;
     ProcessRunner::Spec spec;
     spec.program = QStringLiteral("/bin/bash");
-    spec.arguments = {QStringLiteral("-c"), StartScript, m_spec.command};
+    spec.arguments = {QStringLiteral("-c"), startScript(), m_spec.command};
     QProcessEnvironment environment;
     const QMap<QString, QString> variables = this->environment();
     for (auto it = variables.cbegin(); it != variables.cend(); ++it)
@@ -269,14 +156,10 @@ void Container::launch()
     }
     connect(runner, &ProcessRunner::outputLine, this,
             [this](const QString &text, ProcessRunner::Channel channel) {
-                LogLine line{QDateTime::currentDateTimeUtc(), m_spec.name(),
-                             channel == ProcessRunner::Channel::StandardError, text};
-                m_recent.push_back(line);
-                if (m_recent.size() > size_t(KeptLines))
-                    m_recent.pop_front();
-                Q_EMIT logLine(line);
+                addLine(LogLine{QDateTime::currentDateTimeUtc(), m_spec.name(),
+                                channel == ProcessRunner::Channel::StandardError, text});
             });
-    connect(runner, &ProcessRunner::finished, this, &Container::finish);
+    connect(runner, &ProcessRunner::finished, this, &LocalContainer::finish);
     runner->start(spec);
     if (m_network)
         m_network->connectSandbox();
@@ -284,31 +167,19 @@ void Container::launch()
     QMetaObject::invokeMethod(
         this,
         [this] {
-            if (m_state != State::Starting)
+            if (state() != State::Starting)
                 return;
-            m_state = State::Running;
-            m_startedAt = QDateTime::currentDateTimeUtc();
-            Q_EMIT started();
-            if (m_stopRequested)
+            markStarted();
+            if (stopRequested())
                 stop(m_grace);
         },
         Qt::QueuedConnection);
 }
 
-void Container::note(const QString &text)
-{
-    LogLine line{QDateTime::currentDateTimeUtc(), m_spec.name(), true,
-                 QStringLiteral("slipway: ") + text};
-    m_recent.push_back(line);
-    if (m_recent.size() > size_t(KeptLines))
-        m_recent.pop_front();
-    Q_EMIT logLine(line);
-}
-
-void Container::onNetworkFailed(const QString &reason)
+void LocalContainer::onNetworkFailed(const QString &reason)
 {
     note(reason);
-    if (m_state == State::Exited || m_stopRequested)
+    if (state() == State::Exited || stopRequested())
         return;
     // An app that was given a way out must not run on silently without one.
     if (m_network && !m_network->isReady())
@@ -317,65 +188,50 @@ void Container::onNetworkFailed(const QString &reason)
         m_runner->kill();
 }
 
-void Container::finish(const ProcessOutcome &outcome)
+void LocalContainer::finish(const ProcessOutcome &outcome)
 {
-    if (m_state == State::Exited)
+    if (state() == State::Exited)
         return;
-    m_state = State::Exited;
     if (m_network)
         m_network->stop();
-    m_exit.outcome = outcome;
-    if (!m_networkFailure.isEmpty() && !m_stopRequested) {
-        m_exit.outcome.kind = ProcessOutcome::Kind::FailedToStart;
-        m_exit.outcome.errorString =
+    ProcessOutcome ended = outcome;
+    if (!m_networkFailure.isEmpty() && !stopRequested()) {
+        ended.kind = ProcessOutcome::Kind::FailedToStart;
+        ended.errorString =
             QStringLiteral("its outbound network could not be set up: %1").arg(m_networkFailure);
     }
-    m_exit.requested = m_stopRequested;
-    if (m_stopRequestedAt.isValid())
-        m_exit.stopMilliseconds = m_stopRequestedAt.msecsTo(QDateTime::currentDateTimeUtc());
     // The copy is this container's alone; the release it came from stays.
     const QString work = m_workDirectory;
     runInBackground(
         this, [work] { return QDir(work).removeRecursively(); }, [](bool) {});
     m_workDirectory.clear();
-    Q_EMIT exited(m_exit);
+    markExited(ended);
 }
 
-void Container::stop()
+void LocalContainer::stop(std::chrono::milliseconds grace)
 {
-    stop(m_spec.gracePeriod);
-}
-
-void Container::stop(std::chrono::milliseconds grace)
-{
-    if (m_state == State::Exited)
+    if (state() == State::Exited)
         return;
     m_grace = grace;
-    if (!m_stopRequested) {
-        m_stopRequested = true;
-        m_stopRequestedAt = QDateTime::currentDateTimeUtc();
-    }
-    if (m_state == State::Running || m_state == State::Stopping) {
-        m_state = State::Stopping;
+    markStopRequested();
+    if (state() == State::Running || state() == State::Stopping) {
+        setState(State::Stopping);
         if (m_runner)
             m_runner->stop(grace);
     }
     // Created or Starting: start() and launch() see the request and end at once.
-    if (m_state == State::Created) {
+    if (state() == State::Created) {
         ProcessOutcome outcome;
         outcome.kind = ProcessOutcome::Kind::Cancelled;
         finish(outcome);
     }
 }
 
-void Container::kill()
+void LocalContainer::kill()
 {
-    if (m_state == State::Exited)
+    if (state() == State::Exited)
         return;
-    if (!m_stopRequested) {
-        m_stopRequested = true;
-        m_stopRequestedAt = QDateTime::currentDateTimeUtc();
-    }
+    markStopRequested();
     if (m_runner)
         m_runner->kill();
     else
