@@ -102,14 +102,17 @@ public:
                                Callback<QString> done);
     // PUT /containers/{id}/archive?path=: unpacks a tar file (streamed from disk) into the
     // container's folder `path`, which must exist.
+    // With `ownedByContainerUser`, what is unpacked belongs to the container's user (the
+    // engine's copyUIDGID), not to the archive's owners.
     DockerCall putArchive(const QString &container, const QString &path, const QString &tarFile,
-                          QObject *context, ProgressCallback progress, Callback<void> done);
+                          QObject *context, ProgressCallback progress, Callback<void> done,
+                          bool ownedByContainerUser = false);
     // Starting a running container succeeds.
     DockerCall startContainer(const QString &container, QObject *context, Callback<void> done);
     // The container's stop signal, then SIGKILL after `grace`; returns once it stopped.
     // Stopping a stopped container succeeds.
-    DockerCall stopContainer(const QString &container, std::chrono::seconds grace,
-                             QObject *context, Callback<void> done);
+    DockerCall stopContainer(const QString &container, std::chrono::seconds grace, QObject *context,
+                             Callback<void> done);
     // `signal`: "SIGKILL", "SIGTERM", "HUP"...
     DockerCall killContainer(const QString &container, const QString &signal, QObject *context,
                              Callback<void> done);
