@@ -97,7 +97,9 @@ QJsonObject containerJson(const ContainerStatus &status)
             {QStringLiteral("probes"), status.probes},
             {QStringLiteral("ready"), status.ready},
             {QStringLiteral("restarts"), status.restarts},
-            {QStringLiteral("isolated"), status.isolated}};
+            {QStringLiteral("isolated"), status.isolated},
+            {QStringLiteral("runtime"), status.runtime},
+            {QStringLiteral("node"), nullable(status.node)}};
 }
 
 QJsonArray containersJson(AppInstance *instance)

@@ -243,8 +243,10 @@ void EngineJournal::recordContainers(const QString &app)
         record.name = status.name;
         record.releaseVersion = status.releaseVersion;
         record.type = status.type;
-        record.pid = status.pid;
-        record.pgid = status.pid; // every container leads its own session
+        // A process tree of its own is ended by pid after a crash of the daemon; an engine's
+        // container is the engine's to keep, and the next daemon takes it over.
+        record.pid = status.outlivesDaemon ? 0 : status.pid;
+        record.pgid = record.pid; // every container leads its own session
         record.port = status.port;
         record.state = status.state;
         record.restarts = status.restarts;

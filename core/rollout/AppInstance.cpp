@@ -102,6 +102,9 @@ QList<ContainerStatus> AppInstance::containerStatuses() const
             status.port = container->spec().port;
             status.pid = container->processId();
             status.isolated = container->isIsolated();
+            status.runtime = container->runtimeName();
+            status.node = container->placement();
+            status.outlivesDaemon = container->outlivesDaemon();
             status.state =
                 slot->ready ? QStringLiteral("ready") : Container::stateName(container->state());
         } else {

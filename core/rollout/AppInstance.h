@@ -40,6 +40,9 @@ struct ContainerStatus
     bool ready = false;
     int restarts = 0;
     bool isolated = false;
+    QString runtime = QStringLiteral("local"); // local, docker, swarm
+    QString node;                              // where it runs, for a cluster
+    bool outlivesDaemon = false;               // an engine's container: taken over, not ended
 };
 
 // One app on this machine: the release that serves it, its containers, their supervision
