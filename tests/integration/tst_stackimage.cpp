@@ -159,5 +159,13 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestStackImage)
+// A cold build takes longer than Qt Test's five minutes for one test function.
+int main(int argc, char *argv[])
+{
+    if (qEnvironmentVariableIsEmpty("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", QByteArray::number(40 * 60 * 1000));
+    QCoreApplication application(argc, argv);
+    TestStackImage test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_stackimage.moc"

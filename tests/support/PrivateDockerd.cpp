@@ -61,7 +61,7 @@ bool pingOnce(DockerClient &client)
 
 } // namespace
 
-PrivateDockerd::PrivateDockerd()
+PrivateDockerd::PrivateDockerd(const QStringList &extraArguments)
 {
     const QString dockerd = QStandardPaths::findExecutable(QStringLiteral("dockerd"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin"), QStringLiteral("/usr/local/bin")});
     if (dockerd.isEmpty()) {
@@ -92,13 +92,14 @@ PrivateDockerd::PrivateDockerd()
         g_bridgeWasThere = bridgeExists();
     ++g_running;
     m_process.setProgram(dockerd);
-    m_process.setArguments({QStringLiteral("--config-file"), config.fileName(),
+    m_process.setArguments(QStringList{QStringLiteral("--config-file"), config.fileName(),
                             QStringLiteral("--data-root"), root + QStringLiteral("/data"),
                             QStringLiteral("--exec-root"), root + QStringLiteral("/exec"),
                             QStringLiteral("--pidfile"), root + QStringLiteral("/dockerd.pid"),
                             QStringLiteral("-H"), QStringLiteral("unix://") + socketPath(),
                             QStringLiteral("--iptables=false"), QStringLiteral("--bridge=none"),
-                            QStringLiteral("--log-level=warn")});
+                            QStringLiteral("--log-level=warn")} +
+                           extraArguments);
     m_process.setStandardOutputFile(root + QStringLiteral("/dockerd.log"));
     m_process.setStandardErrorFile(root + QStringLiteral("/dockerd.log"), QIODevice::Append);
     m_process.start();

@@ -23,7 +23,8 @@
 class PrivateDockerd
 {
 public:
-    PrivateDockerd();
+    // `extraArguments` go to dockerd as they are (another listener, TLS...).
+    explicit PrivateDockerd(const QStringList &extraArguments = {});
     ~PrivateDockerd();
     PrivateDockerd(const PrivateDockerd &) = delete;
     PrivateDockerd &operator=(const PrivateDockerd &) = delete;

@@ -257,7 +257,14 @@ Io::Task<Result<DockerResponse>> DockerTransport::exchangeOn(Stream &stream,
                                                              const std::function<void()> &disarm)
 {
     const auto broken = [&](const error_code &error) {
-        return failure(unreachable(timedOut ? QStringLiteral("no answer in time") : describe(error)));
+        QString reason = timedOut ? QStringLiteral("no answer in time") : describe(error);
+        // With TLS 1.3 the engine checks the client's certificate after the handshake and
+        // answers a refusal with an alert ("bad certificate") or by closing the connection.
+        if (!timedOut && m_endpoint.kind() == DockerEndpoint::Kind::Tls &&
+            (closedByPeer(error) || error.category() == asio::error::get_ssl_category()))
+            reason += QStringLiteral("; did the engine refuse the client certificate %1?")
+                          .arg(m_endpoint.certificateFile());
+        return failure(unreachable(reason));
     };
     const bool upload = !request.bodyFile.isEmpty();
     QFile file;
