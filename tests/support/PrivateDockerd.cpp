@@ -43,7 +43,10 @@ QStringList mountsUnder(const QString &folder)
         if (fields.size() < 5)
             continue;
         QByteArray point = fields[4];
-        point.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+        point.replace("\\040", " ")
+            .replace("\\011", "\t")
+            .replace("\\012", "\n")
+            .replace("\\134", "\\");
         if (point == prefix || point.startsWith(QByteArray(prefix + '/')))
             found.append(QFile::decodeName(point));
     }
@@ -63,7 +66,9 @@ bool pingOnce(DockerClient &client)
 
 PrivateDockerd::PrivateDockerd(const QStringList &extraArguments)
 {
-    const QString dockerd = QStandardPaths::findExecutable(QStringLiteral("dockerd"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin"), QStringLiteral("/usr/local/bin")});
+    const QString dockerd = QStandardPaths::findExecutable(
+        QStringLiteral("dockerd"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin"),
+                                    QStringLiteral("/usr/local/bin")});
     if (dockerd.isEmpty()) {
         m_skipReason = QStringLiteral("dockerd is not installed (apt-get install docker.io, or "
                                       "packaging/setup-debian.sh)");
@@ -92,14 +97,15 @@ PrivateDockerd::PrivateDockerd(const QStringList &extraArguments)
         g_bridgeWasThere = bridgeExists();
     ++g_running;
     m_process.setProgram(dockerd);
-    m_process.setArguments(QStringList{QStringLiteral("--config-file"), config.fileName(),
-                            QStringLiteral("--data-root"), root + QStringLiteral("/data"),
-                            QStringLiteral("--exec-root"), root + QStringLiteral("/exec"),
-                            QStringLiteral("--pidfile"), root + QStringLiteral("/dockerd.pid"),
-                            QStringLiteral("-H"), QStringLiteral("unix://") + socketPath(),
-                            QStringLiteral("--iptables=false"), QStringLiteral("--bridge=none"),
-                            QStringLiteral("--log-level=warn")} +
-                           extraArguments);
+    m_process.setArguments(
+        QStringList{QStringLiteral("--config-file"), config.fileName(),
+                    QStringLiteral("--data-root"), root + QStringLiteral("/data"),
+                    QStringLiteral("--exec-root"), root + QStringLiteral("/exec"),
+                    QStringLiteral("--pidfile"), root + QStringLiteral("/dockerd.pid"),
+                    QStringLiteral("-H"), QStringLiteral("unix://") + socketPath(),
+                    QStringLiteral("--iptables=false"), QStringLiteral("--bridge=none"),
+                    QStringLiteral("--log-level=warn")} +
+        extraArguments);
     m_process.setStandardOutputFile(root + QStringLiteral("/dockerd.log"));
     m_process.setStandardErrorFile(root + QStringLiteral("/dockerd.log"), QIODevice::Append);
     m_process.start();
@@ -125,7 +131,8 @@ PrivateDockerd::PrivateDockerd(const QStringList &extraArguments)
         }
         QThread::msleep(200);
     }
-    m_skipReason = QStringLiteral("dockerd did not answer within 60 s; its last lines:\n%1").arg(logTail());
+    m_skipReason =
+        QStringLiteral("dockerd did not answer within 60 s; its last lines:\n%1").arg(logTail());
     stop();
 }
 
@@ -183,8 +190,8 @@ void PrivateDockerd::stop()
     // Swarm makes this bridge on the host and leaves it; the last engine takes it away
     // unless it was there before.
     if (g_running == 0 && !g_bridgeWasThere && bridgeExists())
-        TestSupport::run(QStringLiteral("ip"),
-                         {QStringLiteral("link"), QStringLiteral("delete"), QStringLiteral("docker_gwbridge")});
+        TestSupport::run(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("delete"),
+                                                QStringLiteral("docker_gwbridge")});
 }
 
 Result<QString> PrivateDockerd::makeBusyboxImage(DockerClient &client, const QString &workFolder)
@@ -192,7 +199,8 @@ Result<QString> PrivateDockerd::makeBusyboxImage(DockerClient &client, const QSt
     // busybox-static's: linked statically, so the image needs no libc.
     const QString busybox = QStringLiteral("/bin/busybox");
     if (!QFileInfo(busybox).isExecutable())
-        return failure(QStringLiteral("%1 is missing: apt-get install busybox-static").arg(busybox));
+        return failure(
+            QStringLiteral("%1 is missing: apt-get install busybox-static").arg(busybox));
     const QString rootfs = workFolder + QStringLiteral("/busybox-rootfs");
     for (const char *folder : {"bin", "etc", "tmp", "proc", "sys", "dev", "app"})
         QDir().mkpath(rootfs + u'/' + QLatin1String(folder));
@@ -217,13 +225,15 @@ Result<QString> PrivateDockerd::makeBusyboxImage(DockerClient &client, const QSt
     passwd.close();
     group.close();
     const QString tarball = workFolder + QStringLiteral("/busybox-rootfs.tar");
-    if (TestSupport::run(QStringLiteral("tar"), {QStringLiteral("-C"), rootfs, QStringLiteral("-cf"), tarball, QStringLiteral(".")}) != 0)
+    if (TestSupport::run(QStringLiteral("tar"),
+                         {QStringLiteral("-C"), rootfs, QStringLiteral("-cf"), tarball,
+                          QStringLiteral(".")}) != 0)
         return failure(QStringLiteral("cannot make %1 with tar").arg(tarball));
     const QString tag = QString::fromLatin1(BusyboxImage);
     auto imported = awaitDocker<QString>(
         [&](QObject *context, auto done) {
-            return client.importImage(tarball, tag.section(u':', 0, 0), tag.section(u':', 1),
-                                      {}, context, {}, done);
+            return client.importImage(tarball, tag.section(u':', 0, 0), tag.section(u':', 1), {},
+                                      context, {}, done);
         },
         120000);
     if (!imported)

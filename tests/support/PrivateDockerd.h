@@ -73,7 +73,8 @@ Slipway::Result<T> awaitDocker(Start start, int timeoutMs = 60000)
         loop.exec();
     if (!result) {
         call.cancel();
-        return Slipway::failure(QStringLiteral("no answer from the engine within %1 s").arg(timeoutMs / 1000));
+        return Slipway::failure(
+            QStringLiteral("no answer from the engine within %1 s").arg(timeoutMs / 1000));
     }
     return std::move(*result);
 }

@@ -1,8 +1,8 @@
 #include "runtime/docker/DockerClient.h"
 
 #include "runtime/docker/DockerClientIo.h"
-#include "runtime/docker/DockerJsonStream.h"
 #include "runtime/docker/DockerJson.h"
+#include "runtime/docker/DockerJsonStream.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -81,14 +81,18 @@ QString timestampParameter(const QDateTime &time)
 QUrlQuery logQuery(const DockerLogOptions &options)
 {
     QUrlQuery query;
-    query.addQueryItem(QStringLiteral("follow"), options.follow ? QStringLiteral("1") : QStringLiteral("0"));
-    query.addQueryItem(QStringLiteral("stdout"), options.standardOutput ? QStringLiteral("1") : QStringLiteral("0"));
-    query.addQueryItem(QStringLiteral("stderr"), options.standardError ? QStringLiteral("1") : QStringLiteral("0"));
-    query.addQueryItem(QStringLiteral("timestamps"), options.timestamps ? QStringLiteral("1") : QStringLiteral("0"));
+    query.addQueryItem(QStringLiteral("follow"),
+                       options.follow ? QStringLiteral("1") : QStringLiteral("0"));
+    query.addQueryItem(QStringLiteral("stdout"),
+                       options.standardOutput ? QStringLiteral("1") : QStringLiteral("0"));
+    query.addQueryItem(QStringLiteral("stderr"),
+                       options.standardError ? QStringLiteral("1") : QStringLiteral("0"));
+    query.addQueryItem(QStringLiteral("timestamps"),
+                       options.timestamps ? QStringLiteral("1") : QStringLiteral("0"));
     if (options.since.isValid())
         query.addQueryItem(QStringLiteral("since"), timestampParameter(options.since));
-    query.addQueryItem(QStringLiteral("tail"), options.tail < 0 ? QStringLiteral("all")
-                                                                 : QString::number(options.tail));
+    query.addQueryItem(QStringLiteral("tail"),
+                       options.tail < 0 ? QStringLiteral("all") : QString::number(options.tail));
     return query;
 }
 
@@ -100,8 +104,9 @@ Io::Task<Result<DockerResponse>> call(DockerClientIo &io, DockerJob &job, Docker
     auto response = co_await io.send(job, std::move(request));
     if (!response)
         co_return transportError(what, response.error());
-    const bool fine = accepted == 0 ? response->isSuccess()
-                                    : response->status == accepted || response->status == alsoAccepted;
+    const bool fine = accepted == 0
+                          ? response->isSuccess()
+                          : response->status == accepted || response->status == alsoAccepted;
     if (!fine)
         co_return engineError(what, *response);
     co_return response;
@@ -203,10 +208,11 @@ Io::Task<Result<DockerVersion>> DockerClientIo::negotiate(DockerCallState &state
     if (!response)
         co_return std::unexpected(response.error());
     if (!response->isSuccess())
-        co_return failure(QStringLiteral("the Docker engine at %1 answered GET /version with %2: %3")
-                              .arg(where)
-                              .arg(response->status)
-                              .arg(response->engineMessage()));
+        co_return failure(
+            QStringLiteral("the Docker engine at %1 answered GET /version with %2: %3")
+                .arg(where)
+                .arg(response->status)
+                .arg(response->engineMessage()));
     const QJsonObject object = QJsonDocument::fromJson(response->body).object();
     DockerVersion version = DockerJson::version(object);
     if (version.apiVersion.isEmpty())
@@ -283,8 +289,8 @@ DockerCall DockerClient::ping(QObject *context, Callback<void> done)
             DockerRequest request;
             request.target = "/_ping";
             request.timeout = 10s;
-            auto response = co_await call(*io, job, request,
-                                          QStringLiteral("cannot ping the Docker engine"));
+            auto response =
+                co_await call(*io, job, request, QStringLiteral("cannot ping the Docker engine"));
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -324,7 +330,8 @@ DockerCall DockerClient::importImage(const QString &tarball, const QString &repo
     DockerClientIo *io = m_io.get();
     return m_io->run<QString>(
         this, context,
-        [io, tarball, repository, tag, changes, progress](DockerJob &job) -> Io::Task<Result<QString>> {
+        [io, tarball, repository, tag, changes,
+         progress](DockerJob &job) -> Io::Task<Result<QString>> {
             const QString what =
                 QStringLiteral("cannot import %1 as image %2:%3").arg(tarball, repository, tag);
             QUrlQuery query;
@@ -373,7 +380,8 @@ DockerCall DockerClient::importImage(const QString &tarball, const QString &repo
                     *last = object.value(QStringLiteral("status")).toString();
             }
             if (!problem->isEmpty())
-                co_return failure(QStringLiteral("%1: the Docker engine said: %2").arg(what, *problem));
+                co_return failure(
+                    QStringLiteral("%1: the Docker engine said: %2").arg(what, *problem));
             if (!stream->error().isEmpty())
                 co_return failure(what + QStringLiteral(": ") + stream->error());
             if (!last->startsWith(QStringLiteral("sha256:")))
@@ -393,13 +401,14 @@ DockerCall DockerClient::removeImage(const QString &reference, bool force, QObje
         this, context,
         [io, reference, force](DockerJob &job) -> Io::Task<Result<void>> {
             QUrlQuery query;
-            query.addQueryItem(QStringLiteral("force"), force ? QStringLiteral("1") : QStringLiteral("0"));
+            query.addQueryItem(QStringLiteral("force"),
+                               force ? QStringLiteral("1") : QStringLiteral("0"));
             DockerRequest request;
             request.method = "DELETE";
             request.target = withQuery("/images/" + segment(reference), query);
-            auto response = co_await call(*io, job, request,
-                                          QStringLiteral("cannot remove image %1").arg(reference),
-                                          200, 404);
+            auto response =
+                co_await call(*io, job, request,
+                              QStringLiteral("cannot remove image %1").arg(reference), 200, 404);
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -425,19 +434,17 @@ DockerCall DockerClient::createContainer(const DockerContainerConfig &config, QO
             request.method = "POST";
             request.target = withQuery("/containers/create", query);
             request.body = json(DockerJson::containerCreate(config));
-            co_return co_await callJson<QString>(*io, job, std::move(request), what,
-                                                 [](const QJsonDocument &document) {
-                                                     return document.object()
-                                                         .value(QStringLiteral("Id"))
-                                                         .toString();
-                                                 });
+            co_return co_await callJson<QString>(
+                *io, job, std::move(request), what, [](const QJsonDocument &document) {
+                    return document.object().value(QStringLiteral("Id")).toString();
+                });
         },
         std::move(done));
 }
 
 DockerCall DockerClient::putArchive(const QString &container, const QString &path,
-                                   const QString &tarFile, QObject *context,
-                                   ProgressCallback progress, Callback<void> done)
+                                    const QString &tarFile, QObject *context,
+                                    ProgressCallback progress, Callback<void> done)
 {
     DockerClientIo *io = m_io.get();
     return m_io->run<void>(
@@ -461,9 +468,9 @@ DockerCall DockerClient::putArchive(const QString &container, const QString &pat
                     job.post([progress, sent, total] { progress(sent, total); });
                 };
             }
-            auto response = co_await call(
-                *io, job, std::move(request),
-                QStringLiteral("cannot copy %1 into %2 of container %3").arg(tarFile, path, container));
+            auto response = co_await call(*io, job, std::move(request),
+                                          QStringLiteral("cannot copy %1 into %2 of container %3")
+                                              .arg(tarFile, path, container));
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -481,9 +488,9 @@ DockerCall DockerClient::startContainer(const QString &container, QObject *conte
             DockerRequest request;
             request.method = "POST";
             request.target = "/containers/" + segment(container) + "/start";
-            auto response = co_await call(*io, job, request,
-                                          QStringLiteral("cannot start container %1").arg(container),
-                                          204, 304);
+            auto response =
+                co_await call(*io, job, request,
+                              QStringLiteral("cannot start container %1").arg(container), 204, 304);
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -505,9 +512,9 @@ DockerCall DockerClient::stopContainer(const QString &container, std::chrono::se
             request.target = withQuery("/containers/" + segment(container) + "/stop", query);
             // The engine answers once the container stopped, the grace period included.
             request.timeout = grace + CallTimeout;
-            auto response = co_await call(*io, job, request,
-                                          QStringLiteral("cannot stop container %1").arg(container),
-                                          204, 304);
+            auto response =
+                co_await call(*io, job, request,
+                              QStringLiteral("cannot stop container %1").arg(container), 204, 304);
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -545,10 +552,11 @@ DockerCall DockerClient::waitContainer(const QString &container, DockerWaitCondi
         this, context,
         [io, container, condition](DockerJob &job) -> Io::Task<Result<DockerWaitResult>> {
             QUrlQuery query;
-            query.addQueryItem(QStringLiteral("condition"),
-                               condition == DockerWaitCondition::NextExit  ? QStringLiteral("next-exit")
-                               : condition == DockerWaitCondition::Removed ? QStringLiteral("removed")
-                                                                           : QStringLiteral("not-running"));
+            query.addQueryItem(
+                QStringLiteral("condition"),
+                condition == DockerWaitCondition::NextExit  ? QStringLiteral("next-exit")
+                : condition == DockerWaitCondition::Removed ? QStringLiteral("removed")
+                                                            : QStringLiteral("not-running"));
             DockerRequest request;
             request.method = "POST";
             request.target = withQuery("/containers/" + segment(container) + "/wait", query);
@@ -558,12 +566,11 @@ DockerCall DockerClient::waitContainer(const QString &container, DockerWaitCondi
                 QStringLiteral("cannot wait for container %1").arg(container),
                 [](const QJsonDocument &document) {
                     const QJsonObject object = document.object();
-                    return DockerWaitResult{
-                        object.value(QStringLiteral("StatusCode")).toInt(),
-                        object.value(QStringLiteral("Error"))
-                            .toObject()
-                            .value(QStringLiteral("Message"))
-                            .toString()};
+                    return DockerWaitResult{object.value(QStringLiteral("StatusCode")).toInt(),
+                                            object.value(QStringLiteral("Error"))
+                                                .toObject()
+                                                .value(QStringLiteral("Message"))
+                                                .toString()};
                 });
         },
         std::move(done));
@@ -604,9 +611,9 @@ DockerCall DockerClient::listContainers(const QStringList &labels, QObject *cont
             QUrlQuery query;
             query.addQueryItem(QStringLiteral("all"), QStringLiteral("true"));
             if (!labels.isEmpty())
-                query.addQueryItem(QStringLiteral("filters"),
-                                   QString::fromUtf8(DockerJson::filters(
-                                       {{QStringLiteral("label"), labels}})));
+                query.addQueryItem(
+                    QStringLiteral("filters"),
+                    QString::fromUtf8(DockerJson::filters({{QStringLiteral("label"), labels}})));
             DockerRequest request;
             request.target = withQuery("/containers/json", query);
             co_return co_await callJson<Answer>(
@@ -629,14 +636,15 @@ DockerCall DockerClient::removeContainer(const QString &container, bool force, Q
         this, context,
         [io, container, force](DockerJob &job) -> Io::Task<Result<void>> {
             QUrlQuery query;
-            query.addQueryItem(QStringLiteral("force"), force ? QStringLiteral("1") : QStringLiteral("0"));
+            query.addQueryItem(QStringLiteral("force"),
+                               force ? QStringLiteral("1") : QStringLiteral("0"));
             query.addQueryItem(QStringLiteral("v"), QStringLiteral("1"));
             DockerRequest request;
             request.method = "DELETE";
             request.target = withQuery("/containers/" + segment(container), query);
-            auto response = co_await call(*io, job, request,
-                                          QStringLiteral("cannot remove container %1").arg(container),
-                                          204, 404);
+            auto response = co_await call(
+                *io, job, request, QStringLiteral("cannot remove container %1").arg(container), 204,
+                404);
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -729,9 +737,9 @@ DockerCall DockerClient::initSwarm(const DockerSwarmInit &init, QObject *context
             request.method = "POST";
             request.target = "/swarm/init";
             request.body = json(DockerJson::swarmInit(init));
-            auto response = co_await call(
-                *io, job, std::move(request),
-                QStringLiteral("cannot create a Swarm advertised at %1").arg(init.advertiseAddress));
+            auto response = co_await call(*io, job, std::move(request),
+                                          QStringLiteral("cannot create a Swarm advertised at %1")
+                                              .arg(init.advertiseAddress));
             if (!response)
                 co_return std::unexpected(response.error());
             // The answer is the node's id as a JSON string.
@@ -754,9 +762,10 @@ DockerCall DockerClient::joinSwarm(const DockerSwarmJoin &join, QObject *context
             request.method = "POST";
             request.target = "/swarm/join";
             request.body = json(DockerJson::swarmJoin(join));
-            auto response = co_await call(*io, job, std::move(request),
-                                          QStringLiteral("cannot join the Swarm of %1")
-                                              .arg(join.remoteAddresses.join(QStringLiteral(", "))));
+            auto response =
+                co_await call(*io, job, std::move(request),
+                              QStringLiteral("cannot join the Swarm of %1")
+                                  .arg(join.remoteAddresses.join(QStringLiteral(", "))));
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -771,12 +780,13 @@ DockerCall DockerClient::leaveSwarm(bool force, QObject *context, Callback<void>
         this, context,
         [io, force](DockerJob &job) -> Io::Task<Result<void>> {
             QUrlQuery query;
-            query.addQueryItem(QStringLiteral("force"), force ? QStringLiteral("1") : QStringLiteral("0"));
+            query.addQueryItem(QStringLiteral("force"),
+                               force ? QStringLiteral("1") : QStringLiteral("0"));
             DockerRequest request;
             request.method = "POST";
             request.target = withQuery("/swarm/leave", query);
-            auto response =
-                co_await call(*io, job, std::move(request), QStringLiteral("cannot leave the Swarm"));
+            auto response = co_await call(*io, job, std::move(request),
+                                          QStringLiteral("cannot leave the Swarm"));
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -814,14 +824,14 @@ DockerCall DockerClient::listNodes(QObject *context, Callback<QList<DockerNode>>
         [io](DockerJob &job) -> Io::Task<Result<Answer>> {
             DockerRequest request;
             request.target = "/nodes";
-            co_return co_await callJson<Answer>(*io, job, std::move(request),
-                                                QStringLiteral("cannot list the Swarm's nodes"),
-                                                [](const QJsonDocument &document) {
-                                                    Answer list;
-                                                    for (const QJsonValue &item : document.array())
-                                                        list.append(DockerJson::node(item.toObject()));
-                                                    return list;
-                                                });
+            co_return co_await callJson<Answer>(
+                *io, job, std::move(request), QStringLiteral("cannot list the Swarm's nodes"),
+                [](const QJsonDocument &document) {
+                    Answer list;
+                    for (const QJsonValue &item : document.array())
+                        list.append(DockerJson::node(item.toObject()));
+                    return list;
+                });
         },
         std::move(done));
 }
@@ -936,9 +946,9 @@ DockerCall DockerClient::removeService(const QString &service, QObject *context,
             DockerRequest request;
             request.method = "DELETE";
             request.target = "/services/" + segment(service);
-            auto response = co_await call(*io, job, std::move(request),
-                                          QStringLiteral("cannot remove service %1").arg(service),
-                                          200, 404);
+            auto response =
+                co_await call(*io, job, std::move(request),
+                              QStringLiteral("cannot remove service %1").arg(service), 200, 404);
             if (!response)
                 co_return std::unexpected(response.error());
             co_return Result<void>();
@@ -955,9 +965,9 @@ DockerCall DockerClient::listTasks(const QString &service, QObject *context,
         this, context,
         [io, service](DockerJob &job) -> Io::Task<Result<Answer>> {
             QUrlQuery query;
-            query.addQueryItem(QStringLiteral("filters"),
-                               QString::fromUtf8(DockerJson::filters(
-                                   {{QStringLiteral("service"), {service}}})));
+            query.addQueryItem(
+                QStringLiteral("filters"),
+                QString::fromUtf8(DockerJson::filters({{QStringLiteral("service"), {service}}})));
             DockerRequest request;
             request.target = withQuery("/tasks", query);
             co_return co_await callJson<Answer>(
@@ -967,9 +977,10 @@ DockerCall DockerClient::listTasks(const QString &service, QObject *context,
                     Answer list;
                     for (const QJsonValue &item : document.array())
                         list.append(DockerJson::task(item.toObject()));
-                    std::sort(list.begin(), list.end(), [](const DockerTask &a, const DockerTask &b) {
-                        return a.created > b.created;
-                    });
+                    std::sort(list.begin(), list.end(),
+                              [](const DockerTask &a, const DockerTask &b) {
+                                  return a.created > b.created;
+                              });
                     return list;
                 });
         },
@@ -985,7 +996,8 @@ DockerCall DockerClient::serviceLogs(const QString &service, const DockerLogOpti
         [io, service, options, lines](DockerJob &job) -> Io::Task<Result<void>> {
             co_return co_await followLog(
                 *io, job, withQuery("/services/" + segment(service) + "/logs", logQuery(options)),
-                options, lines, QStringLiteral("cannot read the output of service %1").arg(service));
+                options, lines,
+                QStringLiteral("cannot read the output of service %1").arg(service));
         },
         std::move(ended));
 }

@@ -108,8 +108,8 @@ public:
     DockerCall startContainer(const QString &container, QObject *context, Callback<void> done);
     // The container's stop signal, then SIGKILL after `grace`; returns once it stopped.
     // Stopping a stopped container succeeds.
-    DockerCall stopContainer(const QString &container, std::chrono::seconds grace,
-                             QObject *context, Callback<void> done);
+    DockerCall stopContainer(const QString &container, std::chrono::seconds grace, QObject *context,
+                             Callback<void> done);
     // `signal`: "SIGKILL", "SIGTERM", "HUP"...
     DockerCall killContainer(const QString &container, const QString &signal, QObject *context,
                              Callback<void> done);

@@ -100,12 +100,14 @@ DockerCall DockerClientIo::run(QObject *relay, QObject *context,
                                std::function<void(Result<T>)> done)
 {
     auto state = std::make_shared<DockerCallState>();
-    auto job = std::make_shared<Work<T>>(Work<T>{std::move(work), DockerJob(relay, context, state)});
+    auto job =
+        std::make_shared<Work<T>>(Work<T>{std::move(work), DockerJob(relay, context, state)});
     boost::asio::co_spawn(
         m_context.get_executor(), perform<T>(job),
         [job, done = std::move(done)](std::exception_ptr thrown, Result<T> result) mutable {
             if (thrown)
-                result = failure(QStringLiteral("the call to the Docker engine failed unexpectedly"));
+                result =
+                    failure(QStringLiteral("the call to the Docker engine failed unexpectedly"));
             job->job.post([done = std::move(done), result = std::move(result)]() mutable {
                 if (done)
                     done(std::move(result));
