@@ -29,6 +29,18 @@ bool bridgeExists()
     return QFileInfo::exists(QStringLiteral("/sys/class/net/docker_gwbridge"));
 }
 
+// Whether any dockerd runs on the machine (another test's, the system's).
+bool anyDockerdRunning()
+{
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        QFile comm(QStringLiteral("/proc/%1/comm").arg(entry));
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == "dockerd")
+            return true;
+    }
+    return false;
+}
+
 // Mount points under `folder`, deepest first (from /proc/self/mountinfo, whose fifth field is
 // the mount point with spaces and such escaped in octal).
 QStringList mountsUnder(const QString &folder)
@@ -188,8 +200,8 @@ void PrivateDockerd::stop()
         ::umount2(QFile::encodeName(point).constData(), MNT_DETACH);
     --g_running;
     // Swarm makes this bridge on the host and leaves it; the last engine takes it away
-    // unless it was there before.
-    if (g_running == 0 && !g_bridgeWasThere && bridgeExists())
+    // unless it was there before or another engine (another test's) may be using it.
+    if (g_running == 0 && !g_bridgeWasThere && bridgeExists() && !anyDockerdRunning())
         TestSupport::run(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("delete"),
                                                 QStringLiteral("docker_gwbridge")});
 }
