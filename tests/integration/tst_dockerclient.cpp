@@ -28,6 +28,7 @@ private:
     std::unique_ptr<DockerClient> m_client;
     QTemporaryDir m_work;
     QString m_image;
+    QString m_swarmNode; // set once swarmInit made this engine a Swarm manager
     const QString m_label = u"slipway.test"_s;
 
     template<typename T, typename Start>
@@ -444,9 +445,12 @@ private Q_SLOTS:
                      noImage.error().message.contains(u"No such image"_s),
                  qPrintable(noImage.error().message));
 
+        const QString tar = m_work.filePath(u"small.tar"_s);
+        QCOMPARE(TestSupport::run(u"tar"_s, {u"-cf"_s, tar, u"-C"_s, m_work.path(),
+                                             u"--files-from=/dev/null"_s}),
+                 0);
         auto badArchive = wait<void>([&](QObject *c, auto done) {
-            return m_client->putArchive(u"no-such-container"_s, u"/app"_s,
-                                        m_work.filePath(u"archive.tar"_s), c, {}, done);
+            return m_client->putArchive(u"no-such-container"_s, u"/app"_s, tar, c, {}, done);
         });
         QVERIFY(!badArchive);
         QVERIFY2(badArchive.error().message.contains(u"No such container"_s),
@@ -465,31 +469,43 @@ private Q_SLOTS:
                      message.contains(u"docker-host="_s),
                  qPrintable(message));
 
-        // A server that is no Docker engine (a plain HTTP server on a Unix socket).
-        const QString bogus = m_work.filePath(u"bogus.sock"_s);
-        QProcess server;
-        server.start(u"python3"_s,
-                     {u"-c"_s,
-                      u"import http.server,socketserver,sys\n"
-                      "class H(http.server.BaseHTTPRequestHandler):\n"
-                      "  def do_GET(s):\n"
-                      "    s.send_response(200); s.send_header('Content-Length','2'); "
-                      "s.end_headers(); s.wfile.write(b'{}')\n"
-                      "  def log_message(*a): pass\n"
-                      "class S(socketserver.UnixStreamServer):\n"
-                      "  def get_request(s):\n"
-                      "    r,a=super().get_request(); return r,('local',0)\n"
-                      "S(sys.argv[1],H).serve_forever()\n"_s,
-                      bogus});
-        QVERIFY(spinUntil([&] { return QFileInfo::exists(bogus); }, 10000));
-        DockerClient impostor(*DockerEndpoint::parse(bogus));
-        auto refused =
-            awaitDocker<void>([&](QObject *c, auto done) { return impostor.ping(c, done); });
-        server.kill();
-        server.waitForFinished();
-        QVERIFY(!refused);
-        QVERIFY2(refused.error().message.contains(u"does not answer as a Docker engine"_s),
-                 qPrintable(refused.error().message));
+        // A server that is no Docker engine, and an engine too old: plain HTTP servers on
+        // Unix sockets answering GET /version with a given body.
+        const auto answering = [&](const QString &name, const QByteArray &version) {
+            const QString socket = m_work.filePath(name);
+            auto server = std::make_unique<QProcess>();
+            server->start(
+                u"python3"_s,
+                {u"-c"_s,
+                 u"import http.server,socketserver,sys\n"
+                 "body=sys.argv[2].encode()\n"
+                 "class H(http.server.BaseHTTPRequestHandler):\n"
+                 "  def do_GET(s):\n"
+                 "    s.send_response(200); s.send_header('Content-Length',str(len(body))); "
+                 "s.end_headers(); s.wfile.write(body)\n"
+                 "  def log_message(*a): pass\n"
+                 "class S(socketserver.UnixStreamServer):\n"
+                 "  def get_request(s):\n"
+                 "    r,a=super().get_request(); return r,('local',0)\n"
+                 "S(sys.argv[1],H).serve_forever()\n"_s,
+                 socket, QString::fromUtf8(version)});
+            spinUntil([&] { return QFileInfo::exists(socket); }, 10000);
+            DockerClient client(*DockerEndpoint::parse(socket));
+            auto answer =
+                awaitDocker<void>([&](QObject *c, auto done) { return client.ping(c, done); });
+            server->kill();
+            server->waitForFinished();
+            return answer;
+        };
+        auto impostor = answering(u"bogus.sock"_s, "{}");
+        QVERIFY(!impostor);
+        QVERIFY2(impostor.error().message.contains(u"does not answer as a Docker engine"_s),
+                 qPrintable(impostor.error().message));
+        auto old = answering(u"old.sock"_s, R"({"Version":"19.03.15","ApiVersion":"1.40"})");
+        QVERIFY(!old);
+        QVERIFY2(old.error().message.contains(u"is version 19.03.15, with API 1.40; Slipway needs "
+                                              "API 1.41 or newer"_s),
+                 qPrintable(old.error().message));
     }
 
     void destroyingTheClientEndsItsCalls()
@@ -607,12 +623,32 @@ private Q_SLOTS:
 
     // --- Swarm
 
-    void swarmServiceRestartedAfterItsContainerDies()
+    void swarmInit()
     {
+        auto before = wait<DockerSwarmInfo>(
+            [&](QObject *c, auto done) { return m_client->swarmInfo(c, done); });
+        QVERIFY(before);
+        QCOMPARE(before->localNodeState, u"inactive"_s);
         auto node = wait<QString>([&](QObject *c, auto done) {
             return m_client->initSwarm({u"127.0.0.2:2377"_s, u"127.0.0.2"_s, {}, 0}, c, done);
         });
         QVERIFY2(node, node ? "" : qPrintable(node.error().message));
+        m_swarmNode = *node;
+        // Once is enough: a second time is an error that says so.
+        auto again = wait<QString>([&](QObject *c, auto done) {
+            return m_client->initSwarm({u"127.0.0.2:2377"_s, u"127.0.0.2"_s, {}, 0}, c, done);
+        });
+        QVERIFY(!again);
+        QVERIFY2(
+            again.error().message.startsWith(u"cannot create a Swarm advertised at 127.0.0.2: "_s),
+            qPrintable(again.error().message));
+    }
+
+    void swarmServiceRestartedAfterItsContainerDies()
+    {
+        if (m_swarmNode.isEmpty())
+            QSKIP("needs swarmInit");
+        const std::optional<QString> node = m_swarmNode;
         auto info = wait<DockerSwarmInfo>(
             [&](QObject *c, auto done) { return m_client->swarmInfo(c, done); });
         QVERIFY(info);
@@ -708,6 +744,8 @@ private Q_SLOTS:
 
     void swarmJobFailsWithItsOutput()
     {
+        if (m_swarmNode.isEmpty())
+            QSKIP("needs swarmInit");
         DockerServiceSpec spec;
         spec.name = u"postdeploy"_s;
         spec.image = m_image;
@@ -748,6 +786,8 @@ private Q_SLOTS:
 
     void swarmDrainMovesTheTask()
     {
+        if (m_swarmNode.isEmpty())
+            QSKIP("needs swarmInit");
         // A worker: a second private engine joining from 127.0.0.3.
         PrivateDockerd workerEngine;
         if (!workerEngine.isReady())
