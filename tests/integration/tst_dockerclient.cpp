@@ -1,4 +1,5 @@
 #include "runtime/docker/DockerClient.h"
+#include "runtime/docker/DockerTransport.h"
 
 #include "PrivateDockerd.h"
 #include "TestSupport.h"
@@ -9,6 +10,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <memory>
 
@@ -284,6 +286,53 @@ private Q_SLOTS:
         QCOMPARE(out.last(), u"line-1999"_s);
         QCOMPARE(err.size(), 2000);
         QCOMPARE(err[1234], u"err-1234"_s);
+        remove(id);
+    }
+
+    void aSlowReaderKeepsMemoryBounded()
+    {
+        // 40 MB of output read by a callback slower than the engine: the client stops reading
+        // while the caller's thread is behind by DockerCallState::StreamBacklogBytes, so the
+        // lines handed over at once never hold much more than that, instead of all that the
+        // engine could send in the meantime.
+        const QString id =
+            create(u"chatty"_s, u"head -c 40000000 /dev/zero | tr '\\0' x | fold -w 1000"_s);
+        QVERIFY(!id.isEmpty());
+        QVERIFY(start(id));
+        auto status = waitFor(id);
+        QVERIFY(status && status->statusCode == 0);
+
+        qint64 bytes = 0;
+        int lines = 0;
+        qint64 largestBatch = 0;
+        DockerLogOptions options;
+        options.follow = false;
+        options.timestamps = false;
+        auto ended = wait<void>(
+            [&](QObject *c, auto done) {
+                return m_client->containerLogs(
+                    id, options, c,
+                    [&](const QList<DockerLogLine> &batch) {
+                        qint64 batchBytes = 0;
+                        for (const DockerLogLine &line : batch) {
+                            bytes += line.text.size();
+                            batchBytes += line.text.size() * qint64(sizeof(QChar));
+                        }
+                        lines += int(batch.size());
+                        largestBatch = std::max(largestBatch, batchBytes);
+                        // 20 MB/s: slower than the engine
+                        QThread::usleep(ulong(batch.size()) * 50);
+                    },
+                    done);
+            },
+            180000);
+        QVERIFY2(ended, ended ? "" : qPrintable(ended.error().message));
+        QCOMPARE(lines, 40000);
+        QCOMPARE(bytes, 40000000);
+        qInfo("the largest batch of lines held %lld bytes of text", largestBatch);
+        // The backlog, and the lines of the piece read last.
+        QVERIFY2(largestBatch <= DockerCallState::StreamBacklogBytes + 256 * 1024,
+                 qPrintable(u"a batch of %1 bytes"_s.arg(largestBatch)));
         remove(id);
     }
 

@@ -27,8 +27,10 @@ public:
     {}
 
     DockerCallState &state() { return *m_state; }
+    std::shared_ptr<DockerCallState> sharedState() const { return m_state; }
     // From the I/O thread: runs `step` on the client's thread, unless the call was cancelled
-    // or its context object is gone by then. `bytes` counts towards the call's backlog.
+    // or its context object is gone by then (which cancels the call: nobody listens any
+    // more). `bytes` counts towards the call's backlog until then.
     void post(std::function<void()> step, qint64 bytes = 0) const
     {
         m_state->queuedBytes += bytes;
@@ -37,7 +39,9 @@ public:
             [state = m_state, context = m_context, guarded = m_guarded, bytes,
              step = std::move(step)] {
                 state->queuedBytes -= bytes;
-                if (state->cancelled || (guarded && !context))
+                if (guarded && !context)
+                    state->cancelled = true;
+                if (state->cancelled)
                     return;
                 step();
             },
