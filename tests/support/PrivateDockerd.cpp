@@ -2,6 +2,7 @@
 
 #include "TestSupport.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <csignal>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +69,31 @@ QStringList mountsUnder(const QString &folder)
     return found;
 }
 
+// A test killed outright leaves its engine's folder behind (its dockerd stops by itself, see
+// PR_SET_PDEATHSIG below): folders of engines that are gone are cleared before a new one
+// starts. A folder without a live dockerd for two minutes counts as gone.
+void clearAbandonedFolders()
+{
+    const QFileInfoList folders = QDir(QStringLiteral("/tmp"))
+                                      .entryInfoList({QStringLiteral("slipway-dockerd-*")},
+                                                     QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QFileInfo &folder : folders) {
+        if (folder.lastModified().secsTo(QDateTime::currentDateTime()) < 120)
+            continue;
+        QFile pidFile(folder.filePath() + QStringLiteral("/dockerd.pid"));
+        if (pidFile.open(QIODevice::ReadOnly)) {
+            const pid_t pid = pid_t(pidFile.readAll().trimmed().toLongLong());
+            if (pid > 0 && ::kill(pid, 0) == 0)
+                continue;
+        }
+        if (!TestSupport::processesWithMarker(QFile::encodeName(folder.filePath())).isEmpty())
+            continue;
+        for (const QString &point : mountsUnder(folder.filePath()))
+            ::umount2(QFile::encodeName(point).constData(), MNT_DETACH);
+        QDir(folder.filePath()).removeRecursively();
+    }
+}
+
 bool pingOnce(DockerClient &client)
 {
     auto answer = awaitDocker<void>(
@@ -90,6 +117,7 @@ PrivateDockerd::PrivateDockerd(const QStringList &extraArguments)
         m_skipReason = QStringLiteral("a private dockerd needs root (mounts, namespaces, cgroups)");
         return;
     }
+    clearAbandonedFolders();
     if (!m_folder.isValid()) {
         m_skipReason = QStringLiteral("cannot make a temporary folder for dockerd");
         return;
@@ -118,6 +146,9 @@ PrivateDockerd::PrivateDockerd(const QStringList &extraArguments)
                     QStringLiteral("--iptables=false"), QStringLiteral("--bridge=none"),
                     QStringLiteral("--log-level=warn")} +
         extraArguments);
+    // Should the test die without cleaning up (a crash, Qt Test's watchdog), dockerd is told
+    // to stop all the same.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     m_process.setStandardOutputFile(root + QStringLiteral("/dockerd.log"));
     m_process.setStandardErrorFile(root + QStringLiteral("/dockerd.log"), QIODevice::Append);
     m_process.start();
