@@ -205,24 +205,25 @@ void DockerCall::cancel()
 // --- DockerClientIo
 
 DockerClientIo::DockerClientIo(const DockerEndpoint &endpoint)
-    : m_guard(m_context.get_executor())
-    , m_transport(m_context.get_executor(), endpoint)
+    : m_guard(m_context->get_executor())
+    , m_transport(m_context->get_executor(), endpoint)
 {
-    m_thread = std::thread([this] { m_context.run(); });
+    m_thread = std::thread([this] { m_context->run(); });
 }
 
 DockerClientIo::~DockerClientIo()
 {
     // Calls still running are dropped: their connections close with their coroutines.
     m_guard.reset();
-    m_context.stop();
+    m_context->stop();
     if (m_thread.joinable())
         m_thread.join();
+    m_context.reset();
 }
 
 void DockerClientIo::post(std::function<void()> step)
 {
-    asio::post(m_context, std::move(step));
+    asio::post(*m_context, std::move(step));
 }
 
 QString DockerClientIo::apiVersion() const

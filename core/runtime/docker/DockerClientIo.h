@@ -90,7 +90,10 @@ private:
         co_return co_await work->body(work->job);
     }
 
-    boost::asio::io_context m_context{1};
+    // Destroyed first, explicitly (see ~DockerClientIo): the calls' coroutines it still holds
+    // use the transport's TLS context until they are gone.
+    std::unique_ptr<boost::asio::io_context> m_context =
+        std::make_unique<boost::asio::io_context>(1);
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> m_guard;
     DockerTransport m_transport;
     mutable std::mutex m_mutex;
@@ -107,7 +110,7 @@ DockerCall DockerClientIo::run(QObject *relay, QObject *context,
     auto job =
         std::make_shared<Work<T>>(Work<T>{std::move(work), DockerJob(relay, context, state)});
     boost::asio::co_spawn(
-        m_context.get_executor(), perform<T>(job),
+        m_context->get_executor(), perform<T>(job),
         [job, done = std::move(done)](std::exception_ptr thrown, Result<T> result) mutable {
             if (thrown)
                 result =
