@@ -32,6 +32,7 @@ public:
 
 private:
     friend class DockerClientIo;
+    friend class DockerJob;
     DockerCall(std::shared_ptr<DockerCallState> state, std::weak_ptr<DockerClientIo> io)
         : m_state(std::move(state))
         , m_io(std::move(io))

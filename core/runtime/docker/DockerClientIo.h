@@ -19,11 +19,13 @@ namespace Slipway {
 class DockerJob
 {
 public:
-    DockerJob(QObject *relay, QObject *context, std::shared_ptr<DockerCallState> state)
+    DockerJob(QObject *relay, QObject *context, std::shared_ptr<DockerCallState> state,
+              std::weak_ptr<DockerClientIo> io)
         : m_relay(relay)
         , m_context(context)
         , m_guarded(context != nullptr)
         , m_state(std::move(state))
+        , m_io(std::move(io))
     {}
 
     DockerCallState &state() { return *m_state; }
@@ -36,11 +38,11 @@ public:
         m_state->queuedBytes += bytes;
         QMetaObject::invokeMethod(
             m_relay,
-            [state = m_state, context = m_context, guarded = m_guarded, bytes,
+            [state = m_state, context = m_context, guarded = m_guarded, io = m_io, bytes,
              step = std::move(step)] {
                 state->queuedBytes -= bytes;
-                if (guarded && !context)
-                    state->cancelled = true;
+                if (guarded && !context && !state->cancelled)
+                    DockerCall(state, io).cancel();
                 if (state->cancelled)
                     return;
                 step();
@@ -53,6 +55,7 @@ private:
     const QPointer<QObject> m_context;
     const bool m_guarded;
     const std::shared_ptr<DockerCallState> m_state;
+    const std::weak_ptr<DockerClientIo> m_io;
 };
 
 // DockerClient's I/O thread, its transport and the negotiated API version.
@@ -107,8 +110,8 @@ DockerCall DockerClientIo::run(QObject *relay, QObject *context,
                                std::function<void(Result<T>)> done)
 {
     auto state = std::make_shared<DockerCallState>();
-    auto job =
-        std::make_shared<Work<T>>(Work<T>{std::move(work), DockerJob(relay, context, state)});
+    auto job = std::make_shared<Work<T>>(
+        Work<T>{std::move(work), DockerJob(relay, context, state, weak_from_this())});
     boost::asio::co_spawn(
         m_context->get_executor(), perform<T>(job),
         [job, done = std::move(done)](std::exception_ptr thrown, Result<T> result) mutable {
