@@ -81,7 +81,8 @@ private Q_SLOTS:
         Run none;
         ensure(missing, none, 5000);
         QVERIFY(!none.tag);
-        QVERIFY2(none.tag.error().message.contains(u"is missing"_s), qPrintable(none.tag.error().message));
+        QVERIFY2(none.tag.error().message.contains(u"is missing"_s),
+                 qPrintable(none.tag.error().message));
     }
 
     void buildImportAndRun()
@@ -94,10 +95,14 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         ensure(stack, run, 30 * 60 * 1000);
-        QVERIFY2(run.tag, run.tag ? "" : qPrintable(run.tag.error().message + u"\n"_s + run.lines.join(u'\n')));
+        QVERIFY2(run.tag,
+                 run.tag ? ""
+                         : qPrintable(run.tag.error().message + u"\n"_s + run.lines.join(u'\n')));
         qInfo("stack image %s ready in %.1f s (%lld bytes imported)", qPrintable(*run.tag),
               clock.elapsed() / 1000.0, run.total);
-        QVERIFY(QRegularExpression(u"^slipway/stack:debian-12-[0-9a-f]{12}$"_s).match(*run.tag).hasMatch());
+        QVERIFY(QRegularExpression(u"^slipway/stack:debian-12-[0-9a-f]{12}$"_s)
+                    .match(*run.tag)
+                    .hasMatch());
         QVERIFY(run.total > 100 * 1024 * 1024);
         QCOMPARE(run.sent, run.total);
         QVERIFY(run.lines.last().startsWith(u"stack: imported"_s));
@@ -117,25 +122,37 @@ private Q_SLOTS:
         config.name = u"stack-check"_s;
         config.image = *run.tag;
         config.environment.insert(u"PORT"_s, QString::number(port));
-        config.command = {u"bash"_s, u"-c"_s,
-                          u"id -u; id -g; echo $HOME; pwd; cat /etc/slipway-stack; python3 --version; "
-                          "node --version; npm --version >/dev/null && echo npm-ok; "
-                          "java -version 2>&1 | head -n 1; test -x /usr/share/tomcat10/bin/catalina.sh && echo tomcat-ok; "
-                          "curl --version | head -n 1; exec python3 -m http.server --bind 127.0.0.1 $PORT"_s};
-        auto id = awaitDocker<QString>([&](QObject *c, auto done) { return m_client->createContainer(config, c, done); });
+        config.command = {
+            u"bash"_s, u"-c"_s,
+            u"id -u; id -g; echo $HOME; pwd; cat /etc/slipway-stack; python3 --version; "
+            "node --version; npm --version >/dev/null && echo npm-ok; "
+            "java -version 2>&1 | head -n 1; test -x /usr/share/tomcat10/bin/catalina.sh && echo "
+            "tomcat-ok; "
+            "curl --version | head -n 1; exec python3 -m http.server --bind 127.0.0.1 $PORT"_s};
+        auto id = awaitDocker<QString>(
+            [&](QObject *c, auto done) { return m_client->createContainer(config, c, done); });
         QVERIFY2(id, id ? "" : qPrintable(id.error().message));
-        QVERIFY(awaitDocker<void>([&](QObject *c, auto done) { return m_client->startContainer(*id, c, done); }));
-        QVERIFY(spinUntil([&] { return TestSupport::httpGet(u"http://127.0.0.1:%1/"_s.arg(port), 2000).status == 200; }, 30000));
+        QVERIFY(awaitDocker<void>(
+            [&](QObject *c, auto done) { return m_client->startContainer(*id, c, done); }));
+        QVERIFY(spinUntil(
+            [&] {
+                return TestSupport::httpGet(u"http://127.0.0.1:%1/"_s.arg(port), 2000).status ==
+                       200;
+            },
+            30000));
         QStringList out;
         DockerLogOptions options;
         options.follow = false;
         QVERIFY(awaitDocker<void>([&](QObject *c, auto done) {
-            return m_client->containerLogs(*id, options, c, [&](const QList<DockerLogLine> &lines) {
-                for (const DockerLogLine &line : lines) {
-                    if (!line.standardError)
-                        out.append(line.text);
-                }
-            }, done);
+            return m_client->containerLogs(
+                *id, options, c,
+                [&](const QList<DockerLogLine> &lines) {
+                    for (const DockerLogLine &line : lines) {
+                        if (!line.standardError)
+                            out.append(line.text);
+                    }
+                },
+                done);
         }));
         qInfo("%s", qPrintable(out.join(u" | "_s)));
         QCOMPARE(out.value(0), u"10000"_s);
@@ -149,7 +166,8 @@ private Q_SLOTS:
         QVERIFY(out.value(8).contains(u"openjdk"_s));
         QCOMPARE(out.value(9), u"tomcat-ok"_s);
         QVERIFY(out.value(10).startsWith(u"curl "_s));
-        QVERIFY(awaitDocker<void>([&](QObject *c, auto done) { return m_client->removeContainer(*id, true, c, done); }));
+        QVERIFY(awaitDocker<void>(
+            [&](QObject *c, auto done) { return m_client->removeContainer(*id, true, c, done); }));
     }
 
     void cleanupTestCase()
@@ -159,5 +177,13 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestStackImage)
+// A cold build takes longer than Qt Test's five minutes for one test function.
+int main(int argc, char *argv[])
+{
+    if (qEnvironmentVariableIsEmpty("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", QByteArray::number(40 * 60 * 1000));
+    QCoreApplication application(argc, argv);
+    TestStackImage test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_stackimage.moc"

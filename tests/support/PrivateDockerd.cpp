@@ -2,6 +2,7 @@
 
 #include "TestSupport.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <csignal>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +31,18 @@ bool bridgeExists()
     return QFileInfo::exists(QStringLiteral("/sys/class/net/docker_gwbridge"));
 }
 
+// Whether any dockerd runs on the machine (another test's, the system's).
+bool anyDockerdRunning()
+{
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        QFile comm(QStringLiteral("/proc/%1/comm").arg(entry));
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == "dockerd")
+            return true;
+    }
+    return false;
+}
+
 // Mount points under `folder`, deepest first (from /proc/self/mountinfo, whose fifth field is
 // the mount point with spaces and such escaped in octal).
 QStringList mountsUnder(const QString &folder)
@@ -43,13 +57,41 @@ QStringList mountsUnder(const QString &folder)
         if (fields.size() < 5)
             continue;
         QByteArray point = fields[4];
-        point.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+        point.replace("\\040", " ")
+            .replace("\\011", "\t")
+            .replace("\\012", "\n")
+            .replace("\\134", "\\");
         if (point == prefix || point.startsWith(QByteArray(prefix + '/')))
             found.append(QFile::decodeName(point));
     }
     std::sort(found.begin(), found.end(),
               [](const QString &a, const QString &b) { return a.size() > b.size(); });
     return found;
+}
+
+// A test killed outright leaves its engine's folder behind (its dockerd stops by itself, see
+// PR_SET_PDEATHSIG below): folders of engines that are gone are cleared before a new one
+// starts. A folder without a live dockerd for two minutes counts as gone.
+void clearAbandonedFolders()
+{
+    const QFileInfoList folders = QDir(QStringLiteral("/tmp"))
+                                      .entryInfoList({QStringLiteral("slipway-dockerd-*")},
+                                                     QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QFileInfo &folder : folders) {
+        if (folder.lastModified().secsTo(QDateTime::currentDateTime()) < 120)
+            continue;
+        QFile pidFile(folder.filePath() + QStringLiteral("/dockerd.pid"));
+        if (pidFile.open(QIODevice::ReadOnly)) {
+            const pid_t pid = pid_t(pidFile.readAll().trimmed().toLongLong());
+            if (pid > 0 && ::kill(pid, 0) == 0)
+                continue;
+        }
+        if (!TestSupport::processesWithMarker(QFile::encodeName(folder.filePath())).isEmpty())
+            continue;
+        for (const QString &point : mountsUnder(folder.filePath()))
+            ::umount2(QFile::encodeName(point).constData(), MNT_DETACH);
+        QDir(folder.filePath()).removeRecursively();
+    }
 }
 
 bool pingOnce(DockerClient &client)
@@ -61,9 +103,11 @@ bool pingOnce(DockerClient &client)
 
 } // namespace
 
-PrivateDockerd::PrivateDockerd()
+PrivateDockerd::PrivateDockerd(const QStringList &extraArguments)
 {
-    const QString dockerd = QStandardPaths::findExecutable(QStringLiteral("dockerd"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin"), QStringLiteral("/usr/local/bin")});
+    const QString dockerd = QStandardPaths::findExecutable(
+        QStringLiteral("dockerd"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin"),
+                                    QStringLiteral("/usr/local/bin")});
     if (dockerd.isEmpty()) {
         m_skipReason = QStringLiteral("dockerd is not installed (apt-get install docker.io, or "
                                       "packaging/setup-debian.sh)");
@@ -73,6 +117,7 @@ PrivateDockerd::PrivateDockerd()
         m_skipReason = QStringLiteral("a private dockerd needs root (mounts, namespaces, cgroups)");
         return;
     }
+    clearAbandonedFolders();
     if (!m_folder.isValid()) {
         m_skipReason = QStringLiteral("cannot make a temporary folder for dockerd");
         return;
@@ -92,13 +137,18 @@ PrivateDockerd::PrivateDockerd()
         g_bridgeWasThere = bridgeExists();
     ++g_running;
     m_process.setProgram(dockerd);
-    m_process.setArguments({QStringLiteral("--config-file"), config.fileName(),
-                            QStringLiteral("--data-root"), root + QStringLiteral("/data"),
-                            QStringLiteral("--exec-root"), root + QStringLiteral("/exec"),
-                            QStringLiteral("--pidfile"), root + QStringLiteral("/dockerd.pid"),
-                            QStringLiteral("-H"), QStringLiteral("unix://") + socketPath(),
-                            QStringLiteral("--iptables=false"), QStringLiteral("--bridge=none"),
-                            QStringLiteral("--log-level=warn")});
+    m_process.setArguments(
+        QStringList{QStringLiteral("--config-file"), config.fileName(),
+                    QStringLiteral("--data-root"), root + QStringLiteral("/data"),
+                    QStringLiteral("--exec-root"), root + QStringLiteral("/exec"),
+                    QStringLiteral("--pidfile"), root + QStringLiteral("/dockerd.pid"),
+                    QStringLiteral("-H"), QStringLiteral("unix://") + socketPath(),
+                    QStringLiteral("--iptables=false"), QStringLiteral("--bridge=none"),
+                    QStringLiteral("--log-level=warn")} +
+        extraArguments);
+    // Should the test die without cleaning up (a crash, Qt Test's watchdog), dockerd is told
+    // to stop all the same.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     m_process.setStandardOutputFile(root + QStringLiteral("/dockerd.log"));
     m_process.setStandardErrorFile(root + QStringLiteral("/dockerd.log"), QIODevice::Append);
     m_process.start();
@@ -124,7 +174,8 @@ PrivateDockerd::PrivateDockerd()
         }
         QThread::msleep(200);
     }
-    m_skipReason = QStringLiteral("dockerd did not answer within 60 s; its last lines:\n%1").arg(logTail());
+    m_skipReason =
+        QStringLiteral("dockerd did not answer within 60 s; its last lines:\n%1").arg(logTail());
     stop();
 }
 
@@ -180,10 +231,10 @@ void PrivateDockerd::stop()
         ::umount2(QFile::encodeName(point).constData(), MNT_DETACH);
     --g_running;
     // Swarm makes this bridge on the host and leaves it; the last engine takes it away
-    // unless it was there before.
-    if (g_running == 0 && !g_bridgeWasThere && bridgeExists())
-        TestSupport::run(QStringLiteral("ip"),
-                         {QStringLiteral("link"), QStringLiteral("delete"), QStringLiteral("docker_gwbridge")});
+    // unless it was there before or another engine (another test's) may be using it.
+    if (g_running == 0 && !g_bridgeWasThere && bridgeExists() && !anyDockerdRunning())
+        TestSupport::run(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("delete"),
+                                                QStringLiteral("docker_gwbridge")});
 }
 
 Result<QString> PrivateDockerd::makeBusyboxImage(DockerClient &client, const QString &workFolder)
@@ -191,7 +242,8 @@ Result<QString> PrivateDockerd::makeBusyboxImage(DockerClient &client, const QSt
     // busybox-static's: linked statically, so the image needs no libc.
     const QString busybox = QStringLiteral("/bin/busybox");
     if (!QFileInfo(busybox).isExecutable())
-        return failure(QStringLiteral("%1 is missing: apt-get install busybox-static").arg(busybox));
+        return failure(
+            QStringLiteral("%1 is missing: apt-get install busybox-static").arg(busybox));
     const QString rootfs = workFolder + QStringLiteral("/busybox-rootfs");
     for (const char *folder : {"bin", "etc", "tmp", "proc", "sys", "dev", "app"})
         QDir().mkpath(rootfs + u'/' + QLatin1String(folder));
@@ -216,13 +268,15 @@ Result<QString> PrivateDockerd::makeBusyboxImage(DockerClient &client, const QSt
     passwd.close();
     group.close();
     const QString tarball = workFolder + QStringLiteral("/busybox-rootfs.tar");
-    if (TestSupport::run(QStringLiteral("tar"), {QStringLiteral("-C"), rootfs, QStringLiteral("-cf"), tarball, QStringLiteral(".")}) != 0)
+    if (TestSupport::run(QStringLiteral("tar"),
+                         {QStringLiteral("-C"), rootfs, QStringLiteral("-cf"), tarball,
+                          QStringLiteral(".")}) != 0)
         return failure(QStringLiteral("cannot make %1 with tar").arg(tarball));
     const QString tag = QString::fromLatin1(BusyboxImage);
     auto imported = awaitDocker<QString>(
         [&](QObject *context, auto done) {
-            return client.importImage(tarball, tag.section(u':', 0, 0), tag.section(u':', 1),
-                                      {}, context, {}, done);
+            return client.importImage(tarball, tag.section(u':', 0, 0), tag.section(u':', 1), {},
+                                      context, {}, done);
         },
         120000);
     if (!imported)

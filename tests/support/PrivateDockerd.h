@@ -23,7 +23,8 @@
 class PrivateDockerd
 {
 public:
-    PrivateDockerd();
+    // `extraArguments` go to dockerd as they are (another listener, TLS...).
+    explicit PrivateDockerd(const QStringList &extraArguments = {});
     ~PrivateDockerd();
     PrivateDockerd(const PrivateDockerd &) = delete;
     PrivateDockerd &operator=(const PrivateDockerd &) = delete;
@@ -72,7 +73,8 @@ Slipway::Result<T> awaitDocker(Start start, int timeoutMs = 60000)
         loop.exec();
     if (!result) {
         call.cancel();
-        return Slipway::failure(QStringLiteral("no answer from the engine within %1 s").arg(timeoutMs / 1000));
+        return Slipway::failure(
+            QStringLiteral("no answer from the engine within %1 s").arg(timeoutMs / 1000));
     }
     return std::move(*result);
 }

@@ -32,7 +32,8 @@ QList<DockerLogLine> feedInPieces(DockerLogDecoder &decoder, const QByteArray &b
 {
     QList<DockerLogLine> lines;
     for (qsizetype at = 0; at < bytes.size(); at += piece)
-        lines += decoder.feed(QByteArrayView(bytes).sliced(at, std::min<qsizetype>(piece, bytes.size() - at)));
+        lines += decoder.feed(
+            QByteArrayView(bytes).sliced(at, std::min<qsizetype>(piece, bytes.size() - at)));
     lines += decoder.finish();
     return lines;
 }
@@ -72,7 +73,8 @@ private Q_SLOTS:
         DockerLogDecoder decoder;
         const QList<DockerLogLine> lines = feedInPieces(decoder, stream, piece);
         QVERIFY2(decoder.error().isEmpty(), qPrintable(decoder.error()));
-        QCOMPARE(texts(lines, false), QStringList({u"hello world"_s, u"two"_s, u"lines"_s, u"no end"_s}));
+        QCOMPARE(texts(lines, false),
+                 QStringList({u"hello world"_s, u"two"_s, u"lines"_s, u"no end"_s}));
         QCOMPARE(texts(lines, true), QStringList({u"oops"_s, u"café"_s}));
     }
 
@@ -139,7 +141,8 @@ private Q_SLOTS:
             DockerJsonStream splitter;
             QList<QJsonObject> objects;
             for (qsizetype at = 0; at < stream.size(); at += piece)
-                objects += splitter.feed(QByteArrayView(stream).sliced(at, std::min<qsizetype>(piece, stream.size() - at)));
+                objects += splitter.feed(QByteArrayView(stream).sliced(
+                    at, std::min<qsizetype>(piece, stream.size() - at)));
             objects += splitter.finish();
             QVERIFY2(splitter.error().isEmpty(), qPrintable(splitter.error()));
             QCOMPARE(objects.size(), 3);
@@ -175,7 +178,8 @@ private Q_SLOTS:
                  u"unix:///var/run/docker.sock"_s);
         QProcessEnvironment withHost;
         withHost.insert(u"DOCKER_HOST"_s, u"unix:///tmp/other.sock"_s);
-        QCOMPARE(DockerEndpoint::fromSettings({}, {}, withHost)->socketPath(), u"/tmp/other.sock"_s);
+        QCOMPARE(DockerEndpoint::fromSettings({}, {}, withHost)->socketPath(),
+                 u"/tmp/other.sock"_s);
         // The setting wins over the environment.
         QCOMPARE(DockerEndpoint::fromSettings(u"unix:///a.sock"_s, {}, withHost)->socketPath(),
                  u"/a.sock"_s);
@@ -184,7 +188,8 @@ private Q_SLOTS:
         QTemporaryDir certificates;
         auto missing = DockerEndpoint::parse(u"tcp://127.0.0.1:2376"_s, certificates.path());
         QVERIFY(!missing);
-        QVERIFY2(missing.error().message.contains(u"ca.pem"_s), qPrintable(missing.error().message));
+        QVERIFY2(missing.error().message.contains(u"ca.pem"_s),
+                 qPrintable(missing.error().message));
         for (const char *name : {"ca.pem", "cert.pem", "key.pem"}) {
             QFile file(certificates.filePath(QString::fromLatin1(name)));
             QVERIFY(file.open(QIODevice::WriteOnly));
@@ -202,8 +207,12 @@ private Q_SLOTS:
                  u"tcp://10.1.2.3:2375"_s);
 
         // Clear refusals, each naming what to write instead.
-        const QStringList bad = {u""_s, u"unix://relative.sock"_s, u"ssh://me@host"_s,
-                                 u"http//nonsense"_s, u"tcp://:2376"_s, u"tcp://host:99999"_s,
+        const QStringList bad = {u""_s,
+                                 u"unix://relative.sock"_s,
+                                 u"ssh://me@host"_s,
+                                 u"http//nonsense"_s,
+                                 u"tcp://:2376"_s,
+                                 u"tcp://host:99999"_s,
                                  u"tcp://host:2376/path"_s};
         for (const QString &address : bad) {
             auto parsed = DockerEndpoint::parse(address, certificates.path());

@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <mutex>
 
 namespace asio = boost::asio;
 
@@ -133,14 +134,46 @@ Io::Task<Result<void>> followLog(DockerClientIo &io, DockerJob &job, QByteArray 
     auto decoder = std::make_shared<DockerLogDecoder>(
         options.tty ? DockerLogDecoder::Framing::Raw : DockerLogDecoder::Framing::Multiplexed,
         options.timestamps);
-    const auto hand = [&job, lines](QList<DockerLogLine> batch, qint64 bytes) {
-        if (!batch.isEmpty())
-            job.post([lines, batch = std::move(batch)] { lines(batch); }, bytes);
+    // Lines wait in one outbox until the caller's thread takes them all: while it is behind,
+    // new lines join the batch already on its way instead of queueing an event each.
+    struct Outbox
+    {
+        std::mutex mutex;
+        QList<DockerLogLine> lines;
+        qint64 bytes = 0;
+        bool posted = false;
+    };
+    auto outbox = std::make_shared<Outbox>();
+    // The backlog counts what the lines hold, not the bytes read: a piece may end no line.
+    const auto hand = [&job, lines, outbox](QList<DockerLogLine> batch) {
+        if (batch.isEmpty())
+            return;
+        qint64 bytes = 0;
+        for (const DockerLogLine &line : batch)
+            bytes += line.text.size() * qint64(sizeof(QChar)) + qint64(sizeof(DockerLogLine));
+        job.state().queuedBytes += bytes;
+        std::lock_guard lock(outbox->mutex);
+        outbox->lines += std::move(batch);
+        outbox->bytes += bytes;
+        if (outbox->posted)
+            return;
+        outbox->posted = true;
+        job.post([lines, outbox, state = job.sharedState()] {
+            QList<DockerLogLine> taken;
+            {
+                std::lock_guard lock(outbox->mutex);
+                taken.swap(outbox->lines);
+                state->queuedBytes -= outbox->bytes;
+                outbox->bytes = 0;
+                outbox->posted = false;
+            }
+            lines(taken);
+        });
     };
     DockerRequest request;
     request.target = target;
     request.onPiece = [decoder, hand](const QByteArray &piece) {
-        hand(decoder->feed(piece), piece.size());
+        hand(decoder->feed(piece));
         return decoder->error().isEmpty();
     };
     auto response = co_await call(io, job, std::move(request), what);
@@ -148,7 +181,7 @@ Io::Task<Result<void>> followLog(DockerClientIo &io, DockerJob &job, QByteArray 
         co_return std::unexpected(response.error());
     if (!decoder->error().isEmpty())
         co_return failure(what + QStringLiteral(": ") + decoder->error());
-    hand(decoder->finish(), 0);
+    hand(decoder->finish());
     co_return Result<void>();
 }
 
@@ -172,24 +205,25 @@ void DockerCall::cancel()
 // --- DockerClientIo
 
 DockerClientIo::DockerClientIo(const DockerEndpoint &endpoint)
-    : m_guard(m_context.get_executor())
-    , m_transport(m_context.get_executor(), endpoint)
+    : m_guard(m_context->get_executor())
+    , m_transport(m_context->get_executor(), endpoint)
 {
-    m_thread = std::thread([this] { m_context.run(); });
+    m_thread = std::thread([this] { m_context->run(); });
 }
 
 DockerClientIo::~DockerClientIo()
 {
     // Calls still running are dropped: their connections close with their coroutines.
     m_guard.reset();
-    m_context.stop();
+    m_context->stop();
     if (m_thread.joinable())
         m_thread.join();
+    m_context.reset();
 }
 
 void DockerClientIo::post(std::function<void()> step)
 {
-    asio::post(m_context, std::move(step));
+    asio::post(*m_context, std::move(step));
 }
 
 QString DockerClientIo::apiVersion() const
@@ -444,18 +478,14 @@ DockerCall DockerClient::createContainer(const DockerContainerConfig &config, QO
 
 DockerCall DockerClient::putArchive(const QString &container, const QString &path,
                                     const QString &tarFile, QObject *context,
-                                    ProgressCallback progress, Callback<void> done,
-                                    bool ownedByContainerUser)
+                                    ProgressCallback progress, Callback<void> done)
 {
     DockerClientIo *io = m_io.get();
     return m_io->run<void>(
         this, context,
-        [io, container, path, tarFile, progress,
-         ownedByContainerUser](DockerJob &job) -> Io::Task<Result<void>> {
+        [io, container, path, tarFile, progress](DockerJob &job) -> Io::Task<Result<void>> {
             QUrlQuery query;
             query.addQueryItem(QStringLiteral("path"), path);
-            if (ownedByContainerUser)
-                query.addQueryItem(QStringLiteral("copyUIDGID"), QStringLiteral("1"));
             DockerRequest request;
             request.method = "PUT";
             request.target = withQuery("/containers/" + segment(container) + "/archive", query);

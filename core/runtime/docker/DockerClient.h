@@ -32,6 +32,7 @@ public:
 
 private:
     friend class DockerClientIo;
+    friend class DockerJob;
     DockerCall(std::shared_ptr<DockerCallState> state, std::weak_ptr<DockerClientIo> io)
         : m_state(std::move(state))
         , m_io(std::move(io))
@@ -102,11 +103,8 @@ public:
                                Callback<QString> done);
     // PUT /containers/{id}/archive?path=: unpacks a tar file (streamed from disk) into the
     // container's folder `path`, which must exist.
-    // With `ownedByContainerUser`, what is unpacked belongs to the container's user (the
-    // engine's copyUIDGID), not to the archive's owners.
     DockerCall putArchive(const QString &container, const QString &path, const QString &tarFile,
-                          QObject *context, ProgressCallback progress, Callback<void> done,
-                          bool ownedByContainerUser = false);
+                          QObject *context, ProgressCallback progress, Callback<void> done);
     // Starting a running container succeeds.
     DockerCall startContainer(const QString &container, QObject *context, Callback<void> done);
     // The container's stop signal, then SIGKILL after `grace`; returns once it stopped.

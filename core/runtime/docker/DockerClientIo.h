@@ -19,25 +19,31 @@ namespace Slipway {
 class DockerJob
 {
 public:
-    DockerJob(QObject *relay, QObject *context, std::shared_ptr<DockerCallState> state)
+    DockerJob(QObject *relay, QObject *context, std::shared_ptr<DockerCallState> state,
+              std::weak_ptr<DockerClientIo> io)
         : m_relay(relay)
         , m_context(context)
         , m_guarded(context != nullptr)
         , m_state(std::move(state))
+        , m_io(std::move(io))
     {}
 
     DockerCallState &state() { return *m_state; }
+    std::shared_ptr<DockerCallState> sharedState() const { return m_state; }
     // From the I/O thread: runs `step` on the client's thread, unless the call was cancelled
-    // or its context object is gone by then. `bytes` counts towards the call's backlog.
+    // or its context object is gone by then (which cancels the call: nobody listens any
+    // more). `bytes` counts towards the call's backlog until then.
     void post(std::function<void()> step, qint64 bytes = 0) const
     {
         m_state->queuedBytes += bytes;
         QMetaObject::invokeMethod(
             m_relay,
-            [state = m_state, context = m_context, guarded = m_guarded, bytes,
+            [state = m_state, context = m_context, guarded = m_guarded, io = m_io, bytes,
              step = std::move(step)] {
                 state->queuedBytes -= bytes;
-                if (state->cancelled || (guarded && !context))
+                if (guarded && !context && !state->cancelled)
+                    DockerCall(state, io).cancel();
+                if (state->cancelled)
                     return;
                 step();
             },
@@ -49,6 +55,7 @@ private:
     const QPointer<QObject> m_context;
     const bool m_guarded;
     const std::shared_ptr<DockerCallState> m_state;
+    const std::weak_ptr<DockerClientIo> m_io;
 };
 
 // DockerClient's I/O thread, its transport and the negotiated API version.
@@ -86,7 +93,10 @@ private:
         co_return co_await work->body(work->job);
     }
 
-    boost::asio::io_context m_context{1};
+    // Destroyed first, explicitly (see ~DockerClientIo): the calls' coroutines it still holds
+    // use the transport's TLS context until they are gone.
+    std::unique_ptr<boost::asio::io_context> m_context =
+        std::make_unique<boost::asio::io_context>(1);
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> m_guard;
     DockerTransport m_transport;
     mutable std::mutex m_mutex;
@@ -100,12 +110,14 @@ DockerCall DockerClientIo::run(QObject *relay, QObject *context,
                                std::function<void(Result<T>)> done)
 {
     auto state = std::make_shared<DockerCallState>();
-    auto job = std::make_shared<Work<T>>(Work<T>{std::move(work), DockerJob(relay, context, state)});
+    auto job = std::make_shared<Work<T>>(
+        Work<T>{std::move(work), DockerJob(relay, context, state, weak_from_this())});
     boost::asio::co_spawn(
-        m_context.get_executor(), perform<T>(job),
+        m_context->get_executor(), perform<T>(job),
         [job, done = std::move(done)](std::exception_ptr thrown, Result<T> result) mutable {
             if (thrown)
-                result = failure(QStringLiteral("the call to the Docker engine failed unexpectedly"));
+                result =
+                    failure(QStringLiteral("the call to the Docker engine failed unexpectedly"));
             job->job.post([done = std::move(done), result = std::move(result)]() mutable {
                 if (done)
                     done(std::move(result));

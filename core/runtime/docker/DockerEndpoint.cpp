@@ -39,11 +39,12 @@ Result<DockerEndpoint> DockerEndpoint::parse(const QString &given, const QString
     const QString scheme = schemeEnd < 0 ? QString() : address.left(schemeEnd).toLower();
     if (scheme != u"tcp" && scheme != u"https") {
         if (scheme == u"ssh")
-            return failure(QStringLiteral("the Docker engine address '%1' uses ssh://, which Slipway "
-                                          "does not speak: forward the engine's socket "
-                                          "(ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) "
-                                          "and use unix:///tmp/docker.sock, or use tcp:// with TLS")
-                               .arg(address));
+            return failure(
+                QStringLiteral("the Docker engine address '%1' uses ssh://, which Slipway "
+                               "does not speak: forward the engine's socket "
+                               "(ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) "
+                               "and use unix:///tmp/docker.sock, or use tcp:// with TLS")
+                    .arg(address));
         return failure(QStringLiteral("the Docker engine address '%1' is not understood: %2")
                            .arg(address, settingHint()));
     }
@@ -53,31 +54,36 @@ Result<DockerEndpoint> DockerEndpoint::parse(const QString &given, const QString
                                       "tcp://host:port")
                            .arg(address));
     if (!url.path().isEmpty() && url.path() != u"/")
-        return failure(QStringLiteral("the Docker engine address '%1' has a path; write tcp://host:port")
-                           .arg(address));
+        return failure(
+            QStringLiteral("the Docker engine address '%1' has a path; write tcp://host:port")
+                .arg(address));
     const int port = url.port(DefaultTlsPort);
     if (port <= 0 || port > 65535)
-        return failure(QStringLiteral("the Docker engine address '%1' has no valid port (1 to 65535)")
-                           .arg(address));
+        return failure(
+            QStringLiteral("the Docker engine address '%1' has no valid port (1 to 65535)")
+                .arg(address));
     if (certificateFolder.isEmpty())
-        return failure(QStringLiteral("the Docker engine at %1 is reached over TCP, which needs TLS "
-                                      "client certificates: set docker-cert-path (or "
-                                      "DOCKER_CERT_PATH) to a folder holding ca.pem, cert.pem and "
-                                      "key.pem")
-                           .arg(address));
+        return failure(
+            QStringLiteral("the Docker engine at %1 is reached over TCP, which needs TLS "
+                           "client certificates: set docker-cert-path (or "
+                           "DOCKER_CERT_PATH) to a folder holding ca.pem, cert.pem and "
+                           "key.pem")
+                .arg(address));
     endpoint.m_kind = Kind::Tls;
     endpoint.m_socketPath.clear();
     endpoint.m_host = url.host();
     endpoint.m_port = quint16(port);
     endpoint.m_certificateFolder = QDir::cleanPath(certificateFolder);
-    for (const QString &file : {endpoint.caFile(), endpoint.certificateFile(), endpoint.keyFile()}) {
+    for (const QString &file :
+         {endpoint.caFile(), endpoint.certificateFile(), endpoint.keyFile()}) {
         const QFileInfo info(file);
         if (!info.isFile() || !info.isReadable())
-            return failure(QStringLiteral("the TLS file %1 for the Docker engine at %2 %3: the "
-                                          "certificate folder must hold ca.pem, cert.pem and key.pem")
-                               .arg(file, address,
-                                    info.exists() ? QStringLiteral("cannot be read")
-                                                  : QStringLiteral("does not exist")));
+            return failure(
+                QStringLiteral("the TLS file %1 for the Docker engine at %2 %3: the "
+                               "certificate folder must hold ca.pem, cert.pem and key.pem")
+                    .arg(file, address,
+                         info.exists() ? QStringLiteral("cannot be read")
+                                       : QStringLiteral("does not exist")));
     }
     return endpoint;
 }
@@ -123,9 +129,7 @@ QString DockerEndpoint::address() const
     if (m_kind == Kind::UnixSocket)
         return QStringLiteral("unix://") + m_socketPath;
     const bool ipv6 = m_host.contains(u':');
-    return QStringLiteral("tcp://%1:%2")
-        .arg(ipv6 ? u'[' + m_host + u']' : m_host)
-        .arg(m_port);
+    return QStringLiteral("tcp://%1:%2").arg(ipv6 ? u'[' + m_host + u']' : m_host).arg(m_port);
 }
 
 } // namespace Slipway

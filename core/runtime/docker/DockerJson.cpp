@@ -131,9 +131,8 @@ DockerContainerSummary containerSummary(const QJsonObject &object)
     summary.state = object.value(QStringLiteral("State")).toString();
     summary.status = object.value(QStringLiteral("Status")).toString();
     summary.labels = labels(object.value(QStringLiteral("Labels")));
-    summary.created =
-        QDateTime::fromSecsSinceEpoch(qint64(object.value(QStringLiteral("Created")).toDouble()),
-                                      Qt::UTC);
+    summary.created = QDateTime::fromSecsSinceEpoch(
+        qint64(object.value(QStringLiteral("Created")).toDouble()), Qt::UTC);
     return summary;
 }
 
@@ -148,8 +147,7 @@ DockerEvent event(const QJsonObject &object)
     const qint64 nanos = qint64(object.value(QStringLiteral("timeNano")).toDouble());
     event.time = nanos > 0 ? QDateTime::fromMSecsSinceEpoch(nanos / 1000000, Qt::UTC)
                            : QDateTime::fromSecsSinceEpoch(
-                                 qint64(object.value(QStringLiteral("time")).toDouble()),
-                                 Qt::UTC);
+                                 qint64(object.value(QStringLiteral("time")).toDouble()), Qt::UTC);
     return event;
 }
 
@@ -164,10 +162,8 @@ DockerSwarmInfo swarmInfo(const QJsonObject &info)
     swarm.error = object.value(QStringLiteral("Error")).toString();
     swarm.nodes = object.value(QStringLiteral("Nodes")).toInt();
     swarm.managers = object.value(QStringLiteral("Managers")).toInt();
-    swarm.clusterId = object.value(QStringLiteral("Cluster"))
-                          .toObject()
-                          .value(QStringLiteral("ID"))
-                          .toString();
+    swarm.clusterId =
+        object.value(QStringLiteral("Cluster")).toObject().value(QStringLiteral("ID")).toString();
     return swarm;
 }
 
@@ -175,8 +171,10 @@ DockerNode node(const QJsonObject &object)
 {
     DockerNode node;
     node.id = object.value(QStringLiteral("ID")).toString();
-    node.version = quint64(
-        object.value(QStringLiteral("Version")).toObject().value(QStringLiteral("Index")).toDouble());
+    node.version = quint64(object.value(QStringLiteral("Version"))
+                               .toObject()
+                               .value(QStringLiteral("Index"))
+                               .toDouble());
     node.spec = object.value(QStringLiteral("Spec")).toObject();
     node.role = node.spec.value(QStringLiteral("Role")).toString();
     node.availability = node.spec.value(QStringLiteral("Availability")).toString();
@@ -198,8 +196,10 @@ DockerService service(const QJsonObject &object)
 {
     DockerService service;
     service.id = object.value(QStringLiteral("ID")).toString();
-    service.version = quint64(
-        object.value(QStringLiteral("Version")).toObject().value(QStringLiteral("Index")).toDouble());
+    service.version = quint64(object.value(QStringLiteral("Version"))
+                                  .toObject()
+                                  .value(QStringLiteral("Index"))
+                                  .toDouble());
     service.spec = object.value(QStringLiteral("Spec")).toObject();
     service.name = service.spec.value(QStringLiteral("Name")).toString();
     service.labels = labels(service.spec.value(QStringLiteral("Labels")));
@@ -297,11 +297,11 @@ QJsonObject serviceSpec(const DockerServiceSpec &spec)
         task.insert(QStringLiteral("Networks"),
                     QJsonArray{QJsonObject{{QStringLiteral("Target"), QStringLiteral("host")}}});
     QJsonObject restart;
-    restart.insert(QStringLiteral("Condition"), spec.restart == DockerServiceSpec::Restart::None
-                                                    ? QStringLiteral("none")
-                                                : spec.restart == DockerServiceSpec::Restart::OnFailure
-                                                    ? QStringLiteral("on-failure")
-                                                    : QStringLiteral("any"));
+    restart.insert(QStringLiteral("Condition"),
+                   spec.restart == DockerServiceSpec::Restart::None ? QStringLiteral("none")
+                   : spec.restart == DockerServiceSpec::Restart::OnFailure
+                       ? QStringLiteral("on-failure")
+                       : QStringLiteral("any"));
     restart.insert(QStringLiteral("Delay"), nanoseconds(spec.restartDelay));
     restart.insert(QStringLiteral("MaxAttempts"), spec.restartMaxAttempts);
     task.insert(QStringLiteral("RestartPolicy"), restart);
@@ -312,9 +312,9 @@ QJsonObject serviceSpec(const DockerServiceSpec &spec)
         limits.insert(QStringLiteral("NanoCPUs"), spec.nanoCpus);
     task.insert(QStringLiteral("Resources"), QJsonObject{{QStringLiteral("Limits"), limits}});
     if (!spec.placementConstraints.isEmpty())
-        task.insert(QStringLiteral("Placement"),
-                    QJsonObject{{QStringLiteral("Constraints"),
-                                 stringArray(spec.placementConstraints)}});
+        task.insert(
+            QStringLiteral("Placement"),
+            QJsonObject{{QStringLiteral("Constraints"), stringArray(spec.placementConstraints)}});
 
     QJsonObject body;
     body.insert(QStringLiteral("Name"), spec.name);

@@ -56,13 +56,13 @@ private:
 
     const Framing m_framing;
     const bool m_timestamps;
-    QByteArray m_header;          // the frame header read so far
-    quint32 m_payloadLeft = 0;    // bytes of the current frame still to come
-    int m_stream = 1;             // of the current frame: 1 stdout, 2 stderr
-    bool m_messageStart = true;   // the next payload byte starts a log message (a timestamp)
-    QByteArray m_timestamp;       // the timestamp read so far
-    QDateTime m_messageTime;      // of the message being read
-    Pending m_pending[2];         // the unfinished line of stdout, of stderr
+    QByteArray m_header;        // the frame header read so far
+    quint32 m_payloadLeft = 0;  // bytes of the current frame still to come
+    int m_stream = 1;           // of the current frame: 1 stdout, 2 stderr
+    bool m_messageStart = true; // the next payload byte starts a log message (a timestamp)
+    QByteArray m_timestamp;     // the timestamp read so far
+    QDateTime m_messageTime;    // of the message being read
+    Pending m_pending[2];       // the unfinished line of stdout, of stderr
     QString m_error;
 };
 

@@ -15,12 +15,12 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -119,10 +119,10 @@ DockerTransport::DockerTransport(Io::Executor executor, DockerEndpoint endpoint)
             return;
         step(QFile::encodeName(file).toStdString(), error);
         if (error)
-            m_tlsProblem = QStringLiteral("cannot use %1 for the TLS connection to the Docker engine "
-                                          "at %2: %3")
-                               .arg(file, m_endpoint.address(),
-                                    QString::fromStdString(error.message()));
+            m_tlsProblem =
+                QStringLiteral("cannot use %1 for the TLS connection to the Docker engine "
+                               "at %2: %3")
+                    .arg(file, m_endpoint.address(), QString::fromStdString(error.message()));
     };
     load(m_endpoint.caFile(),
          [&](const std::string &path, error_code &e) { context->load_verify_file(path, e); });
@@ -195,14 +195,14 @@ Io::Task<Result<DockerResponse>> DockerTransport::exchange(const DockerRequest &
         };
         call.closeConnection = close;
         const std::string host = m_endpoint.host().toStdString();
-        const auto [resolveError, endpoints] = co_await resolver.async_resolve(
-            host, std::to_string(m_endpoint.port()), Io::Nothrow);
+        const auto [resolveError, endpoints] =
+            co_await resolver.async_resolve(host, std::to_string(m_endpoint.port()), Io::Nothrow);
         if (resolveError) {
-            result = failure(unreachable(timedOut ? timeoutText()
-                                                  : QStringLiteral("cannot resolve %1: %2")
-                                                        .arg(m_endpoint.host(),
-                                                             QString::fromStdString(
-                                                                 resolveError.message()))));
+            result = failure(unreachable(
+                timedOut
+                    ? timeoutText()
+                    : QStringLiteral("cannot resolve %1: %2")
+                          .arg(m_endpoint.host(), QString::fromStdString(resolveError.message()))));
         } else {
             const auto [connectError, connected] =
                 co_await asio::async_connect(stream.next_layer(), endpoints, Io::Nothrow);
@@ -249,15 +249,20 @@ Io::Task<Result<DockerResponse>> DockerTransport::exchange(const DockerRequest &
 }
 
 template<class Stream>
-Io::Task<Result<DockerResponse>> DockerTransport::exchangeOn(Stream &stream,
-                                                             const DockerRequest &request,
-                                                             DockerCallState &call,
-                                                             const bool &timedOut,
-                                                             const std::function<void()> &rearm,
-                                                             const std::function<void()> &disarm)
+Io::Task<Result<DockerResponse>>
+DockerTransport::exchangeOn(Stream &stream, const DockerRequest &request, DockerCallState &call,
+                            const bool &timedOut, const std::function<void()> &rearm,
+                            const std::function<void()> &disarm)
 {
     const auto broken = [&](const error_code &error) {
-        return failure(unreachable(timedOut ? QStringLiteral("no answer in time") : describe(error)));
+        QString reason = timedOut ? QStringLiteral("no answer in time") : describe(error);
+        // With TLS 1.3 the engine checks the client's certificate after the handshake and
+        // answers a refusal with an alert ("bad certificate") or by closing the connection.
+        if (!timedOut && m_endpoint.kind() == DockerEndpoint::Kind::Tls &&
+            (closedByPeer(error) || error.category() == asio::error::get_ssl_category()))
+            reason += QStringLiteral("; did the engine refuse the client certificate %1?")
+                          .arg(m_endpoint.certificateFile());
+        return failure(unreachable(reason));
     };
     const bool upload = !request.bodyFile.isEmpty();
     QFile file;

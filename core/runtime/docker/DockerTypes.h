@@ -111,8 +111,8 @@ struct DockerLogOptions
     bool standardOutput = true;
     bool standardError = true;
     bool timestamps = true;
-    QDateTime since; // null: from the start
-    int tail = -1;   // the last N lines only; -1: all
+    QDateTime since;  // null: from the start
+    int tail = -1;    // the last N lines only; -1: all
     bool tty = false; // the container has a TTY: the output is not multiplexed
 };
 

@@ -10,7 +10,9 @@
 namespace Slipway {
 
 const QStringList StackImage::ImportChanges = {
-    QStringLiteral("USER slug"), QStringLiteral("WORKDIR /app"), QStringLiteral("ENV HOME=/app"),
+    QStringLiteral("USER slug"),
+    QStringLiteral("WORKDIR /app"),
+    QStringLiteral("ENV HOME=/app"),
     QStringLiteral("ENV LANG=C.UTF-8"),
     QStringLiteral("ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
     QStringLiteral("LABEL org.slipway.stack=debian-12")};
@@ -30,7 +32,8 @@ QString StackImage::defaultScript()
     const QString fromEnvironment = qEnvironmentVariable("SLIPWAY_STACK_SCRIPT");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
-    const QString installed = Paths::resourcesDirectory() + QStringLiteral("/stack/build-stack-image.sh");
+    const QString installed =
+        Paths::resourcesDirectory() + QStringLiteral("/stack/build-stack-image.sh");
     if (QFileInfo::exists(installed))
         return installed;
     return QStringLiteral(SLIPWAY_SOURCE_PACKAGING "/stack/build-stack-image.sh");
@@ -104,13 +107,15 @@ void StackImage::onScriptFinished(const ProcessOutcome &outcome)
     if (!m_running)
         return;
     if (!outcome.succeeded()) {
-        finish(failure(QStringLiteral("the stack image could not be built: %1 %2 (its last line: %3)")
-                           .arg(QFileInfo(m_script).fileName(), outcome.describe(), m_lastLine)));
+        finish(
+            failure(QStringLiteral("the stack image could not be built: %1 %2 (its last line: %3)")
+                        .arg(QFileInfo(m_script).fileName(), outcome.describe(), m_lastLine)));
         return;
     }
     if (m_tag.isEmpty() || (m_step == Step::Build && m_tarball.isEmpty())) {
-        finish(failure(QStringLiteral("%1 did not name the stack image (no tag= and tarball= lines)")
-                           .arg(m_script)));
+        finish(
+            failure(QStringLiteral("%1 did not name the stack image (no tag= and tarball= lines)")
+                        .arg(m_script)));
         return;
     }
     if (m_step == Step::PrintTag)
@@ -125,8 +130,8 @@ void StackImage::checkEngine()
         finish(failure(QStringLiteral("the Docker engine's client went away")));
         return;
     }
-    DockerCall call = m_client->inspectImage(
-        m_tag, this, [this](Result<std::optional<DockerImageInfo>> image) {
+    DockerCall call =
+        m_client->inspectImage(m_tag, this, [this](Result<std::optional<DockerImageInfo>> image) {
             m_cancelImport = {};
             if (!image) {
                 finish(std::unexpected(image.error()));
@@ -139,7 +144,8 @@ void StackImage::checkEngine()
                 return;
             }
             if (m_callbacks.line)
-                m_callbacks.line(QStringLiteral("stack: the engine has no %1 yet: preparing it").arg(m_tag));
+                m_callbacks.line(
+                    QStringLiteral("stack: the engine has no %1 yet: preparing it").arg(m_tag));
             runScript(Step::Build);
         });
     m_cancelImport = [call]() mutable { call.cancel(); };
@@ -167,7 +173,8 @@ void StackImage::import()
                 return;
             }
             if (m_callbacks.line)
-                m_callbacks.line(QStringLiteral("stack: imported %1 (%2)").arg(m_tag, id->left(19)));
+                m_callbacks.line(
+                    QStringLiteral("stack: imported %1 (%2)").arg(m_tag, id->left(19)));
             finish(m_tag);
         });
     m_cancelImport = [call]() mutable { call.cancel(); };

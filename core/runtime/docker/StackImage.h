@@ -32,9 +32,9 @@ class StackImage : public QObject
 public:
     struct Callbacks
     {
-        std::function<void(const QString &line)> line;                   // the script's output
-        std::function<void(qint64 sent, qint64 total)> importProgress;   // bytes of the tarball
-        std::function<void(Result<QString> tag)> done;                   // once, at the end
+        std::function<void(const QString &line)> line;                 // the script's output
+        std::function<void(qint64 sent, qint64 total)> importProgress; // bytes of the tarball
+        std::function<void(Result<QString> tag)> done;                 // once, at the end
     };
 
     // The instructions the import applies: the image runs as `slug` in /app by default.
