@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace Slipway::ApiBodies {
 
@@ -27,6 +28,20 @@ bool isWholeNumber(double value, double minimum)
 {
     return value == std::floor(value) && value >= minimum &&
            value <= double(std::numeric_limits<int>::max());
+}
+
+// The daemon's current folder is nobody's: a relative path would name some other folder,
+// at every build that reads the reference again.
+std::optional<BodyError> relativeFolder(const QString &text)
+{
+    const QString trimmed = text.trimmed();
+    if (trimmed != QLatin1String(".") && trimmed != QLatin1String("..") &&
+        !trimmed.startsWith(QLatin1String("./")) && !trimmed.startsWith(QLatin1String("../")))
+        return std::nullopt;
+    return BodyError{422, QStringLiteral("'%1' is a relative path; give the buildpack's folder as "
+                                         "an absolute path (the daemon does not share your "
+                                         "current folder)")
+                              .arg(trimmed)};
 }
 
 } // namespace
@@ -218,6 +233,8 @@ BodyResult<QStringList> buildpackList(const QJsonDocument &body)
         const Result<BuildpackRef> ref = BuildpackRef::parse(value.toString());
         if (!ref)
             return refuse(422, ref.error());
+        if (std::optional<BodyError> relative = relativeFolder(value.toString()))
+            return std::unexpected(*std::move(relative));
         references.append(ref->text());
     }
     return references;
@@ -243,13 +260,8 @@ BodyResult<BuildpackRef> buildpackToCheck(const QJsonDocument &body)
     Result<BuildpackRef> ref = BuildpackRef::parse(text.toString());
     if (!ref)
         return refuse(422, ref.error());
-    // The daemon's current folder is nobody's: a relative path would name some other folder.
-    const QString trimmed = text.toString().trimmed();
-    if (trimmed.startsWith(QLatin1String("./")) || trimmed.startsWith(QLatin1String("../")))
-        return refuse(422, QStringLiteral("'%1' is a relative path; give the buildpack's folder "
-                                          "as an absolute path (the daemon does not share your "
-                                          "current folder)")
-                               .arg(trimmed));
+    if (std::optional<BodyError> relative = relativeFolder(text.toString()))
+        return std::unexpected(*std::move(relative));
     return *std::move(ref);
 }
 

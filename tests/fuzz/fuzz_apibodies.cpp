@@ -26,12 +26,17 @@ bool accepted(const BodyResult<T> &result)
     return false;
 }
 
-// A reference the API keeps is read again at every build: it must parse to the same thing.
+// A reference the API keeps is read again at every build: it must parse to the same thing,
+// whatever folder the daemon runs in.
 void checkKeptReference(const QString &text)
 {
     const Result<BuildpackRef> again = BuildpackRef::parse(text);
     FUZZ_CHECK(again.has_value());
     FUZZ_CHECK(again->text() == text);
+    const Result<BuildpackRef> elsewhere =
+        BuildpackRef::parse(text, QStringLiteral("/nonexistent/elsewhere"));
+    FUZZ_CHECK(elsewhere.has_value());
+    FUZZ_CHECK(elsewhere->location() == again->location());
 }
 
 void checkDuration(std::chrono::milliseconds value, qint64 minimum, qint64 maximum)
