@@ -47,7 +47,7 @@ const QList<SettingRule> &settingRules()
         {QStringLiteral("network"), false,
          QStringLiteral("outbound (containers reach the network outside) or none")},
         {QStringLiteral("runtime"), false,
-         QStringLiteral("local (this machine), docker or swarm; changing it rolls the app over")},
+         QStringLiteral("local (this machine) or docker; changing it rolls the app over")},
         {QStringLiteral("docker_host"), false,
          QStringLiteral("the Docker engine: unix:///var/run/docker.sock or tcp://host:2376")},
         {QStringLiteral("memory_mib"), true,

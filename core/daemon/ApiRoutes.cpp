@@ -2,6 +2,7 @@
 
 #include "api/ApiServer.h"
 #include "buildpack/BuildpackFetcher.h"
+#include "daemon/ApiBodies.h"
 #include "daemon/BuildpackDetection.h"
 #include "daemon/EngineJournal.h"
 #include "daemon/GitLoginKeeper.h"
@@ -28,9 +29,6 @@
 #include <QTemporaryDir>
 #include <QUrlQuery>
 #include <QUuid>
-
-#include <cmath>
-#include <limits>
 
 namespace Slipway {
 
@@ -367,21 +365,12 @@ void ApiRoutes::gitCredentials(const QString &hostText, const ApiRequest &reques
         responder->sendError(405, QStringLiteral("use PUT or DELETE on /v1/git-credentials/HOST"));
         return;
     }
-    const QJsonObject body =
-        request.json().object().value(QStringLiteral("git_credential")).toObject();
-    const QJsonValue username = body.value(QStringLiteral("username"));
-    const QJsonValue password = body.value(QStringLiteral("password"));
-    if (!username.isString() || !password.isString()) {
-        responder->sendError(
-            400, QStringLiteral("send {\"git_credential\": {\"username\": \"…\", \"password\": "
-                                "\"…\"}}; the password may be an access token"));
+    const ApiBodies::BodyResult<GitLogin> parsed = ApiBodies::gitCredential(request.json());
+    if (!parsed) {
+        responder->sendError(parsed.error().status, parsed.error().message);
         return;
     }
-    const GitLogin login{username.toString(), password.toString().toUtf8(), {}};
-    if (Result<void> valid = GitLogins::validate(login); !valid) {
-        responder->sendError(422, valid.error().message);
-        return;
-    }
+    const GitLogin &login = *parsed;
     const bool replacing = keeper->find(*host).has_value();
     keeper->set(*host, login, [this, responder, host = *host, replacing](const Result<void> &kept) {
         const std::optional<GitLoginKeeper::Entry> entry = m_context.gitLogins->find(host);
@@ -445,19 +434,17 @@ void ApiRoutes::apps(const ApiRequest &request, const Responder &responder)
         responder->sendError(405, QStringLiteral("use GET or POST on /v1/apps"));
         return;
     }
-    const QJsonDocument body = request.json();
-    const QJsonValue name =
-        body.object().value(QStringLiteral("app")).toObject().value(QStringLiteral("name"));
-    if (!body.isObject() || !name.isString()) {
-        responder->sendError(400, QStringLiteral("send {\"app\": {\"name\": \"my-app\"}}"));
+    const ApiBodies::BodyResult<QString> name = ApiBodies::newAppName(request.json());
+    if (!name) {
+        responder->sendError(name.error().status, name.error().message);
         return;
     }
-    const Result<AppInstance *> created = m_context.engine->createApp(name.toString());
+    const Result<AppInstance *> created = m_context.engine->createApp(*name);
     if (!created) {
         responder->sendError(statusFor(created.error().message), created.error().message);
         return;
     }
-    responder->send(201, QJsonObject{{QStringLiteral("app"), appJson(name.toString())}});
+    responder->send(201, QJsonObject{{QStringLiteral("app"), appJson(*name)}});
 }
 
 void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiRequest &request,
@@ -499,34 +486,12 @@ void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiReque
         responder->send(200, QJsonObject{{QStringLiteral("containers"), containersJson(instance)}});
     } else if (what == QLatin1String("scale") && more.isEmpty() &&
                method == QLatin1String("POST")) {
-        const QJsonValue list = request.json().object().value(QStringLiteral("containers"));
-        if (!list.isArray()) {
-            responder->sendError(
-                400, QStringLiteral("send {\"containers\": [{\"name\": \"web\", \"amount\": 2}]}"));
+        const ApiBodies::BodyResult<QMap<QString, int>> counts = ApiBodies::scale(request.json());
+        if (!counts) {
+            responder->sendError(counts.error().status, counts.error().message);
             return;
         }
-        QMap<QString, int> counts;
-        for (const QJsonValue &entry : list.toArray()) {
-            const QJsonObject object = entry.toObject();
-            if (!object.value(QStringLiteral("name")).isString() ||
-                !object.value(QStringLiteral("amount")).isDouble()) {
-                responder->sendError(
-                    400, QStringLiteral("each entry needs a \"name\" and a numeric \"amount\""));
-                return;
-            }
-            // toInt() would turn 1.5 or 1e308 into a silent 0: only whole numbers count.
-            const double amount = object.value(QStringLiteral("amount")).toDouble();
-            if (amount != std::floor(amount) || amount < 0 ||
-                amount > double(std::numeric_limits<int>::max())) {
-                responder->sendError(
-                    422, QStringLiteral("the amount of %1 must be a whole number from 0 up, not %2")
-                             .arg(object.value(QStringLiteral("name")).toString())
-                             .arg(amount));
-                return;
-            }
-            counts.insert(object.value(QStringLiteral("name")).toString(), int(amount));
-        }
-        const Result<void> scaled = m_context.engine->scale(name, counts);
+        const Result<void> scaled = m_context.engine->scale(name, *counts);
         if (!scaled) {
             responder->sendError(422, scaled.error().message);
             return;
@@ -560,12 +525,12 @@ void ApiRoutes::app(const QString &name, const QStringList &rest, const ApiReque
         responder->send(200, QJsonObject{{QStringLiteral("releases"), releases}});
     } else if (what == QLatin1String("rollback") && more.isEmpty() &&
                method == QLatin1String("POST")) {
-        const QJsonValue version = request.json().object().value(QStringLiteral("version"));
-        if (!version.isDouble()) {
-            responder->sendError(400, QStringLiteral("send {\"version\": 3}"));
+        const ApiBodies::BodyResult<int> version = ApiBodies::rollbackVersion(request.json());
+        if (!version) {
+            responder->sendError(version.error().status, version.error().message);
             return;
         }
-        const Result<Deployment *> rollback = m_context.engine->rollback(name, version.toInt());
+        const Result<Deployment *> rollback = m_context.engine->rollback(name, *version);
         if (!rollback)
             responder->sendError(statusFor(rollback.error().message), rollback.error().message);
         else
@@ -678,18 +643,12 @@ void ApiRoutes::createDeployment(const QString &app, const ApiRequest &request,
     for (const QByteArray &type : archiveTypes)
         upload = upload || contentType.startsWith(type);
     if (!upload) {
-        const QJsonObject deployment =
-            request.json().object().value(QStringLiteral("deployment")).toObject();
-        const QJsonValue url = deployment.value(QStringLiteral("source_url"));
-        if (!url.isString()) {
-            responder->sendError(
-                400,
-                QStringLiteral("send {\"deployment\": {\"source_url\": \"…\", \"git_ref\": \"…\"}} "
-                               "or the archive itself as the body"));
+        ApiBodies::BodyResult<SourceSpec> parsed = ApiBodies::deploymentSource(request.json());
+        if (!parsed) {
+            responder->sendError(parsed.error().status, parsed.error().message);
             return;
         }
-        source = SourceSpec::parse(url.toString(),
-                                   deployment.value(QStringLiteral("git_ref")).toString());
+        source = *std::move(parsed);
     } else {
         // The archive itself is the body: keep it beside the app until the build read it.
         QString filename =
@@ -819,122 +778,21 @@ void ApiRoutes::settings(const QString &app, const ApiRequest &request, const Re
         responder->sendError(405, QStringLiteral("use GET or PATCH on settings"));
         return;
     }
-    const QJsonObject changes =
-        request.json().object().value(QStringLiteral("settings")).toObject();
-    if (changes.isEmpty()) {
-        responder->sendError(400, QStringLiteral("send {\"settings\": {\"boot_timeout\": 90}}"));
+    const ApiBodies::BodyResult<AppSettings> settings =
+        ApiBodies::settings(request.json(), m_context.engine->app(app)->settings(), app);
+    if (!settings) {
+        responder->sendError(settings.error().status, settings.error().message);
         return;
     }
-    AppSettings settings = m_context.engine->app(app)->settings();
-    // Seconds for timeouts, milliseconds for the probe interval; bounds keep typos harmless.
-    struct Duration
-    {
-        const char *key;
-        std::chrono::milliseconds *target;
-        double scale;
-        double minimum;
-        double maximum;
-    };
-    const Duration durations[] = {
-        {"boot_timeout", &settings.bootTimeout, 1000, 1, 3600},
-        {"grace_period", &settings.gracePeriod, 1000, 0, 3600},
-        {"probe_interval_ms", &settings.probeInterval, 1, 10, 10000},
-        {"hook_timeout", &settings.hookTimeout, 1000, 1, 24 * 3600},
-        {"drain_limit", &settings.drainLimit, 1000, 0, 3600},
-    };
-    for (auto it = changes.constBegin(); it != changes.constEnd(); ++it) {
-        bool known = false;
-        for (const Duration &duration : durations) {
-            if (it.key() != QLatin1String(duration.key))
-                continue;
-            known = true;
-            if (!it.value().isDouble() || it.value().toDouble() < duration.minimum ||
-                it.value().toDouble() > duration.maximum) {
-                responder->sendError(422, QStringLiteral("%1 must be a number from %2 to %3")
-                                              .arg(it.key())
-                                              .arg(duration.minimum)
-                                              .arg(duration.maximum));
-                return;
-            }
-            *duration.target =
-                std::chrono::milliseconds(qint64(it.value().toDouble() * duration.scale));
-        }
-        if (it.key() == QLatin1String("router_name")) {
-            known = true;
-            const QString routerName = it.value().toString();
-            if (!Engine::validateAppName(routerName)) {
-                responder->sendError(
-                    422,
-                    QStringLiteral("router_name '%1' must follow the app name rule: 3 to 48 "
-                                   "lowercase letters, digits and dashes, starting with a letter")
-                        .arg(routerName));
-                return;
-            }
-            settings.routerName = routerName == app ? QString() : routerName;
-        }
-        if (it.key() == QLatin1String("network")) {
-            known = true;
-            const QString network = it.value().toString();
-            if (network != QLatin1String("outbound") && network != QLatin1String("none")) {
-                responder->sendError(422, QStringLiteral("network must be \"outbound\" (containers "
-                                                         "reach the network outside) or \"none\" "
-                                                         "(only their own loopback)"));
-                return;
-            }
-            settings.outboundNetwork = network == QLatin1String("outbound");
-        }
-        if (it.key() == QLatin1String("runtime")) {
-            known = true;
-            const QString runtime = it.value().toString();
-            if (runtime != QLatin1String("local") && runtime != QLatin1String("docker") &&
-                runtime != QLatin1String("swarm")) {
-                responder->sendError(422, QStringLiteral("runtime must be local (this machine), "
-                                                         "docker (a Docker engine) or swarm (a "
-                                                         "Swarm cluster)"));
-                return;
-            }
-            settings.runtime = runtime;
-        }
-        if (it.key() == QLatin1String("docker_host")) {
-            known = true;
-            const QString host = it.value().toString();
-            if (Result<void> valid = RuntimeContext::validateDockerHost(host); !valid) {
-                responder->sendError(422, valid.error().message);
-                return;
-            }
-            settings.dockerHost = host;
-        }
-        if (it.key() == QLatin1String("memory_mib")) {
-            known = true;
-            const double memory = it.value().toDouble(-1);
-            if (!it.value().isDouble() || memory < 0 || memory > 1024 * 1024 ||
-                memory != double(qint64(memory)) || (memory > 0 && memory < 6)) {
-                responder->sendError(422, QStringLiteral("memory_mib must be a whole number of "
-                                                         "MiB from 6 to 1048576, or 0 for no "
-                                                         "limit"));
-                return;
-            }
-            settings.memoryLimitMiB = int(memory);
-        }
-        if (!known) {
-            responder->sendError(
-                422,
-                QStringLiteral("unknown setting '%1'; settings are boot_timeout, grace_period, "
-                               "drain_limit, probe_interval_ms, hook_timeout, router_name, "
-                               "network, runtime, docker_host and memory_mib")
-                    .arg(it.key()));
-            return;
-        }
-    }
     const AppSettings before = m_context.engine->app(app)->settings();
-    m_context.engine->setSettings(app, settings);
+    m_context.engine->setSettings(app, *settings);
     QJsonObject answer{{QStringLiteral("settings"), settingsJson(app)}};
     // Where the containers run changed: the serving release moves there with a normal
     // rollout (the new containers start on the new runtime, the old stop once it serves).
     const bool moved =
-        before.runtime != settings.runtime || (settings.runtime != QLatin1String("local") &&
-                                               (before.dockerHost != settings.dockerHost ||
-                                                before.memoryLimitMiB != settings.memoryLimitMiB));
+        before.runtime != settings->runtime || (settings->runtime != QLatin1String("local") &&
+                                                (before.dockerHost != settings->dockerHost ||
+                                                 before.memoryLimitMiB != settings->memoryLimitMiB));
     if (moved && !m_context.engine->app(app)->current().isNull()) {
         const Result<Deployment *> deployment = m_context.engine->restart(app);
         if (!deployment) {
@@ -974,39 +832,16 @@ void ApiRoutes::variables(const QString &app, const QStringList &rest, const Api
     }
     if (rest.isEmpty() &&
         (request.method == QLatin1String("POST") || request.method == QLatin1String("PUT"))) {
-        const QJsonValue list = request.json().object().value(QStringLiteral("variables"));
-        if (!list.isArray()) {
-            responder->sendError(400, QStringLiteral("send {\"variables\": [{\"name\": \"K\", "
-                                                     "\"value\": \"V\", \"secret\": false}]}"));
+        const ApiBodies::BodyResult<ApiBodies::VariableChanges> changes =
+            ApiBodies::variables(request.json());
+        if (!changes) {
+            responder->sendError(changes.error().status, changes.error().message);
             return;
         }
-        ConfigVars set;
-        QMap<QString, bool> secrets;
-        for (const QJsonValue &entry : list.toArray()) {
-            const QJsonObject object = entry.toObject();
-            if (!object.value(QStringLiteral("name")).isString() ||
-                !object.value(QStringLiteral("value")).isString()) {
-                responder->sendError(
-                    400, QStringLiteral("each variable needs a string \"name\" and \"value\""));
-                return;
-            }
-            const QString name = object.value(QStringLiteral("name")).toString();
-            const QString value = object.value(QStringLiteral("value")).toString();
-            if (Result<void> valid = ConfigVar::validateName(name); !valid) {
-                responder->sendError(422, valid.error().message);
-                return;
-            }
-            if (Result<void> valid = ConfigVar::validateValue(value, name); !valid) {
-                responder->sendError(422, valid.error().message);
-                return;
-            }
-            set.insert(name, value);
-            secrets.insert(name, object.value(QStringLiteral("secret"))
-                                     .toBool(m_context.journal->isSecret(app, name)));
-        }
-        for (auto it = secrets.cbegin(); it != secrets.cend(); ++it)
-            m_context.journal->setSecret(app, it.key(), it.value());
-        const Result<Deployment *> deployment = engine->changeConfig(app, set);
+        for (const QString &name : changes->values.keys())
+            m_context.journal->setSecret(
+                app, name, changes->secret.value(name, m_context.journal->isSecret(app, name)));
+        const Result<Deployment *> deployment = engine->changeConfig(app, changes->values);
         if (!deployment) {
             responder->sendError(422, deployment.error().message);
             return;
@@ -1037,12 +872,12 @@ void ApiRoutes::variables(const QString &app, const QStringList &rest, const Api
 
 void ApiRoutes::run(const QString &app, const ApiRequest &request, const Responder &responder)
 {
-    const QString command = request.json().object().value(QStringLiteral("command")).toString();
-    if (command.trimmed().isEmpty()) {
-        responder->sendError(400, QStringLiteral("send {\"command\": \"…\"}"));
+    const ApiBodies::BodyResult<QString> command = ApiBodies::runCommand(request.json());
+    if (!command) {
+        responder->sendError(command.error().status, command.error().message);
         return;
     }
-    const Result<Container *> created = m_context.engine->run(app, command, this);
+    const Result<Container *> created = m_context.engine->run(app, *command, this);
     if (!created) {
         responder->sendError(422, created.error().message);
         return;
@@ -1113,33 +948,21 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
         return;
     }
     if (rest.isEmpty() && request.method == QLatin1String("PUT")) {
-        const QJsonValue list = request.json().object().value(QStringLiteral("buildpacks"));
-        if (!list.isArray()) {
-            responder->sendError(
-                400, QStringLiteral("send {\"buildpacks\": [\"nodejs\", \"https://…#v2\"]}"));
+        const ApiBodies::BodyResult<QStringList> references =
+            ApiBodies::buildpackList(request.json());
+        if (!references) {
+            responder->sendError(references.error().status, references.error().message);
             return;
         }
-        QStringList references;
-        for (const QJsonValue &value : list.toArray()) {
-            const Result<BuildpackRef> ref = BuildpackRef::parse(value.toString());
-            if (!ref) {
-                responder->sendError(422, ref.error().message);
-                return;
-            }
-            references.append(ref->text());
-        }
-        engine->setBuildpacks(app, references);
+        engine->setBuildpacks(app, *references);
         responder->send(200, QJsonObject{{QStringLiteral("buildpacks"),
-                                          QJsonArray::fromStringList(references)}});
+                                          QJsonArray::fromStringList(*references)}});
         return;
     }
     if (rest == QStringList{QStringLiteral("detect")} && request.method == QLatin1String("POST")) {
-        const QJsonObject body = request.json().object();
-        const Result<SourceSpec> source =
-            SourceSpec::parse(body.value(QStringLiteral("source_url")).toString(),
-                              body.value(QStringLiteral("git_ref")).toString());
+        const ApiBodies::BodyResult<SourceSpec> source = ApiBodies::detectionSource(request.json());
         if (!source) {
-            responder->sendError(422, source.error().message);
+            responder->sendError(source.error().status, source.error().message);
             return;
         }
         // Fetch the source into a scratch folder, then ask the buildpacks.
@@ -1177,25 +1000,9 @@ void ApiRoutes::buildpacks(const QString &app, const QStringList &rest, const Ap
 
 void ApiRoutes::checkBuildpack(const ApiRequest &request, const Responder &responder)
 {
-    const QJsonValue text = request.json().object().value(QStringLiteral("buildpack"));
-    if (!text.isString()) {
-        responder->sendError(
-            400, QStringLiteral("send {\"buildpack\": \"nodejs\"} with a built-in name, a folder, "
-                                "a git URL (#ref optional) or a .tgz URL"));
-        return;
-    }
-    const Result<BuildpackRef> ref = BuildpackRef::parse(text.toString());
+    const ApiBodies::BodyResult<BuildpackRef> ref = ApiBodies::buildpackToCheck(request.json());
     if (!ref) {
-        responder->sendError(422, ref.error().message);
-        return;
-    }
-    // The daemon's current folder is nobody's: a relative path would name some other folder.
-    const QString trimmed = text.toString().trimmed();
-    if (trimmed.startsWith(QLatin1String("./")) || trimmed.startsWith(QLatin1String("../"))) {
-        responder->sendError(
-            422, QStringLiteral("'%1' is a relative path; give the buildpack's folder as an "
-                                "absolute path (the daemon does not share your current folder)")
-                     .arg(trimmed));
+        responder->sendError(ref.error().status, ref.error().message);
         return;
     }
     // Fetched the way a build fetches it: same cache, same logins, off this thread.

@@ -7,6 +7,8 @@
 #include <QRegularExpression>
 #include <QUrl>
 
+#include <algorithm>
+
 namespace Slipway {
 
 namespace {
@@ -38,6 +40,18 @@ Result<SourceSpec> SourceSpec::parse(const QString &rawInput, const QString &ref
     spec.m_ref = ref.trimmed();
     if (input.isEmpty())
         return failure(QStringLiteral("no source given: %1").arg(acceptedForms));
+    // No path or URL holds a NUL: Qt's file functions would only warn and find nothing.
+    if (input.contains(QChar(u'\0')))
+        return failure(QStringLiteral("the source contains a NUL character, which no path or URL "
+                                      "holds; check how it was typed or pasted"));
+    // git takes the ref as an argument: one starting with '-' would be read as an option, and
+    // no branch, tag or commit name starts so or holds spaces or control characters.
+    if (spec.m_ref.startsWith(QLatin1Char('-')) ||
+        std::any_of(spec.m_ref.cbegin(), spec.m_ref.cend(),
+                    [](QChar c) { return c.isSpace() || c.category() == QChar::Other_Control; }))
+        return failure(QStringLiteral("'%1' is not a branch, tag or commit name: a ref does not "
+                                      "start with '-' or hold spaces or control characters")
+                           .arg(spec.m_ref));
 
     static const QRegularExpression scpLike(QStringLiteral("^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.+"));
     const QUrl url(input);

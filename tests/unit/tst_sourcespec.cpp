@@ -275,6 +275,17 @@ void tst_SourceSpec::refuses_data()
                                << (QStringList{QStringLiteral("'{tmp}/notes.txt'"),
                                                QStringLiteral("not a supported source")} +
                                    forms);
+    QTest::newRow("NUL in the path")
+        << QStringLiteral("{tmp}/plain") + QChar(u'\0') + QStringLiteral("x") << QString()
+        << QStringList{QStringLiteral("contains a NUL character"),
+                       QStringLiteral("check how it was typed")};
+    QTest::newRow("ref read as a git option")
+        << QStringLiteral("https://example.com/app.git") << QStringLiteral("--upload-pack=touch x")
+        << QStringList{QStringLiteral("'--upload-pack=touch x' is not a branch, tag or commit"),
+                       QStringLiteral("start with '-'")};
+    QTest::newRow("ref with a line break")
+        << QStringLiteral("git@example.com:me/app.git") << QStringLiteral("main\nx")
+        << QStringList{QStringLiteral("is not a branch, tag or commit name")};
     QTest::newRow("file without extension")
         << QStringLiteral("{tmp}/Makefile") << QString()
         << QStringList{QStringLiteral("'{tmp}/Makefile' is not a supported source")};
