@@ -789,10 +789,10 @@ void ApiRoutes::settings(const QString &app, const ApiRequest &request, const Re
     QJsonObject answer{{QStringLiteral("settings"), settingsJson(app)}};
     // Where the containers run changed: the serving release moves there with a normal
     // rollout (the new containers start on the new runtime, the old stop once it serves).
-    const bool moved =
-        before.runtime != settings->runtime || (settings->runtime != QLatin1String("local") &&
-                                                (before.dockerHost != settings->dockerHost ||
-                                                 before.memoryLimitMiB != settings->memoryLimitMiB));
+    const bool moved = before.runtime != settings->runtime ||
+                       (settings->runtime != QLatin1String("local") &&
+                        (before.dockerHost != settings->dockerHost ||
+                         before.memoryLimitMiB != settings->memoryLimitMiB));
     if (moved && !m_context.engine->app(app)->current().isNull()) {
         const Result<Deployment *> deployment = m_context.engine->restart(app);
         if (!deployment) {

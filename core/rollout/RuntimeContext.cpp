@@ -29,7 +29,7 @@ Result<Runtime *> RuntimeContext::runtimeFor(const AppSettings &settings)
             docker = std::make_shared<DockerRuntime>(*endpoint, owner, stackCacheDirectory);
         return docker.get();
     }
-    return failure(QStringLiteral("unknown runtime '%1': choose local, docker or swarm "
+    return failure(QStringLiteral("unknown runtime '%1': choose local or docker "
                                   "(slipctl settings-set runtime=local)")
                        .arg(kind));
 }

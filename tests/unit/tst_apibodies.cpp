@@ -152,6 +152,30 @@ void tst_ApiBodies::settingsKeepTheirBounds()
     QCOMPARE(tooLong.error().status, 422);
     QVERIFY(tooLong.error().message.contains(QLatin1String("boot_timeout must be a number from 1 "
                                                            "to 3600")));
+
+    // Where the containers run: the runtime, the engine's address, the memory limit.
+    const auto docker = ApiBodies::settings(
+        json(R"({"settings": {"runtime": "docker", "docker_host": "unix:///run/docker.sock",
+                              "memory_mib": 512}})"),
+        AppSettings{}, QStringLiteral("my-app"));
+    QVERIFY2(docker.has_value(), docker ? "" : qPrintable(docker.error().message));
+    QCOMPARE(docker->runtime, QStringLiteral("docker"));
+    QCOMPARE(docker->dockerHost, QStringLiteral("unix:///run/docker.sock"));
+    QCOMPARE(docker->memoryLimitMiB, 512);
+    const QList<QPair<QByteArray, QString>> refused = {
+        {R"({"settings": {"runtime": "kubernetes"}})", QStringLiteral("runtime must be local")},
+        {R"({"settings": {"docker_host": "http://engine:2375"}})", QStringLiteral("http://engine")},
+        {R"({"settings": {"docker_host": 7}})", QStringLiteral("docker_host must be a string")},
+        {R"({"settings": {"memory_mib": 2.5}})", QStringLiteral("memory_mib must be a whole")},
+        {R"({"settings": {"memory_mib": 3}})", QStringLiteral("from 6 to 1048576")},
+    };
+    for (const auto &[body, message] : refused) {
+        const auto answer =
+            ApiBodies::settings(json(body.constData()), AppSettings{}, QStringLiteral("a"));
+        QVERIFY2(!answer.has_value(), body.constData());
+        QCOMPARE(answer.error().status, 422);
+        QVERIFY2(answer.error().message.contains(message), qPrintable(answer.error().message));
+    }
 }
 
 void tst_ApiBodies::refusedShapesSayWhatToSend()
