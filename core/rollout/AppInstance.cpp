@@ -360,7 +360,9 @@ void AppInstance::resume(Deployment *deployment, const LiveRelease &next,
                                     !names.contains(spec.name()) &&
                                     next.release.processTypes().contains(spec.processType) &&
                                     container->state() == Container::State::Running;
-                names.insert(spec.name());
+                // Only those taken over count: another release's web-1 does not hide ours.
+                if (wanted)
+                    names.insert(spec.name());
                 (wanted ? kept : leftovers).append(container);
             }
             if (!found) {
