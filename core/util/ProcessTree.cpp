@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QSet>
 #include <QSocketNotifier>
+#include <QThread>
 
 #include <csignal>
 #include <sys/prctl.h>
@@ -186,8 +187,13 @@ void ProcessTree::reapWhenDone(const QList<pid_t> &pids)
             ::close(pidfd);
             continue;
         }
-        // Still running: the pidfd becomes readable when it ends.
-        auto *notifier = new QSocketNotifier(pidfd, QSocketNotifier::Read);
+        // Still running: the pidfd becomes readable when it ends. The application owns the
+        // watch, so a program that quits first (slipctl after a build) frees it on its way out
+        // instead of leaking it; a watch made on another thread cannot have it as parent.
+        QObject *owner = QCoreApplication::instance();
+        if (owner && owner->thread() != QThread::currentThread())
+            owner = nullptr;
+        auto *notifier = new QSocketNotifier(pidfd, QSocketNotifier::Read, owner);
         QObject::connect(notifier, &QSocketNotifier::activated, notifier, [notifier, pidfd] {
             siginfo_t ended{};
             ::waitid(idtype_t(P_PIDFD), id_t(pidfd), &ended, WEXITED | WNOHANG);

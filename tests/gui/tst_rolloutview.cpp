@@ -21,10 +21,13 @@
 #include <QScrollBar>
 #include <QSet>
 #include <QSlider>
+#include <QStyle>
 #include <QStyleFactory>
 #include <QToolButton>
 #include <QToolTip>
 #include <QtTest>
+
+#include <memory>
 
 using namespace Slipway;
 using namespace RolloutFixtures;
@@ -34,8 +37,9 @@ namespace {
 
 QPalette lightPalette()
 {
-    QPalette palette = QStyleFactory::create(QStringLiteral("Fusion"))->standardPalette();
-    return palette;
+    // The style only lends its palette: a style made here per call was never deleted.
+    const std::unique_ptr<QStyle> fusion(QStyleFactory::create(QStringLiteral("Fusion")));
+    return fusion->standardPalette();
 }
 
 QPalette darkPalette()

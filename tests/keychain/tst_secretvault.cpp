@@ -447,7 +447,9 @@ void tst_SecretVault::binaryValueRoundTrips()
     QVERIFY(openVault(vault));
     const QString key = QStringLiteral("app/shop/config/BINARY");
     m_cleanupEntries.append({m_service, key});
-    QByteArray value("\x00\x01\xff\xfe key\nwith\0nul", 20);
+    // The length comes from the literal: a count written by hand read past its end.
+    static constexpr char bytes[] = "\x00\x01\xff\xfe key\nwith\0nul";
+    QByteArray value(bytes, sizeof bytes - 1);
     value += QUuid::createUuid().toRfc4122();
     const auto written = writeSecret(vault, key, value);
     QVERIFY(written);
