@@ -32,7 +32,8 @@ if [[ -n "$sanitize" ]]; then
   else
     build="$root/build-tsan"
     flags="-fsanitize=thread"
-    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp"
+    # die_after_fork=0: the Docker client's I/O thread is running when QProcess forks a child.
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:suppressions=$root/tests/sanitizers/tsan.supp"
   fi
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLIPWAY_BUILD_BENCHMARKS=OFF \
     "${launcher[@]}" -DCMAKE_CXX_FLAGS="$flags -fno-omit-frame-pointer" \
