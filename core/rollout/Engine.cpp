@@ -107,21 +107,23 @@ Result<void> Engine::deleteApp(const QString &name)
     if (!m_apps.contains(name))
         return failure(QStringLiteral("there is no app named '%1'").arg(name));
     AppRecord record = m_apps.take(name);
-    if (m_options.router) {
-        m_options.router->removeApp(record.instance->routerName());
-        m_options.router->closeTcpPort(record.instance->routerName());
-    }
     const QString directory = appDirectory(name);
     AppInstance *instance = record.instance;
     Router *router = m_options.router;
     const QString host = instance->routerName();
     instance->shutdown([instance, directory, router, host] {
-        // Stopping the containers emptied the app's backends; it is gone, not unavailable.
         if (router)
             router->removeApp(host);
         instance->deleteLater();
         QDir(directory).removeRecursively();
     });
+    // The shutdown emptied the app's backends, which would answer 503 until its containers
+    // are gone: the app is gone, not unavailable, so its route goes now (after that, not
+    // before, or the emptying would bring it back).
+    if (router) {
+        router->removeApp(host);
+        router->closeTcpPort(host);
+    }
     Q_EMIT appDeleted(name);
     Q_EMIT appsChanged();
     return {};
