@@ -47,9 +47,9 @@ const QList<SettingRule> &settingRules()
         {QStringLiteral("network"), false,
          QStringLiteral("outbound (containers reach the network outside) or none")},
         {QStringLiteral("runtime"), false,
-         QStringLiteral("local (this machine) or docker; changing it rolls the app over")},
+         QStringLiteral("local (this machine), docker or swarm; changing it rolls the app over")},
         {QStringLiteral("docker_host"), false,
-         QStringLiteral("the Docker engine: unix:///var/run/docker.sock or tcp://host:2376")},
+         QStringLiteral("the Docker engine (a manager for swarm): unix:///var/run/docker.sock or tcp://host:2376")},
         {QStringLiteral("memory_mib"), true,
          QStringLiteral("memory limit of each container on docker and swarm, 0 for none")},
     };

@@ -180,9 +180,12 @@ BodyResult<AppSettings> settings(const QJsonDocument &body, AppSettings current,
         if (it.key() == QLatin1String("runtime")) {
             known = true;
             const QString runtime = it.value().toString();
-            if (runtime != QLatin1String("local") && runtime != QLatin1String("docker"))
-                return refuse(422, QStringLiteral("runtime must be local (this machine) or docker "
-                                                  "(a Docker engine, see docker_host)"));
+            if (runtime != QLatin1String("local") && runtime != QLatin1String("docker") &&
+                runtime != QLatin1String("swarm"))
+                return refuse(422, QStringLiteral("runtime must be local (this machine), docker "
+                                                  "(a Docker engine, see docker_host) or swarm "
+                                                  "(a Swarm cluster through a manager at "
+                                                  "docker_host)"));
             current.runtime = runtime;
         }
         if (it.key() == QLatin1String("docker_host")) {

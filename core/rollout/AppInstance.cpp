@@ -583,6 +583,21 @@ void AppInstance::watch(Slot *slot)
     Container *container = slot->container;
     connect(container, &Container::exited, this,
             [this, slot](const ContainerExit &exit) { onSlotExited(slot, exit); });
+    // Its engine brought it back by itself (a Swarm task replaced, maybe on another node):
+    // out of the router until the new one accepts again, counted as a restart.
+    connect(container, &Container::restarted, this, [this, slot](const ContainerExit &previous) {
+        if (!m_slots.contains(slot) || m_shuttingDown || !slot->container)
+            return;
+        slot->ready = false;
+        delete slot->probe;
+        ++slot->restarts;
+        updateRouter();
+        Q_EMIT containerLog({QDateTime::currentDateTimeUtc(), slot->container->name(), true,
+                             QStringLiteral("[slipway] %1 %2; its engine starts it again")
+                                 .arg(slot->container->name(), previous.describe())});
+        Q_EMIT containersChanged();
+    });
+    connect(container, &Container::started, this, [this, slot] { probeSlot(slot); });
 }
 
 void AppInstance::onSlotExited(Slot *slot, const ContainerExit &exit)
@@ -639,7 +654,6 @@ void AppInstance::startSlot(Slot *slot)
     slot->container = container;
     slot->ready = false;
     watch(slot);
-    connect(container, &Container::started, this, [this, slot] { probeSlot(slot); });
     container->start();
     Q_EMIT containersChanged();
 }

@@ -29,6 +29,7 @@ Engine::Engine(Options options, QObject *parent)
     m_context.router = m_options.router;
     m_context.stack = m_options.stack;
     m_context.containersDirectory = m_options.dataDirectory + QStringLiteral("/containers");
+    m_context.stateDirectory = m_options.dataDirectory;
     m_context.owner = QString::fromLatin1(
         QCryptographicHash::hash(
             QByteArray(QFileInfo(m_options.dataDirectory).absoluteFilePath().toUtf8() + '@' +

@@ -160,7 +160,12 @@ void Rollout::startPrepared()
             Container *container = m_app->createContainer(m_runtime, m_next, it.key(), index, this);
             m_containers.append(container);
             connect(container, &Container::exited, this,
-                    [this, container] { onContainerExited(container); });
+                    [this, container] { onContainerExited(container, container->exit()); });
+            // Brought back by its engine (Swarm) before the switch: it crashed all the same.
+            connect(container, &Container::restarted, this,
+                    [this, container](const ContainerExit &previous) {
+                        onContainerExited(container, previous);
+                    });
             connect(container, &Container::logLine, this, [this](const LogLine &line) {
                 log(QStringLiteral("       %1: %2").arg(line.container, line.text));
             });
@@ -317,11 +322,10 @@ void Rollout::waitReady()
     m_bootTimer.start(settings.bootTimeout);
 }
 
-void Rollout::onContainerExited(Container *container)
+void Rollout::onContainerExited(Container *container, const ContainerExit &exit)
 {
     if (m_finished)
         return;
-    const ContainerExit &exit = container->exit();
     if (exit.requested)
         return;
     const std::optional<int> status = exit.exitStatus();

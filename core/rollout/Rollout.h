@@ -60,7 +60,7 @@ private:
     void runHook();
     void switchTraffic();
 
-    void onContainerExited(Container *container);
+    void onContainerExited(Container *container, const ContainerExit &exit);
     void fail(DeploymentStatus status, const QString &reason);
     void log(const QString &line);
 

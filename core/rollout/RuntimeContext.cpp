@@ -3,6 +3,7 @@
 #include "rollout/AppSettings.h"
 #include "runtime/docker/DockerRuntime.h"
 #include "runtime/local/LocalRuntime.h"
+#include "runtime/swarm/SwarmRuntime.h"
 
 namespace Slipway {
 
@@ -18,18 +19,21 @@ Result<Runtime *> RuntimeContext::runtimeFor(const AppSettings &settings)
             local = std::make_shared<LocalRuntime>(containersDirectory);
         return local.get();
     }
-    if (kind == QLatin1String("docker")) {
+    if (kind == QLatin1String("docker") || kind == QLatin1String("swarm")) {
         const Result<DockerEndpoint> endpoint =
             DockerEndpoint::fromSettings(settings.dockerHost, {});
         if (!endpoint)
             return std::unexpected(endpoint.error());
-        std::shared_ptr<Runtime> &docker =
+        std::shared_ptr<Runtime> &engine =
             m_runtimes[kind + QLatin1Char(' ') + endpoint->address()];
-        if (!docker)
-            docker = std::make_shared<DockerRuntime>(*endpoint, owner, stackCacheDirectory);
-        return docker.get();
+        if (!engine && kind == QLatin1String("docker"))
+            engine = std::make_shared<DockerRuntime>(*endpoint, owner, stackCacheDirectory);
+        if (!engine)
+            engine = std::make_shared<SwarmRuntime>(*endpoint, owner, stackCacheDirectory,
+                                                    stateDirectory);
+        return engine.get();
     }
-    return failure(QStringLiteral("unknown runtime '%1': choose local or docker "
+    return failure(QStringLiteral("unknown runtime '%1': choose local, docker or swarm "
                                   "(slipctl settings-set runtime=local)")
                        .arg(kind));
 }

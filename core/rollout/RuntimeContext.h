@@ -27,6 +27,8 @@ struct RuntimeContext
     // Tells this slipwayd's containers on a shared engine from any other's (derived from
     // its data folder).
     QString owner;
+    // The daemon's data folder: runtimes keep what must outlive a restart below it.
+    QString stateDirectory;
     // Where stack images are built before they are imported into an engine.
     QString stackCacheDirectory = QStringLiteral("/var/tmp/slipway-stack");
 

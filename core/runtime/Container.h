@@ -93,6 +93,9 @@ Q_SIGNALS:
     void started();
     void logLine(const Slipway::LogLine &line);
     void exited(const Slipway::ContainerExit &exit);
+    // Its engine started it again after it ended by itself (Swarm replaced its task): how the
+    // last one ended; `started` follows once the new one runs, possibly elsewhere (host()).
+    void restarted(const Slipway::ContainerExit &previous);
 
 protected:
     Container(ContainerSpec spec, QObject *parent);

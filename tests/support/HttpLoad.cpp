@@ -168,6 +168,20 @@ void HttpLoad::stop()
     d->thread.join();
 }
 
+QString HttpLoad::Totals::report() const
+{
+    QStringList statusCounts;
+    for (auto it = statuses.cbegin(); it != statuses.cend(); ++it)
+        statusCounts.append(QStringLiteral("%1 x%2").arg(it.key()).arg(it.value()));
+    return QStringLiteral("%1 connection errors and %2 non-2xx answers (%3) of %4 requests; "
+                          "first problems:\n%5")
+        .arg(connectionErrors)
+        .arg(requests - ok - connectionErrors)
+        .arg(statusCounts.join(QStringLiteral(", ")))
+        .arg(requests)
+        .arg(problems.join(u'\n'));
+}
+
 HttpLoad::Totals HttpLoad::totals() const
 {
     std::lock_guard lock(d->mutex);

@@ -32,6 +32,11 @@ public:
         QMap<int, qint64> statuses;       // every non-2xx status and how often
         QMap<QByteArray, qint64> answers; // the "version=v3" word of each 2xx body
         QStringList problems;             // the first few, described
+
+        // Nothing failed: every request answered 2xx.
+        bool clean() const { return connectionErrors == 0 && statuses.isEmpty() && ok == requests; }
+        // "3 connection errors of 7256 requests; first problems: ...", for a failing check.
+        QString report() const;
     };
 
     explicit HttpLoad(Options options);

@@ -162,6 +162,10 @@ void tst_ApiBodies::settingsKeepTheirBounds()
     QCOMPARE(docker->runtime, QStringLiteral("docker"));
     QCOMPARE(docker->dockerHost, QStringLiteral("unix:///run/docker.sock"));
     QCOMPARE(docker->memoryLimitMiB, 512);
+    const auto swarm = ApiBodies::settings(json(R"({"settings": {"runtime": "swarm"}})"),
+                                           AppSettings{}, QStringLiteral("my-app"));
+    QVERIFY2(swarm.has_value(), swarm ? "" : qPrintable(swarm.error().message));
+    QCOMPARE(swarm->runtime, QStringLiteral("swarm"));
     const QList<QPair<QByteArray, QString>> refused = {
         {R"({"settings": {"runtime": "kubernetes"}})", QStringLiteral("runtime must be local")},
         {R"({"settings": {"docker_host": "http://engine:2375"}})", QStringLiteral("http://engine")},

@@ -970,6 +970,33 @@ DockerCall DockerClient::updateService(const QString &service, quint64 version,
         std::move(done));
 }
 
+DockerCall DockerClient::listServices(const QStringList &labels, QObject *context,
+                                      Callback<QList<DockerService>> done)
+{
+    DockerClientIo *io = m_io.get();
+    using Answer = QList<DockerService>;
+    return m_io->run<Answer>(
+        this, context,
+        [io, labels](DockerJob &job) -> Io::Task<Result<Answer>> {
+            QUrlQuery query;
+            if (!labels.isEmpty())
+                query.addQueryItem(
+                    QStringLiteral("filters"),
+                    QString::fromUtf8(DockerJson::filters({{QStringLiteral("label"), labels}})));
+            DockerRequest request;
+            request.target = withQuery("/services", query);
+            co_return co_await callJson<Answer>(
+                *io, job, std::move(request), QStringLiteral("cannot list services"),
+                [](const QJsonDocument &document) {
+                    Answer list;
+                    for (const QJsonValue &item : document.array())
+                        list.append(DockerJson::service(item.toObject()));
+                    return list;
+                });
+        },
+        std::move(done));
+}
+
 DockerCall DockerClient::removeService(const QString &service, QObject *context,
                                        Callback<void> done)
 {

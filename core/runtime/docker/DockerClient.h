@@ -155,6 +155,9 @@ public:
     // `version` is the service's as last inspected: the update is refused if it changed.
     DockerCall updateService(const QString &service, quint64 version, const DockerServiceSpec &spec,
                              QObject *context, Callback<void> done);
+    // Every service carrying all of `labels` ("key" or "key=value").
+    DockerCall listServices(const QStringList &labels, QObject *context,
+                            Callback<QList<DockerService>> done);
     // Removing a service that does not exist succeeds.
     DockerCall removeService(const QString &service, QObject *context, Callback<void> done);
     // The service's tasks, past and present, newest first.

@@ -2,8 +2,6 @@
 
 #include "runtime/docker/DockerRuntime.h"
 
-#include <QUuid>
-
 #include <csignal>
 #include <utility>
 
@@ -15,15 +13,6 @@ using namespace std::chrono_literals;
 
 // After the engine says the container ended, its last lines may still be on their way.
 constexpr auto LastLinesWait = 2s;
-
-// Engine names allow [a-zA-Z0-9][a-zA-Z0-9_.-]; app names and process types fit.
-QString engineName(const ContainerSpec &spec, const QString &owner)
-{
-    return QStringLiteral("slipway-%1-%2-v%3-%4-%5")
-        .arg(owner.left(8), spec.app)
-        .arg(spec.releaseVersion)
-        .arg(spec.name(), QUuid::createUuid().toString(QUuid::Id128).left(8));
-}
 
 } // namespace
 
@@ -65,6 +54,20 @@ QString DockerContainer::host() const
 QMap<QString, QString> DockerContainer::environment() const
 {
     return environmentFor(m_spec, QStringLiteral("/app"), QStringLiteral("/tmp"));
+}
+
+ProcessOutcome DockerContainer::outcomeOfStatus(int status, bool stopSent, bool killRequested)
+{
+    ProcessOutcome outcome;
+    if (status > 128 && status < 128 + 65) {
+        outcome.kind = ProcessOutcome::Kind::Signalled;
+        outcome.signal = status - 128;
+        outcome.forced = stopSent && outcome.signal == SIGKILL && !killRequested;
+    } else {
+        outcome.kind = ProcessOutcome::Kind::Exited;
+        outcome.exitCode = status;
+    }
+    return outcome;
 }
 
 std::optional<ContainerSpec> DockerContainer::specFromLabels(const DockerLabels &labels)
@@ -125,7 +128,7 @@ void DockerContainer::start()
 void DockerContainer::create()
 {
     DockerContainerConfig config;
-    config.name = engineName(m_spec, m_runtime->owner());
+    config.name = DockerRuntime::engineName(m_spec, m_runtime->owner());
     config.image = m_runtime->stackImage();
     // The same start as on every runtime: bash sources .profile.d and .profile, then runs
     // the command.
@@ -137,16 +140,7 @@ void DockerContainer::create()
     config.workingDir = QStringLiteral("/app");
     config.memoryLimitBytes = qint64(m_spec.memoryLimitMiB) * 1024 * 1024;
     config.stopTimeout = std::chrono::ceil<std::chrono::seconds>(m_grace);
-    config.labels = {
-        {QLatin1String(DockerRuntime::OwnerLabel), m_runtime->owner()},
-        {QLatin1String(DockerRuntime::AppLabel), m_spec.app},
-        {QLatin1String(DockerRuntime::ReleaseLabel), QString::number(m_spec.releaseVersion)},
-        {QLatin1String(DockerRuntime::ProcessLabel), m_spec.processType},
-        {QLatin1String(DockerRuntime::IndexLabel), QString::number(m_spec.index)},
-        {QLatin1String(DockerRuntime::CommandLabel), m_spec.command},
-    };
-    if (m_spec.port)
-        config.labels.insert(QLatin1String(DockerRuntime::PortLabel), QString::number(m_spec.port));
+    config.labels = DockerRuntime::labelsFor(m_spec, m_runtime->owner());
     m_step = m_client->createContainer(config, this, [this](const Result<QString> &created) {
         if (!created) {
             fail(created.error().message);
@@ -247,14 +241,8 @@ void DockerContainer::onWaited(const Result<DockerWaitResult> &waited)
         outcome.kind = ProcessOutcome::Kind::FailedToStart;
         outcome.errorString =
             QStringLiteral("lost the Docker engine: %1").arg(waited.error().message);
-    } else if (waited->statusCode > 128 && waited->statusCode < 128 + 65) {
-        // The init process reports a child ended by signal N as 128 + N, as shells do.
-        outcome.kind = ProcessOutcome::Kind::Signalled;
-        outcome.signal = waited->statusCode - 128;
-        outcome.forced = m_stopSent && outcome.signal == SIGKILL && !m_killRequested;
     } else {
-        outcome.kind = ProcessOutcome::Kind::Exited;
-        outcome.exitCode = waited->statusCode;
+        outcome = outcomeOfStatus(waited->statusCode, m_stopSent, m_killRequested);
     }
     m_outcome = outcome;
     if (m_logsEnded)

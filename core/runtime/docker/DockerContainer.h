@@ -39,6 +39,10 @@ public:
 
     // The engine's id of the container; empty until created.
     QString engineId() const { return m_id; }
+    // How a container that exited with `status` ended: the init process reports a child
+    // ended by signal N as 128 + N, as shells do. `stopSent`: the engine was told to stop it
+    // (a SIGKILL then means the grace period ran out, unless `killRequested`).
+    static ProcessOutcome outcomeOfStatus(int status, bool stopSent, bool killRequested);
     // The container's spec back from its labels; nullopt when they are not Slipway's.
     static std::optional<ContainerSpec> specFromLabels(const DockerLabels &labels);
 

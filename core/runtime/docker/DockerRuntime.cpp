@@ -7,6 +7,7 @@
 #include "util/Background.h"
 
 #include <QFileInfo>
+#include <QUuid>
 
 #include <memory>
 #include <utility>
@@ -119,6 +120,30 @@ void DockerRuntime::slugForEngine(const QString &slugPath,
             for (const auto &callback : callbacks)
                 callback(made);
         });
+}
+
+QString DockerRuntime::engineName(const ContainerSpec &spec, const QString &owner)
+{
+    // Engine names allow [a-zA-Z0-9][a-zA-Z0-9_.-]; app names and process types fit.
+    return QStringLiteral("slipway-%1-%2-v%3-%4-%5")
+        .arg(owner.left(8), spec.app)
+        .arg(spec.releaseVersion)
+        .arg(spec.name(), QUuid::createUuid().toString(QUuid::Id128).left(8));
+}
+
+DockerLabels DockerRuntime::labelsFor(const ContainerSpec &spec, const QString &owner)
+{
+    DockerLabels labels = {
+        {QLatin1String(OwnerLabel), owner},
+        {QLatin1String(AppLabel), spec.app},
+        {QLatin1String(ReleaseLabel), QString::number(spec.releaseVersion)},
+        {QLatin1String(ProcessLabel), spec.processType},
+        {QLatin1String(IndexLabel), QString::number(spec.index)},
+        {QLatin1String(CommandLabel), spec.command},
+    };
+    if (spec.port)
+        labels.insert(QLatin1String(PortLabel), QString::number(spec.port));
+    return labels;
 }
 
 Container *DockerRuntime::create(const ContainerSpec &spec, QObject *parent)

@@ -49,6 +49,11 @@ public:
     // network), the loopback for an engine on this machine.
     QString containerHost() const;
 
+    // The engine's name for a container of `spec`: slipway-<owner>-<app>-v<N>-web-1-<random>.
+    static QString engineName(const ContainerSpec &spec, const QString &owner);
+    // The labels it carries, from which specFromLabels() gives the spec back.
+    static DockerLabels labelsFor(const ContainerSpec &spec, const QString &owner);
+
     // Labels every container carries.
     static constexpr auto OwnerLabel = "slipway.owner";
     static constexpr auto AppLabel = "slipway.app";
