@@ -597,7 +597,11 @@ void AppInstance::watch(Slot *slot)
                                  .arg(slot->container->name(), previous.describe())});
         Q_EMIT containersChanged();
     });
-    connect(container, &Container::started, this, [this, slot] { probeSlot(slot); });
+    connect(container, &Container::started, this, [this, slot] {
+        // Started again by its engine after its slot was scaled away or during a shutdown.
+        if (m_slots.contains(slot) && !m_shuttingDown)
+            probeSlot(slot);
+    });
 }
 
 void AppInstance::onSlotExited(Slot *slot, const ContainerExit &exit)

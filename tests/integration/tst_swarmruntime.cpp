@@ -439,6 +439,8 @@ private Q_SLOTS:
         };
         const QString before = web1().node;
         QVERIFY(!before.isEmpty());
+        for (const ContainerStatus &status : m_fixture->engine().app(app)->containerStatuses())
+            qInfo("%s runs on %s", qPrintable(status.name), qPrintable(status.node));
         QString nodeId;
         for (const DockerService &service : services(app)) {
             if (service.labels.value(u"slipway.index"_s) == u"1"_s)

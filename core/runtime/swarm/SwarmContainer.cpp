@@ -3,6 +3,7 @@
 #include "runtime/docker/DockerContainer.h"
 #include "runtime/docker/DockerRuntime.h"
 
+#include <algorithm>
 #include <csignal>
 #include <utility>
 
@@ -17,6 +18,8 @@ constexpr auto BusyPoll = 250ms;
 constexpr auto SteadyPoll = 1s;
 // After the task ended, its last lines may still be on their way.
 constexpr auto LastLinesWait = 1s;
+// How long after the grace period a stopped task has to report its end.
+constexpr auto StopReportWait = 20s;
 
 bool hasEnded(const DockerTask &task)
 {
@@ -38,6 +41,17 @@ SwarmContainer::SwarmContainer(ContainerSpec spec, SwarmRuntime *runtime, QObjec
     connect(&m_poll, &QTimer::timeout, this, &SwarmContainer::poll);
     m_lastLines.setSingleShot(true);
     connect(&m_lastLines, &QTimer::timeout, this, &SwarmContainer::conclude);
+    m_stopDeadline.setSingleShot(true);
+    connect(&m_stopDeadline, &QTimer::timeout, this, [this] {
+        note(QStringLiteral("Swarm did not report the end of its task within %1 s of the stop: "
+                            "its service is removed")
+                 .arg(std::chrono::ceil<std::chrono::seconds>(m_grace + StopReportWait).count()));
+        ProcessOutcome outcome;
+        outcome.kind = ProcessOutcome::Kind::Signalled;
+        outcome.signal = SIGKILL;
+        outcome.forced = true;
+        finish(outcome);
+    });
 }
 
 SwarmContainer::SwarmContainer(ContainerSpec spec, SwarmRuntime *runtime,
@@ -172,6 +186,13 @@ void SwarmContainer::onTasks(const QList<DockerTask> &tasks)
         return;
     const DockerTask &newest = tasks.first(); // newest first
     if (newest.id != m_taskId) {
+        // Swarm made a new task: the one before ended, by itself or moved off its node (the
+        // new one is made at once, its start delayed), whether or not a look caught it ended.
+        if (!m_taskId.isEmpty() && !stopRequested()) {
+            auto previous = std::find_if(tasks.cbegin(), tasks.cend(),
+                                         [this](const DockerTask &task) { return task.id == m_taskId; });
+            reportEnded(previous != tasks.cend() ? *previous : DockerTask{});
+        }
         m_taskId = newest.id;
         m_taskRunning = false;
     }
@@ -186,12 +207,25 @@ void SwarmContainer::onTasks(const QList<DockerTask> &tasks)
         finish(outcomeOf(newest));
         return;
     }
-    if (m_reportedTask == newest.id)
+    reportEnded(newest);
+}
+
+void SwarmContainer::reportEnded(const DockerTask &task)
+{
+    if (m_reportedTask == m_taskId || m_outcome)
         return;
-    m_reportedTask = newest.id;
+    m_reportedTask = m_taskId;
+    m_taskRunning = false;
     ContainerExit previous;
-    previous.outcome = outcomeOf(newest);
-    const QString why = !newest.error.isEmpty() ? newest.error : previous.describe();
+    if (task.id.isEmpty()) {
+        previous.outcome.kind = ProcessOutcome::Kind::FailedToStart;
+        previous.outcome.errorString = QStringLiteral("its task ended");
+    } else {
+        previous.outcome = outcomeOf(task);
+    }
+    QString why = !task.error.isEmpty() ? task.error : previous.describe();
+    if (task.desiredState == QLatin1String("shutdown") && !task.exitCode)
+        why = QStringLiteral("Swarm moved it (%1)").arg(task.message);
     note(QStringLiteral("its task on %1 ended: %2; Swarm starts another")
              .arg(m_node.name.isEmpty() ? QStringLiteral("its node") : m_node.name, why));
     setState(State::Starting);
@@ -251,6 +285,8 @@ void SwarmContainer::sendStop()
         service.stopSignal = QStringLiteral("SIGKILL");
         service.stopGracePeriod = 0ms;
     }
+    // A task on a node that left the cluster never says it ended: the service goes anyway.
+    m_stopDeadline.start(m_grace + StopReportWait);
     m_step = m_client->inspectService(
         m_serviceId, this, [this, service](const Result<std::optional<DockerService>> &current) {
             if (!current || !*current) {
@@ -312,6 +348,7 @@ void SwarmContainer::finish(const ProcessOutcome &outcome)
         return;
     m_outcome = outcome;
     m_poll.stop();
+    m_stopDeadline.stop();
     m_tasks.cancel();
     if (m_logsEnded)
         conclude();

@@ -49,6 +49,8 @@ private:
     void poll();
     void onTasks(const QList<DockerTask> &tasks);
     void onTaskRunning(const DockerTask &task);
+    // Its task (the one in m_taskId) ended without being asked: told as `restarted`, once.
+    void reportEnded(const DockerTask &task);
     ProcessOutcome outcomeOf(const DockerTask &task) const;
     void sendStop();
     void finish(const ProcessOutcome &outcome);
@@ -73,6 +75,7 @@ private:
     std::optional<ProcessOutcome> m_outcome;
     QTimer m_poll;
     QTimer m_lastLines;
+    QTimer m_stopDeadline;
 };
 
 } // namespace Slipway

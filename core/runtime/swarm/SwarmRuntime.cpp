@@ -233,7 +233,8 @@ void SwarmRuntime::node(const QString &nodeId, std::function<void(Node)> done)
         found.id = nodeId;
         done(found);
     };
-    if (m_nodes.contains(nodeId)) {
+    // Nodes join, leave and change: the list is fetched again when it is a few seconds old.
+    if (m_nodes.contains(nodeId) && m_nodesFetched.isValid() && !m_nodesFetched.hasExpired(10000)) {
         answer();
         return;
     }
@@ -247,6 +248,7 @@ void SwarmRuntime::refreshNodes(std::function<void()> done)
         return;
     client()->listNodes(this, [this](const Result<QList<DockerNode>> &nodes) {
         if (nodes) {
+            m_nodesFetched.start();
             m_nodes.clear();
             QHash<QString, int> hostnames;
             for (const DockerNode &node : *nodes)

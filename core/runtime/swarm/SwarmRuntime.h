@@ -4,6 +4,7 @@
 #include "runtime/docker/DockerEndpoint.h"
 #include "runtime/docker/DockerTypes.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QPointer>
 
@@ -81,6 +82,7 @@ private:
     DockerRuntime *m_engine; // the engine's API and the stack image, shared with docker's ways
     std::unique_ptr<SlugServer> m_slugs;
     QHash<QString, Node> m_nodes; // by id
+    QElapsedTimer m_nodesFetched;
     QList<std::function<void()>> m_refreshing;
 };
 
