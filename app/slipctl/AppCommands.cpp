@@ -49,7 +49,8 @@ const QList<SettingRule> &settingRules()
         {QStringLiteral("runtime"), false,
          QStringLiteral("local (this machine), docker or swarm; changing it rolls the app over")},
         {QStringLiteral("docker_host"), false,
-         QStringLiteral("the Docker engine (a manager for swarm): unix:///var/run/docker.sock or tcp://host:2376")},
+         QStringLiteral("the Docker engine (a manager for swarm): unix:///var/run/docker.sock or "
+                        "tcp://host:2376")},
         {QStringLiteral("memory_mib"), true,
          QStringLiteral("memory limit of each container on docker and swarm, 0 for none")},
     };

@@ -193,12 +193,14 @@ private Q_SLOTS:
         QCOMPARE(web.labels.value(u"slipway.process"_s), u"web"_s);
         QCOMPARE(tasksOf(web.id).first().state, u"running"_s);
 
-        const auto [lines, exitStatus] = runOneOff(
-            u"swarmed"_s, u"echo uid=$(id -u) home=$HOME pwd=$(pwd) stack=$STACK; ls /app/Procfile; "
-                          "touch /app/written && echo app-writable; exit 4"_s);
+        const auto [lines, exitStatus] =
+            runOneOff(u"swarmed"_s,
+                      u"echo uid=$(id -u) home=$HOME pwd=$(pwd) stack=$STACK; ls /app/Procfile; "
+                      "touch /app/written && echo app-writable; exit 4"_s);
         const QString text = lines.join(u'\n');
         QCOMPARE(exitStatus, 4);
-        QVERIFY2(text.contains(u"uid=10000 home=/app pwd=/app stack=debian-12"_s), qPrintable(text));
+        QVERIFY2(text.contains(u"uid=10000 home=/app pwd=/app stack=debian-12"_s),
+                 qPrintable(text));
         QVERIFY2(text.contains(u"/app/Procfile"_s) && text.contains(u"app-writable"_s),
                  qPrintable(text));
         QTRY_COMPARE_WITH_TIMEOUT(services(u"swarmed"_s).size(), 1, 20000);
@@ -431,7 +433,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(load.totals().ok > 8, 20000);
 
         auto web1 = [&]() -> ContainerStatus {
-            for (const ContainerStatus &status : m_fixture->engine().app(app)->containerStatuses()) {
+            for (const ContainerStatus &status :
+                 m_fixture->engine().app(app)->containerStatuses()) {
                 if (status.name == u"web-1"_s)
                     return status;
             }
@@ -447,6 +450,13 @@ private Q_SLOTS:
                 nodeId = tasksOf(service.id).first().nodeId;
         }
         QVERIFY(!nodeId.isEmpty());
+        // Swarm spreads single-task services over the nodes (the worker has fewer tasks): one
+        // web container on each, so one serves while the other moves.
+        QStringList nodes;
+        for (const ContainerStatus &status : m_fixture->engine().app(app)->containerStatuses())
+            nodes.append(status.node);
+        QVERIFY2(nodes.size() == 2 && nodes.first() != nodes.last(),
+                 qPrintable(nodes.join(u", "_s)));
         const Result<void> drained = awaitDocker<void>([&](QObject *c, auto done) {
             return m_client->setNodeAvailability(nodeId, u"drain"_s, c, done);
         });

@@ -13,9 +13,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -71,7 +71,8 @@ Result<QByteArray> loadKey(const QString &stateDirectory)
     if (!out.open(QIODevice::WriteOnly | QIODevice::NewOnly) ||
         !out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
         out.write(key) != qint64(KeyBytes) || !out.flush())
-        return failure(QStringLiteral("cannot write the slug key '%1': %2").arg(path, out.errorString()));
+        return failure(
+            QStringLiteral("cannot write the slug key '%1': %2").arg(path, out.errorString()));
     return key;
 }
 
@@ -178,7 +179,8 @@ Result<std::unique_ptr<SlugServer>> SlugServer::start(const QString &address, qu
     boost::system::error_code error;
     const asio::ip::address ip = asio::ip::make_address(address.toStdString(), error);
     if (error)
-        return failure(QStringLiteral("cannot serve slugs on '%1': not an IP address").arg(address));
+        return failure(
+            QStringLiteral("cannot serve slugs on '%1': not an IP address").arg(address));
     const tcp::endpoint endpoint(ip, port);
     io.acceptor.open(endpoint.protocol(), error);
     if (!error) {

@@ -29,7 +29,7 @@ public:
     // Listens on address:port (port 0: any). The key is read from (or made in)
     // `stateDirectory`.
     static Result<std::unique_ptr<SlugServer>> start(const QString &address, quint16 port,
-                                                    const QString &stateDirectory);
+                                                     const QString &stateDirectory);
     ~SlugServer();
     SlugServer(const SlugServer &) = delete;
     SlugServer &operator=(const SlugServer &) = delete;

@@ -123,8 +123,8 @@ void SwarmContainer::start()
 void SwarmContainer::createService()
 {
     m_serviceName = DockerRuntime::engineName(m_spec, m_runtime->owner());
-    const DockerServiceSpec service = m_runtime->serviceSpec(
-        m_spec, m_serviceName, m_runtime->slugUrl(m_spec.slugPath), m_grace);
+    const DockerServiceSpec service =
+        m_runtime->serviceSpec(m_spec, m_serviceName, m_runtime->slugUrl(m_spec.slugPath), m_grace);
     const QDateTime since = QDateTime::currentDateTimeUtc().addSecs(-1);
     m_step = m_client->createService(service, this, [this, since](const Result<QString> &made) {
         if (!made) {
@@ -172,12 +172,13 @@ void SwarmContainer::poll()
 {
     if (!m_client || m_serviceId.isEmpty() || m_outcome || m_tasks.isValid())
         return;
-    m_tasks = m_client->listTasks(m_serviceId, this, [this](const Result<QList<DockerTask>> &tasks) {
-        m_tasks = {};
-        if (tasks)
-            onTasks(*tasks);
-        schedulePoll();
-    });
+    m_tasks =
+        m_client->listTasks(m_serviceId, this, [this](const Result<QList<DockerTask>> &tasks) {
+            m_tasks = {};
+            if (tasks)
+                onTasks(*tasks);
+            schedulePoll();
+        });
 }
 
 void SwarmContainer::onTasks(const QList<DockerTask> &tasks)
@@ -189,8 +190,9 @@ void SwarmContainer::onTasks(const QList<DockerTask> &tasks)
         // Swarm made a new task: the one before ended, by itself or moved off its node (the
         // new one is made at once, its start delayed), whether or not a look caught it ended.
         if (!m_taskId.isEmpty() && !stopRequested()) {
-            auto previous = std::find_if(tasks.cbegin(), tasks.cend(),
-                                         [this](const DockerTask &task) { return task.id == m_taskId; });
+            auto previous =
+                std::find_if(tasks.cbegin(), tasks.cend(),
+                             [this](const DockerTask &task) { return task.id == m_taskId; });
             reportEnded(previous != tasks.cend() ? *previous : DockerTask{});
         }
         m_taskId = newest.id;
@@ -278,8 +280,8 @@ void SwarmContainer::sendStop()
     }
     // Scaled to zero: Swarm sends the stop signal, then SIGKILL after the grace period; the
     // task says how it ended, then the service goes.
-    DockerServiceSpec service = m_runtime->serviceSpec(
-        m_spec, m_serviceName, m_runtime->slugUrl(m_spec.slugPath), m_grace);
+    DockerServiceSpec service =
+        m_runtime->serviceSpec(m_spec, m_serviceName, m_runtime->slugUrl(m_spec.slugPath), m_grace);
     service.replicas = 0;
     if (m_killRequested) {
         service.stopSignal = QStringLiteral("SIGKILL");

@@ -98,16 +98,15 @@ void SwarmRuntime::prepare(const ContainerSpec &spec, Progress progress,
                            std::function<void(Result<void>)> done)
 {
     const QPointer<SwarmRuntime> guard = this;
-    m_engine->prepare(spec, progress,
-                      [guard, progress, done](const Result<void> &prepared) {
-                          if (!guard)
-                              return;
-                          if (!prepared) {
-                              done(prepared);
-                              return;
-                          }
-                          guard->checkSwarm(progress, done);
-                      });
+    m_engine->prepare(spec, progress, [guard, progress, done](const Result<void> &prepared) {
+        if (!guard)
+            return;
+        if (!prepared) {
+            done(prepared);
+            return;
+        }
+        guard->checkSwarm(progress, done);
+    });
 }
 
 void SwarmRuntime::checkSwarm(Progress progress, std::function<void(Result<void>)> done)
@@ -198,8 +197,8 @@ DockerServiceSpec SwarmRuntime::serviceSpec(const ContainerSpec &spec, const QSt
     service.command = {QStringLiteral("/bin/bash"), QStringLiteral("-c"),
                        QLatin1String(FetchAndStart)};
     service.args = {Container::startScript(), spec.command};
-    service.environment = Container::environmentFor(spec, QStringLiteral("/app"),
-                                                    QStringLiteral("/tmp"));
+    service.environment =
+        Container::environmentFor(spec, QStringLiteral("/app"), QStringLiteral("/tmp"));
     service.environment.insert(QStringLiteral("SLIPWAY_SLUG_URL"), slugUrl);
     service.user = QLatin1String(DockerRuntime::SlugUser);
     service.workingDir = QStringLiteral("/app");
@@ -257,9 +256,8 @@ void SwarmRuntime::refreshNodes(std::function<void()> done)
                 const QHostAddress address(node.address);
                 Node entry;
                 entry.id = node.id;
-                entry.address = address.isNull() || address == QHostAddress::AnyIPv4
-                                    ? QString()
-                                    : node.address;
+                entry.address =
+                    address.isNull() || address == QHostAddress::AnyIPv4 ? QString() : node.address;
                 entry.name = hostnames.value(node.hostname) > 1
                                  ? QStringLiteral("%1 (%2)").arg(node.hostname, node.address)
                                  : node.hostname;
@@ -288,14 +286,15 @@ void SwarmRuntime::findRunning(const QString &app,
     // The slug server and the node list first: a task Swarm restarts must find its slug.
     ContainerSpec probe;
     probe.app = app;
-    prepare(probe, [](const QString &) {},
-            [this, labels, owner, done](const Result<void> &prepared) {
-                if (!prepared) {
-                    done(std::unexpected(prepared.error()));
-                    return;
-                }
-                client()->listServices(labels, this, [this, owner, done](
-                                                         const Result<QList<DockerService>> &listed) {
+    prepare(
+        probe, [](const QString &) {},
+        [this, labels, owner, done](const Result<void> &prepared) {
+            if (!prepared) {
+                done(std::unexpected(prepared.error()));
+                return;
+            }
+            client()->listServices(
+                labels, this, [this, owner, done](const Result<QList<DockerService>> &listed) {
                     if (!listed) {
                         done(std::unexpected(listed.error()));
                         return;
@@ -323,8 +322,8 @@ void SwarmRuntime::findRunning(const QString &app,
                         ++gathering->pending;
                         client()->listTasks(
                             service.id, this,
-                            [this, owner, spec, service,
-                             gathering, settle](const Result<QList<DockerTask>> &tasks) {
+                            [this, owner, spec, service, gathering,
+                             settle](const Result<QList<DockerTask>> &tasks) {
                                 std::optional<DockerTask> running;
                                 for (const DockerTask &task : tasks.value_or(QList<DockerTask>{})) {
                                     if (task.state == QLatin1String("running") &&
@@ -350,7 +349,7 @@ void SwarmRuntime::findRunning(const QString &app,
                     }
                     settle();
                 });
-            });
+        });
 }
 
 } // namespace Slipway
