@@ -1,6 +1,7 @@
 // slipwayd with an app on runtime=docker, killed (-9) and started again: the containers the
 // engine still runs are taken over as they run, not restarted, and those of a deployment
-// the kill interrupted are removed.
+// the kill interrupted are removed. The same for runtime=swarm's services, the engine then
+// made a Swarm manager.
 
 #include "DaemonProcess.h"
 #include "PrivateDockerd.h"
@@ -144,6 +145,74 @@ private Q_SLOTS:
         QVERIFY2(status == 200 || status == 204, qPrintable(QString::number(status)));
         QTRY_VERIFY_WITH_TIMEOUT(running().isEmpty(), 60000);
         fourth.terminate();
+    }
+
+    void killedDaemonTakesOverSwarmServices()
+    {
+        const Result<QString> node = awaitDocker<QString>([&](QObject *c, auto done) {
+            return m_client->initSwarm({u"127.0.0.2:2377"_s, u"127.0.0.2"_s, {}, 0}, c, done);
+        });
+        QVERIFY2(node, node ? "" : qPrintable(node.error().message));
+        const QString app = u"swarmkeeper"_s;
+        // The app's services: id → release label.
+        auto services = [&] {
+            const Result<QList<DockerService>> listed =
+                awaitDocker<QList<DockerService>>([&](QObject *context, auto done) {
+                    return m_client->listServices({u"slipway.app="_s + app}, context, done);
+                });
+            QMap<QString, QString> found;
+            for (const DockerService &service : listed.value_or(QList<DockerService>{}))
+                found.insert(service.id, service.labels.value(u"slipway.release"_s));
+            return found;
+        };
+        const QString data = m_data.filePath(u"swarmdata"_s);
+        DaemonProcess daemon(data);
+        QVERIFY(daemon.start());
+        int status = 0;
+        daemon.call("POST", u"/v1/apps"_s, {{u"app"_s, QJsonObject{{u"name"_s, app}}}}, &status);
+        QCOMPARE(status, 201);
+        daemon.call("PATCH", u"/v1/apps/%1/settings"_s.arg(app),
+                    QJsonObject{{u"settings"_s,
+                                 QJsonObject{{u"runtime"_s, u"swarm"_s},
+                                             {u"docker_host"_s,
+                                              QString(u"unix://"_s + m_dockerd->socketPath())},
+                                             {u"grace_period"_s, 3}}}},
+                    &status);
+        QCOMPARE(status, 200);
+        const QJsonObject deployment = daemon.call(
+            "POST", u"/v1/apps/%1/deployments"_s.arg(app),
+            {{u"deployment"_s, QJsonObject{{u"source_url"_s, dataPath(u"fixtures/behave"_s)}}}},
+            &status);
+        QCOMPARE(status, 201);
+        QCOMPARE(daemon.waitDeployment(app, deploymentId(deployment), 1800000), u"success"_s);
+        QCOMPARE(routedGet(daemon.routerPort(), app).status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(services().size(), 1, 30000); // the hook's job is gone
+        const QMap<QString, QString> before = services();
+        QCOMPARE(before.first(), u"1"_s);
+
+        daemon.killHard();
+        QCOMPARE(services(), before);
+        DaemonProcess again(data);
+        QVERIFY(again.start());
+        QTRY_COMPARE_WITH_TIMEOUT(routedGet(again.routerPort(), app).status, 200, 60000);
+        QVERIFY(routedGet(again.routerPort(), app).body.startsWith("version=v1 container=web-1"));
+        QCOMPARE(services(), before);
+        const QJsonArray deployments = again.call("GET", u"/v1/apps/%1/deployments"_s.arg(app))
+                                           .value(u"deployments"_s)
+                                           .toArray();
+        QVERIFY(!deployments.isEmpty());
+        const QJsonObject boot = deployments.first().toObject();
+        const QByteArray timeline =
+            QJsonDocument(again.call("GET", u"/v1/apps/%1/deployments/%2"_s.arg(
+                                                app, boot.value(u"id"_s).toString())))
+                .toJson();
+        QVERIFY2(timeline.contains("was still running on the swarm runtime: taken over"),
+                 timeline.constData());
+
+        again.call("DELETE", u"/v1/apps/%1"_s.arg(app), {}, &status);
+        QVERIFY2(status == 200 || status == 204, qPrintable(QString::number(status)));
+        QTRY_VERIFY_WITH_TIMEOUT(services().isEmpty(), 60000);
+        again.terminate();
     }
 };
 

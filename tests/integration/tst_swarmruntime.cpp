@@ -269,12 +269,18 @@ private Q_SLOTS:
     }
 
     // A task whose container is killed from outside: Swarm starts another, Slipway counts the
-    // restart, and the other web container keeps answering meanwhile.
+    // restart, and the other web containers keep answering meanwhile.
     void taskKilledFromOutsideIsRestartedAndCounted()
     {
         const QString app = u"swarmed"_s;
-        QVERIFY(m_fixture->engine().scale(app, {{u"web"_s, 2}}));
-        QTRY_COMPARE_WITH_TIMEOUT(readyCount(app), 2, 60000);
+        // Scaled 1 → 3 (and back to 1 at the end): a service per container.
+        QVERIFY(m_fixture->engine().scale(app, {{u"web"_s, 3}}));
+        QTRY_COMPARE_WITH_TIMEOUT(readyCount(app), 3, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(services(app).size(), 3, 20000);
+        QSet<QByteArray> answered;
+        for (int i = 0; i < 12; ++i)
+            answered.insert(get(app).second.split(' ').value(1));
+        QCOMPARE(answered.size(), 3); // round-robin over web-1, web-2, web-3
         HttpLoad load({m_fixture->routerPort(), app.toUtf8() + ".localhost", "/", 4, 4});
         load.start();
         QTRY_VERIFY_WITH_TIMEOUT(load.totals().ok > 8, 20000);
@@ -299,7 +305,7 @@ private Q_SLOTS:
         };
         QTRY_COMPARE_WITH_TIMEOUT(restartsOfWeb1(), 1, 30000);
         const qint64 okAtRestart = load.totals().ok;
-        QTRY_COMPARE_WITH_TIMEOUT(readyCount(app), 2, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(readyCount(app), 3, 60000);
         QTRY_VERIFY_WITH_TIMEOUT(load.totals().ok > okAtRestart + 8, 20000);
         load.stop();
         const HttpLoad::Totals totals = load.totals();
