@@ -143,6 +143,9 @@ struct NewContainer
     int index;
     int port; // 0: not probed
     qint64 pid;
+    QString runtime = {}; // empty: a timeline from before runtimes were named
+    QString host = {};
+    QString node = {};
 };
 
 inline NewContainer web(int index, int port, qint64 pid)
@@ -225,15 +228,22 @@ inline void startRollout(Writer &w, qint64 t, int release, std::optional<int> pr
 
 inline void started(Writer &w, qint64 t, const NewContainer &c, int release)
 {
-    const QString where = c.port ? QStringLiteral(" on port %1").arg(c.port) : QString();
+    QString where = c.port ? QStringLiteral(" on port %1").arg(c.port) : QString();
+    if (!c.node.isEmpty())
+        where += QStringLiteral(" on node %1").arg(c.node);
+    QJsonObject data{{QStringLiteral("type"), c.type},
+                     {QStringLiteral("index"), c.index},
+                     {QStringLiteral("port"), c.port ? QJsonValue(c.port) : QJsonValue()},
+                     {QStringLiteral("pid"), double(c.pid)},
+                     {QStringLiteral("release"), release},
+                     {QStringLiteral("isolated"), true}};
+    if (!c.runtime.isEmpty()) {
+        data.insert(QStringLiteral("runtime"), c.runtime);
+        data.insert(QStringLiteral("host"), c.host);
+        data.insert(QStringLiteral("node"), c.node.isEmpty() ? QJsonValue() : QJsonValue(c.node));
+    }
     w.event(t, QStringLiteral("container-started"), c.name,
-            QStringLiteral("%1 started%2 (pid %3)").arg(c.name, where).arg(c.pid),
-            {{QStringLiteral("type"), c.type},
-             {QStringLiteral("index"), c.index},
-             {QStringLiteral("port"), c.port ? QJsonValue(c.port) : QJsonValue()},
-             {QStringLiteral("pid"), double(c.pid)},
-             {QStringLiteral("release"), release},
-             {QStringLiteral("isolated"), true}});
+            QStringLiteral("%1 started%2 (pid %3)").arg(c.name, where).arg(c.pid), data);
 }
 
 // The ReadinessProbe of one container: a probe at once, then every 100 ms; `failures`
@@ -398,6 +408,31 @@ inline Deployment firstDeploySuccess()
     postdeploySkipped(w, after);
     route(w, after + 1, std::nullopt, 1, {web1, web2}, {}, 30000);
     return w.deployment(QStringLiteral("d1-7a3f"), QStringLiteral("source"),
+                        QStringLiteral("success"), {}, 1, std::nullopt, after + 2);
+}
+
+// v1 on a two-node Swarm: web-1 on the manager, web-2 on the worker.
+inline Deployment swarmDeploySuccess()
+{
+    Writer w;
+    const qint64 t = build(w, 1);
+    NewContainer web1 = web(1, 41001, 0);
+    web1.runtime = QStringLiteral("swarm");
+    web1.host = QStringLiteral("10.0.0.5");
+    web1.node = QStringLiteral("manager-1");
+    NewContainer web2 = web(2, 41002, 0);
+    web2.runtime = QStringLiteral("swarm");
+    web2.host = QStringLiteral("10.0.0.6");
+    web2.node = QStringLiteral("worker-1");
+    startRollout(w, t, 1, std::nullopt, {web1, web2});
+    started(w, t + 400, web1, 1);
+    started(w, t + 450, web2, 1);
+    const qint64 ready1 = probe(w, web1, t + 400, 2, true);
+    const qint64 ready2 = probe(w, web2, t + 450, 2, true);
+    const qint64 after = std::max(ready1, ready2) + 1;
+    postdeploySkipped(w, after);
+    route(w, after + 1, std::nullopt, 1, {web1, web2}, {}, 30000);
+    return w.deployment(QStringLiteral("d1-5w4r"), QStringLiteral("source"),
                         QStringLiteral("success"), {}, 1, std::nullopt, after + 2);
 }
 

@@ -45,6 +45,7 @@ private Q_SLOTS:
     void firstDeployBuildPhase();
     void firstDeployProbing();
     void firstDeployEnd();
+    void swarmTilesNameTheirNode();
     void redeployHookAndDraining();
     void oldContainerKilledAfterGrace();
     void drainingAfterSuccess();
@@ -142,6 +143,26 @@ void TestRolloutState::firstDeployProbing()
     QVERIFY(!state.traffic.happened);
     QVERIFY(!state.traffic.servingRelease);
     QCOMPARE(state.tile(QStringLiteral("web-2"))->state, QStringLiteral("ready"));
+}
+
+void TestRolloutState::swarmTilesNameTheirNode()
+{
+    const RolloutTimeline timeline = load(swarmDeploySuccess());
+    const RolloutState state = timeline.snapshotAt(timeline.durationMs());
+    QCOMPARE(state.tiles.size(), 2);
+    const RolloutState::Tile *web1 = state.tile(QStringLiteral("web-1"));
+    const RolloutState::Tile *web2 = state.tile(QStringLiteral("web-2"));
+    QVERIFY(web1 && web2);
+    QCOMPARE(web1->runtime, QStringLiteral("swarm"));
+    QCOMPARE(web1->node, QStringLiteral("manager-1"));
+    QCOMPARE(web1->host, QStringLiteral("10.0.0.5"));
+    QCOMPARE(web2->node, QStringLiteral("worker-1"));
+    QCOMPARE(web2->port, 41002);
+    QCOMPARE(web2->state, QStringLiteral("serving"));
+    // A timeline from before runtimes were named: nothing made up.
+    const RolloutState older = load(firstDeploySuccess()).snapshotAt(30000);
+    QVERIFY(older.tile(QStringLiteral("web-1"))->runtime.isEmpty());
+    QVERIFY(older.tile(QStringLiteral("web-1"))->node.isEmpty());
 }
 
 void TestRolloutState::firstDeployEnd()

@@ -146,6 +146,7 @@ QList<Scene> scenes()
         {QStringLiteral("14-aborted"), abortedBuilding(), -1, {}},
         {QStringLiteral("15-without-data"), legacyWithoutData(), -1, {}},
         {QStringLiteral("16-many-end"), many, -1, {}},
+        {QStringLiteral("17-swarm-success"), swarmDeploySuccess(), -1, {}},
     };
 }
 

@@ -51,6 +51,9 @@ struct RolloutState
         int release = 0;
         bool probed = true;   // web and tcp containers are probed; others are not
         bool isolated = true; // false: a plain process group, said loudly
+        QString runtime;      // local, docker, swarm; empty in timelines from before runtimes
+        QString host;         // where its PORT is reached
+        QString node;         // the Swarm node it runs on; empty elsewhere
         // starting, probing, ready, serving, running, crashed, timed out, stopping, stopped
         QString state;
         StatusFamily family = StatusFamily::Waiting;

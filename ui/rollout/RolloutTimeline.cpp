@@ -730,6 +730,9 @@ void SnapshotBuilder::applyNewContainer(const Event &event)
         tile.release = data.value(QStringLiteral("release")).toInt(tile.release);
         tile.isolated = data.value(QStringLiteral("isolated"))
                             .toBool(!event.text.contains(QLatin1String("not isolated")));
+        tile.runtime = data.value(QStringLiteral("runtime")).toString(tile.runtime);
+        tile.host = data.value(QStringLiteral("host")).toString(tile.host);
+        tile.node = data.value(QStringLiteral("node")).toString(tile.node);
         tile.startedMs = event.offset;
         if (tile.state == QLatin1String("starting") && !tile.probed)
             tile.state = QStringLiteral("running");

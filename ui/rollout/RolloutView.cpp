@@ -862,6 +862,8 @@ void RolloutView::paintTile(QPainter &painter, const QRect &rect, const RolloutS
     painter.drawText(QRect(left, y, width, boldMetrics.lineSpacing()),
                      Qt::AlignLeft | Qt::AlignVCenter, tile.name);
     QString where = tile.port > 0 ? QStringLiteral(":%1").arg(tile.port) : QString();
+    if (!tile.node.isEmpty())
+        where = tile.node + QLatin1Char(' ') + where;
     if (!tile.isolated)
         where = tr("not isolated ") + where;
     painter.setFont(smallFont);
@@ -1268,6 +1270,12 @@ QString RolloutView::tooltipAt(const QPoint &position, QRect *area) const
             facts.append(tr("port %1").arg(tile.port));
         if (tile.pid > 0)
             facts.append(tr("pid %1").arg(tile.pid));
+        if (!tile.node.isEmpty())
+            facts.append(tr("on node %1 at %2").arg(tile.node, tile.host));
+        else if (!tile.runtime.isEmpty() && tile.runtime != QLatin1String("local"))
+            facts.append(tr("at %1").arg(tile.host));
+        if (!tile.runtime.isEmpty())
+            facts.append(tr("%1 runtime").arg(tile.runtime));
         if (tile.timeToReadyMs >= 0)
             facts.append(tr("ready in %1").arg(RolloutState::duration(tile.timeToReadyMs)));
         if (!tile.isolated)
