@@ -30,7 +30,8 @@ void printContainers(const QJsonArray &containers, const QString &app)
         return;
     }
     Table table({QStringLiteral("NAME"), QStringLiteral("STATE"), QStringLiteral("RELEASE"),
-                 QStringLiteral("PORT"), QStringLiteral("PROBES"), QStringLiteral("RESTARTS")});
+                 QStringLiteral("PORT"), QStringLiteral("PROBES"), QStringLiteral("RESTARTS"),
+                 QStringLiteral("RUNTIME"), QStringLiteral("NODE")});
     for (const QJsonValue &value : containers) {
         const QJsonObject container = value.toObject();
         const QJsonValue release = container.value(QStringLiteral("release_version"));
@@ -41,7 +42,11 @@ void printContainers(const QJsonArray &containers, const QString &app)
              release.isDouble() ? QStringLiteral("v%1").arg(release.toInt()) : cellText(release),
              port.isDouble() && port.toInt() > 0 ? cellText(port) : QStringLiteral("-"),
              cellText(container.value(QStringLiteral("probes"))),
-             cellText(container.value(QStringLiteral("restarts")))});
+             cellText(container.value(QStringLiteral("restarts"))),
+             cellText(container.value(QStringLiteral("runtime"))),
+             container.value(QStringLiteral("node")).toString().isEmpty()
+                 ? QStringLiteral("-")
+                 : cellText(container.value(QStringLiteral("node")))});
     }
     table.print(standardOutput());
 }

@@ -713,7 +713,8 @@ private Q_SLOTS:
         result = daemon(onApp + QStringList{QStringLiteral("ps")});
         QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
         QVERIFY2(result.out.startsWith("NAME") && result.out.contains("RESTARTS") &&
-                     result.out.contains("web-1"),
+                     result.out.contains("RUNTIME") && result.out.contains("web-1") &&
+                     result.out.contains(" local "),
                  qPrintable(result.describe()));
 
         result =
