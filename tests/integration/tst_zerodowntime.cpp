@@ -185,14 +185,7 @@ private Q_SLOTS:
         load.stop();
 
         const HttpLoad::Totals totals = load.totals();
-        QVERIFY2(totals.connectionErrors == 0 && totals.statuses.isEmpty(),
-                 qPrintable(QStringLiteral("%1 connection errors, other statuses %2 of %3 "
-                                           "requests; first problems:\n%4")
-                                .arg(totals.connectionErrors)
-                                .arg(totals.requests - totals.ok - totals.connectionErrors)
-                                .arg(totals.requests)
-                                .arg(totals.problems.join(u'\n'))));
-        QCOMPARE(totals.ok, totals.requests);
+        QVERIFY2(totals.clean(), qPrintable(totals.report()));
         for (auto it = totals.answers.cbegin(); it != totals.answers.cend(); ++it)
             QVERIFY2(live.contains(it.key()), it.key().constData());
         // Traffic followed the releases as they went live.
