@@ -462,6 +462,46 @@ inline Deployment redeploySuccess()
                         QStringLiteral("success"), {}, 2, 1, hookEnd + 3);
 }
 
+// The offset of the first event of `kind`; -1 when there is none.
+inline qint64 offsetOf(const Deployment &deployment, const QString &kind)
+{
+    for (const QJsonValue &value : deployment.json.value(QStringLiteral("timeline")).toArray()) {
+        if (value.toObject().value(QStringLiteral("kind")).toString() == kind)
+            return qint64(value.toObject().value(QStringLiteral("offset_ms")).toDouble());
+    }
+    return -1;
+}
+
+// v1 -> v2 where the old web-1 still has 3 requests in flight at the switch: the router sends
+// it nothing new, waits 1.2 s for them (the app's drain limit is 30 s), then SIGTERM.
+inline Deployment drainedRedeploy()
+{
+    Writer w;
+    const qint64 t = build(w, 2, 11800);
+    const NewContainer web1 = web(1, 5003, 51022);
+    startRollout(w, t, 2, 1, {web1});
+    started(w, t + 7, web1, 2);
+    const qint64 ready = probe(w, web1, t + 7, 2, true);
+    postdeploySkipped(w, ready + 1);
+    route(w, ready + 2, 1, 2, {web1}, {QStringLiteral("web-1")}, 30000);
+    w.event(ready + 3, QStringLiteral("old-container-draining"), QStringLiteral("web-1"),
+            QStringLiteral("old web-1 (v1) draining: 3 requests in flight, at most 30 s"),
+            {{QStringLiteral("release"), 1},
+             {QStringLiteral("in_flight"), 3},
+             {QStringLiteral("drain_limit_ms"), 30000}});
+    w.event(ready + 1203, QStringLiteral("old-container-stopping"), QStringLiteral("web-1"),
+            QStringLiteral("old web-1 (v1) sent SIGTERM, 30 s to stop"),
+            {{QStringLiteral("release"), 1},
+             {QStringLiteral("signal"), QStringLiteral("SIGTERM")},
+             {QStringLiteral("grace_period_ms"), 30000},
+             {QStringLiteral("drain_ms"), 1200},
+             {QStringLiteral("waited_requests"), 3},
+             {QStringLiteral("requests_left"), 0}});
+    stopped(w, ready + 1215, QStringLiteral("old"), QStringLiteral("web-1"), 1, 0, {}, false, 12);
+    return w.deployment(QStringLiteral("d2-d7a1"), QStringLiteral("source"),
+                        QStringLiteral("success"), {}, 2, 1, ready + 3);
+}
+
 // A config change (v2 -> v3, same slug: no build) with web=1 and worker=1; the old worker
 // ignores SIGTERM and is killed after the app's 10 s grace period.
 inline Deployment killedAfterGrace()

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void redeployHookAndDraining();
     void oldContainerKilledAfterGrace();
     void drainingAfterSuccess();
+    void routerFinishesRequestsBeforeSigterm();
     void crashedError();
     void timeoutErrorCountdown();
     void hookError();
@@ -322,6 +323,30 @@ void TestRolloutState::drainingAfterSuccess()
     QCOMPARE(state.step(StepKind::StopOld).state, StepState::Done);
     QCOMPARE(state.currentStep, -1);
     QCOMPARE(state.oldContainer(QStringLiteral("worker-1"))->grace.remainingMs, 0);
+}
+
+void TestRolloutState::routerFinishesRequestsBeforeSigterm()
+{
+    const RolloutTimeline timeline = load(drainedRedeploy());
+    const qint64 routed = offsetOf(drainedRedeploy(), QStringLiteral("traffic-routed"));
+    QVERIFY(routed > 0);
+    // After the switch, before SIGTERM: the router waits for its 3 requests.
+    RolloutState state = timeline.snapshotAt(routed + 600);
+    const RolloutState::OldContainer *old = state.oldContainer(QStringLiteral("web-1"));
+    QVERIFY(old);
+    QCOMPARE(old->state, QStringLiteral("finishing"));
+    QCOMPARE(old->family, StatusFamily::Active);
+    QCOMPARE(old->inFlight, 3);
+    QCOMPARE(old->drainLimitMs, 30000);
+    QCOMPARE(old->sigtermMs, -1);
+    // SIGTERM once they were done: how long that took is kept.
+    state = timeline.snapshotAt(routed + 1205);
+    old = state.oldContainer(QStringLiteral("web-1"));
+    QCOMPARE(old->state, QStringLiteral("draining"));
+    QCOMPARE(old->drainMs, 1200);
+    QCOMPARE(old->waitedRequests, 3);
+    state = timeline.snapshotAt(timeline.endOffset());
+    QCOMPARE(state.oldContainer(QStringLiteral("web-1"))->state, QStringLiteral("exited"));
 }
 
 void TestRolloutState::crashedError()

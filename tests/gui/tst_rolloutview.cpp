@@ -147,6 +147,9 @@ QList<Scene> scenes()
         {QStringLiteral("15-without-data"), legacyWithoutData(), -1, {}},
         {QStringLiteral("16-many-end"), many, -1, {}},
         {QStringLiteral("17-swarm-success"), swarmDeploySuccess(), -1, {}},
+        {QStringLiteral("18-finishing-requests"), drainedRedeploy(),
+         offsetOf(drainedRedeploy(), QStringLiteral("traffic-routed")) + 600,
+         QStringLiteral("success")},
     };
 }
 

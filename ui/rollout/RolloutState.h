@@ -101,8 +101,16 @@ struct RolloutState
     {
         QString name;
         int release = 0;
-        QString state; // serving, draining, exited, killed
+        // serving; finishing (the router sends it nothing new and waits for the requests in
+        // flight before SIGTERM); draining (SIGTERM sent, its grace period running); exited,
+        // killed
+        QString state;
         StatusFamily family = StatusFamily::Good;
+        qint64 finishingMs = -1;  // when the router stopped sending it requests
+        int inFlight = -1;        // requests it still had then; -1: not said
+        qint64 drainLimitMs = -1; // how long the router waits for them at most
+        qint64 drainMs = -1;      // how long it waited, once SIGTERM went out
+        int waitedRequests = -1;  // how many of them finished meanwhile
         qint64 sigtermMs = -1;
         qint64 stoppedMs = -1;
         Countdown grace;

@@ -64,8 +64,9 @@ bool isRolloutKind(const QString &kind)
         QStringLiteral("container-probed"),       QStringLiteral("container-ready"),
         QStringLiteral("container-crashed"),      QStringLiteral("hook-started"),
         QStringLiteral("hook-finished"),          QStringLiteral("traffic-routed"),
-        QStringLiteral("old-container-stopping"), QStringLiteral("old-container-stopped"),
-        QStringLiteral("new-container-stopping"), QStringLiteral("new-container-stopped"),
+        QStringLiteral("old-container-draining"), QStringLiteral("old-container-stopping"),
+        QStringLiteral("old-container-stopped"),  QStringLiteral("new-container-stopping"),
+        QStringLiteral("new-container-stopped"),
     };
     return kinds.contains(kind);
 }
@@ -854,12 +855,23 @@ void SnapshotBuilder::applyOldContainer(const Event &event)
 {
     const QJsonObject &data = event.data;
     RolloutState::OldContainer &old = oldFor(event.container);
+    if (event.kind == QLatin1String("old-container-draining")) {
+        old.release = data.value(QStringLiteral("release")).toInt(old.release);
+        old.finishingMs = event.offset;
+        old.inFlight = data.value(QStringLiteral("in_flight")).toInt(-1);
+        old.drainLimitMs = int64Of(data.value(QStringLiteral("drain_limit_ms")), -1);
+        if (old.state == QLatin1String("serving"))
+            old.state = QStringLiteral("finishing");
+        return;
+    }
     if (event.kind == QLatin1String("old-container-stopping")) {
         old.release = data.value(QStringLiteral("release")).toInt(old.release);
         old.sigtermMs = event.offset;
         old.grace.totalMs =
             int64Of(data.value(QStringLiteral("grace_period_ms")), m_state.oldGracePeriodMs);
-        if (old.state == QLatin1String("serving"))
+        old.drainMs = int64Of(data.value(QStringLiteral("drain_ms")), -1);
+        old.waitedRequests = data.value(QStringLiteral("waited_requests")).toInt(-1);
+        if (old.state == QLatin1String("serving") || old.state == QLatin1String("finishing"))
             old.state = QStringLiteral("draining");
         return;
     }
@@ -1286,10 +1298,12 @@ void SnapshotBuilder::settleContainers()
     for (RolloutState::OldContainer &old : m_state.oldContainers) {
         if (old.state == QLatin1String("draining") && old.outcome.isEmpty())
             old.outcome = QStringLiteral("SIGTERM sent");
-        old.family = old.state == QLatin1String("serving")    ? StatusFamily::Good
-                     : old.state == QLatin1String("draining") ? StatusFamily::Active
-                     : old.state == QLatin1String("killed")   ? StatusFamily::Bad
-                                                              : StatusFamily::Ended;
+        old.family =
+            old.state == QLatin1String("serving") ? StatusFamily::Good
+            : old.state == QLatin1String("draining") || old.state == QLatin1String("finishing")
+                ? StatusFamily::Active
+            : old.state == QLatin1String("killed") ? StatusFamily::Bad
+                                                   : StatusFamily::Ended;
     }
     for (RolloutState::Tile &tile : m_state.tiles) {
         if (tile.state == QLatin1String("timed out") && tile.outcome.isEmpty())

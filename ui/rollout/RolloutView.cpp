@@ -1184,6 +1184,10 @@ void RolloutView::paintOld(QPainter &painter) const
         y += boldMetrics.lineSpacing();
 
         QString stateLine = old.state;
+        if (old.state == QLatin1String("finishing"))
+            stateLine = old.inFlight < 0    ? tr("finishing its requests")
+                        : old.inFlight == 1 ? tr("finishing 1 request")
+                                            : tr("finishing %1 requests").arg(old.inFlight);
         if (old.state == QLatin1String("draining") && old.grace.known)
             stateLine =
                 tr("draining · %1 left").arg(RolloutState::remaining(old.grace.remainingMs));
@@ -1201,9 +1205,20 @@ void RolloutView::paintOld(QPainter &painter) const
         if (old.state == QLatin1String("serving")) {
             what = tr("takes requests");
             how = tr("until the switch");
+        } else if (old.state == QLatin1String("finishing")) {
+            what = tr("no new requests");
+            how = old.drainLimitMs > 0
+                      ? tr("SIGTERM within %1").arg(RolloutState::duration(old.drainLimitMs))
+                      : tr("SIGTERM once they are done");
         } else if (old.state == QLatin1String("draining")) {
             what = tr("SIGTERM sent");
-            how = tr("requests in flight finish");
+            how =
+                old.drainMs >= 0 && old.waitedRequests > 0
+                    ? tr("after %1 for %2")
+                          .arg(RolloutState::duration(old.drainMs),
+                               old.waitedRequests == 1 ? tr("1 request")
+                                                       : tr("%1 requests").arg(old.waitedRequests))
+                    : tr("requests in flight finish");
         } else if (old.killed) {
             what = tr("SIGTERM ignored");
             how = tr("SIGKILL after %1").arg(RolloutState::duration(old.grace.totalMs));
