@@ -350,10 +350,21 @@ int main(int argc, char **argv)
                       QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("web")},
                                              {QStringLiteral("amount"), 1}}}}});
     }
+    // The end is measured as the start was, under the same steady load, once what the last
+    // actions left behind has had its time: old containers their grace period (30 s), and
+    // the router's pools their idle limit (30 s) to shrink back to what the load needs.
+    QElapsedTimer settling;
+    settling.start();
+    for (;;) {
+        QThread::msleep(1000);
+        const Usage now = usageOf(daemon.pid());
+        const bool settled = now.fds <= fds.start + 8 && now.children <= children.start;
+        if ((settled && settling.elapsed() >= 35000) || settling.elapsed() >= 90000)
+            break;
+    }
+    sample(false);
     for (auto &load : loads)
         load->stop();
-    QThread::msleep(5000); // old containers' grace periods end, pooled connections close
-    sample(false);
 
     qint64 protectedRequests = 0, protectedFailures = 0, brokenRequests = 0, brokenFailures = 0;
     QStringList problems;
