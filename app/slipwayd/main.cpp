@@ -11,7 +11,9 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 #include <QTextStream>
+#include <QTimer>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -243,6 +245,14 @@ int main(int argc, char *argv[])
         out() << "slipwayd " << options.version << " ready: API on " << options.socketPath << '\n';
         out().flush();
     });
+    // The router and the API allocate and free many small buffers per request on several
+    // threads; glibc keeps the pages they freed in its arenas, so after a busy hour the
+    // daemon's resident memory stays near its high-water mark while its heap holds a
+    // fraction of it (the soak: 35 → 200 MB resident over 30 minutes, though heap profiling
+    // never found more than 36 MB in use). Once a minute the free pages go back.
+    QTimer trimmer;
+    QObject::connect(&trimmer, &QTimer::timeout, [] { ::malloc_trim(0); });
+    trimmer.start(std::chrono::minutes(1));
     const int code = QCoreApplication::exec();
     return status ? status : code;
 }
