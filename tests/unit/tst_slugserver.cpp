@@ -70,7 +70,8 @@ private Q_SLOTS:
         const qsizetype body = answer.indexOf("\r\n\r\n") + 4;
         QCOMPARE(answer.mid(body), m_content);
         const QByteArray head = exchange("HEAD " + pathOf(url) + " HTTP/1.1\r\nHost: x\r\n\r\n");
-        QVERIFY(head.contains(QByteArray("Content-Length: " + QByteArray::number(m_content.size()))));
+        QVERIFY(
+            head.contains(QByteArray("Content-Length: " + QByteArray::number(m_content.size()))));
         QVERIFY(head.endsWith("\r\n\r\n"));
     }
 
@@ -120,7 +121,8 @@ private Q_SLOTS:
         if (status.isEmpty())
             QVERIFY2(!answer.contains(" 200 "), answer.left(200).constData());
         else
-            QVERIFY2(answer.startsWith(QByteArray("HTTP/1.1 " + status)), answer.left(200).constData());
+            QVERIFY2(answer.startsWith(QByteArray("HTTP/1.1 " + status)),
+                     answer.left(200).constData());
     }
 
     void slowClientIsCutOff()
