@@ -175,6 +175,7 @@ private Q_SLOTS:
                       QStringLiteral("import socket, sys\n"
                                      "s = socket.socket(socket.AF_UNIX)\n"
                                      "s.bind(sys.argv[1]); s.listen(5); s.settimeout(20)\n"
+                                     "print('listening', flush=True)\n"
                                      "out = open(sys.argv[2], 'wb')\n"
                                      "while True:\n"
                                      "    c, _ = s.accept(); c.settimeout(2)\n"
@@ -185,7 +186,8 @@ private Q_SLOTS:
                                      "            out.write(d); out.flush()\n"
                                      "    except Exception: pass\n"),
                       socket, received});
-        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(socket), 10000);
+        // The socket file appears at bind(), before listen(): wait for the server's word.
+        QVERIFY(server.waitForReadyRead(10000));
         QProcess slipctl;
         slipctl.setProcessChannelMode(QProcess::MergedChannels);
         slipctl.start(qEnvironmentVariable("SLIPCTL"),

@@ -536,9 +536,13 @@ private Q_SLOTS:
                  "class S(socketserver.UnixStreamServer):\n"
                  "  def get_request(s):\n"
                  "    r,a=super().get_request(); return r,('local',0)\n"
-                 "S(sys.argv[1],H).serve_forever()\n"_s,
+                 "s=S(sys.argv[1],H)\n"
+                 "print('listening',flush=True)\n"
+                 "s.serve_forever()\n"_s,
                  socket, QString::fromUtf8(version)});
-            spinUntil([&] { return QFileInfo::exists(socket); }, 10000);
+            // The socket file appears at bind(), before listen(): wait for the server's
+            // own word that it accepts.
+            server->waitForReadyRead(10000);
             DockerClient client(*DockerEndpoint::parse(socket));
             auto answer =
                 awaitDocker<void>([&](QObject *c, auto done) { return client.ping(c, done); });
