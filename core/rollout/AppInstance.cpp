@@ -50,6 +50,12 @@ AppInstance::AppInstance(QString name, AppSettings settings, RuntimeContext *con
     , m_context(context)
 {}
 
+AppInstance::Slot::~Slot()
+{
+    delete probe;
+    delete backoff;
+}
+
 AppInstance::~AppInstance()
 {
     for (Slot *slot : std::as_const(m_slots)) {
@@ -531,7 +537,6 @@ void AppInstance::rollOut(Deployment *deployment, const LiveRelease &next, bool 
                     retire(slot->container, watcher, TimelineEvent::Kind::OldContainerStopped,
                            slot->ready && slot->type == QLatin1String("web"));
                 }
-                delete slot->backoff;
                 delete slot;
             }
             Q_EMIT currentReleaseChanged(next.version());
@@ -760,8 +765,6 @@ void AppInstance::removeSlot(Slot *slot, Deployment *deployment)
         retire(slot->container, deployment, TimelineEvent::Kind::OldContainerStopped,
                slot->ready && slot->type == QLatin1String("web"));
     }
-    delete slot->probe;
-    delete slot->backoff;
     delete slot;
 }
 
@@ -827,8 +830,6 @@ void AppInstance::shutdown(std::function<void()> done, bool leaveEngineContainer
             connect(container, &Container::exited, this, finishOne);
             container->stop(m_settings.gracePeriod);
         }
-        delete slot->probe;
-        delete slot->backoff;
         delete slot;
     }
     if (*remaining == 0)

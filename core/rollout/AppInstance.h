@@ -115,8 +115,15 @@ Q_SIGNALS:
     void queueChanged();
 
 private:
+    // Owns its probe and back-off timer: whichever way a slot goes, they go with it (a
+    // probe holds its container's socket channel open).
     struct Slot
     {
+        Slot() = default;
+        Slot(const Slot &) = delete;
+        Slot &operator=(const Slot &) = delete;
+        ~Slot();
+
         QString type;
         int index = 1;
         QPointer<Container> container;

@@ -18,6 +18,14 @@ SandboxSocketSource::~SandboxSocketSource()
         ::close(m_channel);
 }
 
+void SandboxSocketSource::close()
+{
+    const std::lock_guard lock(m_mutex);
+    if (m_channel >= 0)
+        ::close(m_channel);
+    m_channel = -1;
+}
+
 bool SandboxSocketSource::makeChannel(int ends[2])
 {
     return ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) == 0;

@@ -23,6 +23,9 @@ public:
     // timeout of 0 while the answer is not there yet (the sandbox is still being set up;
     // a later call takes it). The router waits; the readiness probe never does.
     int makeSocket(bool ipv6 = false, int timeoutMs = 500);
+    // Once the sandbox is gone: its channel is closed at once, whoever still holds this
+    // source (a routing table being replaced, a probe), and makeSocket() says EPIPE.
+    void close();
 
     // Both ends of a new channel: [0] for this class, [1] for the sandbox. Close-on-exec.
     static bool makeChannel(int ends[2]);

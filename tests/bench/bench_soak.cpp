@@ -223,15 +223,18 @@ int main(int argc, char **argv)
     // The first half is protected; the second half may be crashed on purpose.
     const int protectedCount = appCount / 2;
 
-    std::vector<std::unique_ptr<HttpLoad>> loads;
-    for (const QString &app : std::as_const(apps)) {
-        HttpLoad::Options options;
-        options.port = routerPort;
-        options.host = (app + QStringLiteral(".localhost")).toUtf8();
-        options.clients = 2;
-        options.newConnectionEvery = 3;
-        loads.push_back(std::make_unique<HttpLoad>(options));
-    }
+    const auto makeLoads = [&] {
+        std::vector<std::unique_ptr<HttpLoad>> made;
+        for (const QString &app : std::as_const(apps)) {
+            HttpLoad::Options options;
+            options.port = routerPort;
+            options.host = (app + QStringLiteral(".localhost")).toUtf8();
+            options.clients = 2;
+            options.newConnectionEvery = 3;
+            made.push_back(std::make_unique<HttpLoad>(options));
+        }
+        return made;
+    };
     Curve rss, fds, threads, children;
     const auto sample = [&](bool first) {
         const Usage usage = usageOf(daemon.pid());
@@ -240,13 +243,25 @@ int main(int argc, char **argv)
         threads.add(usage.threads, first);
         children.add(usage.children, first);
     };
-    // The baseline is taken under load: the router's access logs and its pools of idle
-    // connections to each app are then open already, as they stay while apps are used.
-    for (auto &load : loads)
-        load->start();
-    QThread::msleep(3000);
+    // Start and end are measured alike: quiet, after every app has had traffic (so the
+    // router's access logs are open, as they stay while apps are used), once the router's
+    // idle upstream connections have passed their 30 s limit and old containers their grace
+    // period. Under load the count of open connections swings by dozens from one moment to
+    // the next.
+    {
+        auto warmUp = makeLoads();
+        for (auto &load : warmUp)
+            load->start();
+        QThread::msleep(3000);
+        for (auto &load : warmUp)
+            load->stop();
+    }
+    QThread::msleep(35000);
     sample(true);
     const QString filesAtStart = openFilesOf(daemon.pid());
+    std::vector<std::unique_ptr<HttpLoad>> loads = makeLoads();
+    for (auto &load : loads)
+        load->start();
 
     QMap<QString, int> actions;
     std::vector<std::unique_ptr<QProcess>> streams;
@@ -352,7 +367,16 @@ int main(int argc, char **argv)
     }
     for (auto &load : loads)
         load->stop();
-    QThread::msleep(5000); // old containers' grace periods end, pooled connections close
+    QElapsedTimer settling;
+    settling.start();
+    for (;;) {
+        QThread::msleep(1000);
+        const Usage now = usageOf(daemon.pid());
+        // Given every chance to settle back to where it started; judged with a margin below.
+        const bool settled = now.fds <= fds.start && now.children <= children.start;
+        if ((settled && settling.elapsed() >= 35000) || settling.elapsed() >= 90000)
+            break;
+    }
     sample(false);
 
     qint64 protectedRequests = 0, protectedFailures = 0, brokenRequests = 0, brokenFailures = 0;
@@ -413,6 +437,12 @@ int main(int argc, char **argv)
     require(fds.end <= fds.start + 8, "the daemon kept file descriptors");
     require(threads.end <= threads.start + 4, "the daemon kept threads");
     require(children.end <= children.start, "the daemon kept child processes");
+    if (const int hold = qEnvironmentVariableIntValue("SOAK_HOLD_SECONDS"); hold > 0) {
+        // For a look at what the daemon kept (ls -l /proc/PID/fd) before it stops.
+        std::printf("soak_holding: slipwayd pid %lld for %d s\n", qint64(daemon.pid()), hold);
+        std::fflush(stdout);
+        QThread::sleep(hold);
+    }
     daemon.terminate();
     std::fflush(stdout);
     return ok ? 0 : 1;

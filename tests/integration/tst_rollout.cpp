@@ -8,6 +8,7 @@
 #include "rollout/AppInstance.h"
 #include "rollout/Deployment.h"
 #include "rollout/Engine.h"
+#include "rollout/ReadinessProbe.h"
 #include "router/Router.h"
 #include "runtime/Container.h"
 #include "util/ProcessTree.h"
@@ -17,6 +18,9 @@
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QtTest>
+
+#include <poll.h>
+#include <sys/socket.h>
 
 using namespace Slipway;
 using namespace TestSupport;
@@ -99,6 +103,25 @@ QString checkLogSections(Deployment *deployment)
                     .toJson(QJsonDocument::Compact)))
             .arg(expected.size());
     return {};
+}
+
+// Sandbox socket channels (SOCK_SEQPACKET) of this process whose other end was closed.
+int channelsToGoneSandboxes()
+{
+    int gone = 0;
+    const QDir fds(QStringLiteral("/proc/self/fd"));
+    for (const QString &name :
+         fds.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System)) {
+        const int fd = name.toInt();
+        int type = 0;
+        socklen_t length = sizeof type;
+        if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_SEQPACKET)
+            continue;
+        pollfd state{fd, POLLIN, 0};
+        if (::poll(&state, 1, 0) == 1 && (state.revents & POLLHUP))
+            ++gone;
+    }
+    return gone;
 }
 
 } // namespace
@@ -489,6 +512,39 @@ private Q_SLOTS:
                                  30000);
         // Back on its feet between crashes: it answers again.
         QTRY_VERIFY_WITH_TIMEOUT(body(app).startsWith(QStringLiteral("version=v1")), 20000);
+    }
+
+    // A container restarted after a crash gets a probe of its own; when a rollout then
+    // retires it, the probe goes too, and with it the container's socket channel. A
+    // daemon that kept them ran out of descriptors after days of crashes and deploys.
+    void retiredContainersLeaveNoProbeOrChannel()
+    {
+        const QString app = QStringLiteral("leaky");
+        deployFirst(app, {{QStringLiteral("BEHAVIOUR"), QStringLiteral("crash-later")},
+                          {QStringLiteral("CRASH_AFTER"), QStringLiteral("0.5")}});
+        AppInstance *instance = m_fixture->engine().app(app);
+        QTRY_VERIFY_WITH_TIMEOUT(instance->containerStatuses().constFirst().restarts >= 2, 30000);
+        for (int round = 0; round < 3; ++round) {
+            Result<Deployment *> next = m_fixture->engine().changeConfig(
+                app, {{QStringLiteral("BEHAVIOUR"),
+                       round % 2 ? QStringLiteral("crash-later") : QStringLiteral("ready")}});
+            QVERIFY(next);
+            QVERIFY(EngineFixture::waitFinished(*next));
+            QCOMPARE((*next)->status(), DeploymentStatus::Success);
+            if (round % 2)
+                QTRY_VERIFY_WITH_TIMEOUT(instance->containerStatuses().constFirst().restarts >= 1,
+                                         30000);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(body(app).startsWith(QStringLiteral("version=v4")), 20000);
+        // Probes are left only for serving containers that were restarted (v4 never was).
+        qsizetype restarted = 0;
+        for (const ContainerStatus &status : instance->containerStatuses())
+            restarted += status.restarts > 0 ? 1 : 0;
+        const qsizetype probes = instance->findChildren<ReadinessProbe *>().size();
+        QVERIFY2(probes <= restarted,
+                 qPrintable(QStringLiteral("%1 probes, %2 restarted").arg(probes).arg(restarted)));
+        // No channel to a sandbox that is gone stays open in this process.
+        QTRY_COMPARE_WITH_TIMEOUT(channelsToGoneSandboxes(), 0, 15000);
     }
 
     void oldContainerIgnoringSigtermIsKilledAtGrace()

@@ -194,6 +194,8 @@ void LocalContainer::finish(const ProcessOutcome &outcome)
         return;
     if (m_network)
         m_network->stop();
+    if (m_sockets)
+        m_sockets->close();
     ProcessOutcome ended = outcome;
     if (!m_networkFailure.isEmpty() && !stopRequested()) {
         ended.kind = ProcessOutcome::Kind::FailedToStart;
