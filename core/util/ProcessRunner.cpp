@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace Slipway {
@@ -129,14 +130,6 @@ void ProcessRunner::launch()
     m_process->setProcessEnvironment(m_spec.environment);
     if (!m_spec.workingDirectory.isEmpty())
         m_process->setWorkingDirectory(m_spec.workingDirectory);
-    // Own session: the tree can be found and signalled as one, and a terminal's ^C does
-    // not reach it behind our back.
-    const QList<int> passed = m_spec.passedDescriptors;
-    m_process->setChildProcessModifier([passed] {
-        ::setsid();
-        for (const int descriptor : passed)
-            ::fcntl(descriptor, F_SETFD, 0); // this copy only, the daemon's keeps close-on-exec
-    });
     m_process->setStandardInputFile(QProcess::nullDevice());
 
     connect(m_process, &QProcess::readyReadStandardOutput, this, [this] {
@@ -184,6 +177,24 @@ void ProcessRunner::launch()
         arguments = wrapped;
         m_wrapped = true;
     }
+    // Own session: the tree can be found and signalled as one, and a terminal's ^C does
+    // not reach it behind our back.
+    const QList<int> passed = m_spec.passedDescriptors;
+    const pid_t daemon = ::getpid();
+    const bool dieWithDaemon = m_wrapped;
+    m_process->setChildProcessModifier([passed, daemon, dieWithDaemon] {
+        ::setsid();
+        for (const int descriptor : passed)
+            ::fcntl(descriptor, F_SETFD, 0); // this copy only, the daemon's keeps close-on-exec
+        // bubblewrap's --die-with-parent asks for this only once it runs: a daemon killed
+        // between the fork and then would leave the sandbox behind. Asked for here, before
+        // the exec, with a look at whether the daemon is already gone.
+        if (dieWithDaemon) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != daemon)
+                ::_exit(127);
+        }
+    });
     m_process->start(program, arguments);
     m_pid = m_process->processId();
     closePassedDescriptors();
