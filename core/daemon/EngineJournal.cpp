@@ -279,6 +279,11 @@ void EngineJournal::killOrphans()
         }
         m_store->removeContainer(record.app, record.name);
     }
+    // A sandbox whose start the kill interrupted had no record yet.
+    for (const pid_t pid : ProcessTree::strayBubblewrapsUnder(m_engine->options().dataDirectory)) {
+        qWarning("slipwayd: ending a sandbox left half started from before (pid %d)", int(pid));
+        ::kill(pid, SIGKILL);
+    }
 }
 
 void EngineJournal::restore(std::function<void(Result<QStringList>)> done)

@@ -3,10 +3,13 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QHash>
 #include <QSet>
 #include <QSocketNotifier>
 #include <QThread>
 
+#include <algorithm>
 #include <csignal>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -154,6 +157,41 @@ void ProcessTree::signalAll(pid_t sessionLeader, int signal, bool sparingLeader)
         for (pid_t pid : std::as_const(stopped))
             ::kill(pid, SIGCONT);
     }
+}
+
+QList<pid_t> ProcessTree::strayBubblewrapsUnder(const QString &folder)
+{
+    const QByteArray prefix = QFile::encodeName(QDir(folder).absolutePath()) + '/';
+    const QList<ProcStat> processes = allProcesses();
+    QHash<pid_t, pid_t> parents;
+    for (const ProcStat &process : processes)
+        parents.insert(process.pid, process.parent);
+    const pid_t self = ::getpid();
+    const auto isOurs = [&](pid_t pid) {
+        for (int depth = 0; pid > 1 && depth < 64; ++depth) {
+            if (pid == self)
+                return true;
+            pid = parents.value(pid, 0);
+        }
+        return false;
+    };
+    QList<pid_t> stray;
+    for (const ProcStat &process : processes) {
+        if (isOurs(process.pid))
+            continue;
+        const QString program =
+            QFile::symLinkTarget(QStringLiteral("/proc/%1/exe").arg(process.pid));
+        if (QFileInfo(program).fileName() != QLatin1String("bwrap"))
+            continue;
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(process.pid));
+        if (!cmdline.open(QIODevice::ReadOnly))
+            continue;
+        const QList<QByteArray> arguments = cmdline.readAll().split('\0');
+        if (std::any_of(arguments.cbegin(), arguments.cend(),
+                        [&](const QByteArray &argument) { return argument.startsWith(prefix); }))
+            stray.append(process.pid);
+    }
+    return stray;
 }
 
 bool ProcessTree::isAlive(pid_t pid)
