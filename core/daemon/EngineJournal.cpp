@@ -280,10 +280,9 @@ void EngineJournal::killOrphans()
         m_store->removeContainer(record.app, record.name);
     }
     // A sandbox whose start the kill interrupted had no record yet.
-    for (const pid_t pid : ProcessTree::strayBubblewrapsUnder(m_engine->options().dataDirectory)) {
-        qWarning("slipwayd: ending a sandbox left half started from before (pid %d)", int(pid));
-        ::kill(pid, SIGKILL);
-    }
+    const QString data = m_engine->options().dataDirectory;
+    for (const pid_t pid : ProcessTree::endStrayBubblewrapsUnder(data))
+        qWarning("slipwayd: ended a sandbox left half started from before (pid %d)", int(pid));
 }
 
 void EngineJournal::restore(std::function<void(Result<QStringList>)> done)

@@ -159,7 +159,7 @@ void ProcessTree::signalAll(pid_t sessionLeader, int signal, bool sparingLeader)
     }
 }
 
-QList<pid_t> ProcessTree::strayBubblewrapsUnder(const QString &folder)
+QList<pid_t> ProcessTree::endStrayBubblewrapsUnder(const QString &folder)
 {
     const QByteArray prefix = QFile::encodeName(QDir(folder).absolutePath()) + '/';
     const QList<ProcStat> processes = allProcesses();
@@ -175,23 +175,30 @@ QList<pid_t> ProcessTree::strayBubblewrapsUnder(const QString &folder)
         }
         return false;
     };
-    QList<pid_t> stray;
+    const auto isStray = [&](pid_t pid) {
+        const QString program = QFile::symLinkTarget(QStringLiteral("/proc/%1/exe").arg(pid));
+        if (QFileInfo(program).fileName() != QLatin1String("bwrap"))
+            return false;
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        if (!cmdline.open(QIODevice::ReadOnly))
+            return false;
+        const QList<QByteArray> arguments = cmdline.readAll().split('\0');
+        return std::any_of(arguments.cbegin(), arguments.cend(),
+                           [&](const QByteArray &argument) { return argument.startsWith(prefix); });
+    };
+    QList<pid_t> ended;
     for (const ProcStat &process : processes) {
         if (isOurs(process.pid))
             continue;
-        const QString program =
-            QFile::symLinkTarget(QStringLiteral("/proc/%1/exe").arg(process.pid));
-        if (QFileInfo(program).fileName() != QLatin1String("bwrap"))
+        const int pidfd = int(::syscall(SYS_pidfd_open, process.pid, 0));
+        if (pidfd < 0)
             continue;
-        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(process.pid));
-        if (!cmdline.open(QIODevice::ReadOnly))
-            continue;
-        const QList<QByteArray> arguments = cmdline.readAll().split('\0');
-        if (std::any_of(arguments.cbegin(), arguments.cend(),
-                        [&](const QByteArray &argument) { return argument.startsWith(prefix); }))
-            stray.append(process.pid);
+        if (isStray(process.pid) &&
+            ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0)
+            ended.append(process.pid);
+        ::close(pidfd);
     }
-    return stray;
+    return ended;
 }
 
 bool ProcessTree::isAlive(pid_t pid)

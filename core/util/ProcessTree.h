@@ -19,11 +19,12 @@ public:
 
     static bool isAlive(pid_t pid);
 
-    // Sandboxes (bubblewrap processes) that are not ours and name a path under `folder` in
-    // their arguments: what a daemon of that folder killed while starting one leaves
-    // behind. bubblewrap's inner process then waits forever for its outer one, gone with
-    // the daemon before it could let it go on.
-    static QList<pid_t> strayBubblewrapsUnder(const QString &folder);
+    // Sends SIGKILL to the sandboxes (bubblewrap processes) that are not ours and name a
+    // path under `folder` in their arguments, and returns their pids: what a daemon of that
+    // folder killed while starting one leaves behind. bubblewrap's inner process then waits
+    // forever for its outer one, gone with the daemon before it could let it go on. Each is
+    // held by a pidfd while it is looked at, so a pid reused meanwhile is never signalled.
+    static QList<pid_t> endStrayBubblewrapsUnder(const QString &folder);
 
     // The memory the tree uses, in bytes: the proportional set size (shared pages split
     // between their users) of every member, summed; resident size where PSS is not known.

@@ -102,7 +102,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(stray.state(), QProcess::NotRunning, 10000);
         QCOMPARE(stray.exitStatus(), QProcess::CrashExit);
         QTRY_COMPARE_WITH_TIMEOUT(processesWithMarker(ghost.toUtf8()), QList<qint64>(), 10000);
-        QVERIFY2(daemon.output().contains("ending a sandbox left half started"),
+        QVERIFY2(daemon.output().contains("ended a sandbox left half started"),
                  daemon.output().constData());
         daemon.terminate();
     }
