@@ -22,19 +22,7 @@
 using namespace Slipway;
 using namespace Qt::StringLiterals;
 
-namespace {
-
-QList<TimelineEvent> eventsOf(Deployment *deployment, TimelineEvent::Kind kind)
-{
-    QList<TimelineEvent> found;
-    for (const TimelineEvent &event : deployment->timeline()) {
-        if (event.kind == kind)
-            found.append(event);
-    }
-    return found;
-}
-
-} // namespace
+namespace {} // namespace
 
 class TestDockerRuntime : public QObject
 {
@@ -138,7 +126,8 @@ private Q_SLOTS:
         Deployment *first = deploy(u"dock"_s);
         QVERIFY2(first && first->status() == DeploymentStatus::Success,
                  qPrintable(EngineFixture::describe(first)));
-        const QList<TimelineEvent> started = eventsOf(first, TimelineEvent::Kind::ContainerStarted);
+        const QList<TimelineEvent> started =
+            EngineFixture::eventsOf(first, TimelineEvent::Kind::ContainerStarted);
         QCOMPARE(started.size(), 1);
         QCOMPARE(started.first().data.value(u"runtime"_s).toString(), u"docker"_s);
         QVERIFY(first->log().join(u'\n').contains(u"docker runtime"_s));
@@ -224,9 +213,10 @@ private Q_SLOTS:
                  qPrintable(EngineFixture::describe(*next)));
         // The old container ignores SIGTERM: the engine kills it once the 3 s are over.
         QTRY_VERIFY_WITH_TIMEOUT(
-            !eventsOf(*next, TimelineEvent::Kind::OldContainerStopped).isEmpty(), 30000);
+            !EngineFixture::eventsOf(*next, TimelineEvent::Kind::OldContainerStopped).isEmpty(),
+            30000);
         const TimelineEvent stopped =
-            eventsOf(*next, TimelineEvent::Kind::OldContainerStopped).first();
+            EngineFixture::eventsOf(*next, TimelineEvent::Kind::OldContainerStopped).first();
         QVERIFY2(stopped.data.value(u"killed"_s).toBool(), qPrintable(stopped.text));
         QCOMPARE(stopped.data.value(u"signal"_s).toString(), u"SIGKILL"_s);
         QVERIFY2(stopped.data.value(u"stop_ms"_s).toDouble() >= 2500, qPrintable(stopped.text));
@@ -323,7 +313,7 @@ private Q_SLOTS:
             QVERIFY2((*moved)->status() == DeploymentStatus::Success,
                      qPrintable(EngineFixture::describe(*moved)));
             const QList<TimelineEvent> started =
-                eventsOf(*moved, TimelineEvent::Kind::ContainerStarted);
+                EngineFixture::eventsOf(*moved, TimelineEvent::Kind::ContainerStarted);
             QVERIFY(!started.isEmpty());
             QCOMPARE(started.first().data.value(u"runtime"_s).toString(), runtime);
             QTRY_COMPARE_WITH_TIMEOUT(engineContainers(app).size(), runtime == u"docker"_s ? 1 : 0,

@@ -41,19 +41,9 @@ bool hasEvent(Deployment *deployment, TimelineEvent::Kind kind, const QString &c
     return false;
 }
 
-QList<TimelineEvent> eventsOf(Deployment *deployment, TimelineEvent::Kind kind)
-{
-    QList<TimelineEvent> found;
-    for (const TimelineEvent &event : deployment->timeline()) {
-        if (event.kind == kind)
-            found.append(event);
-    }
-    return found;
-}
-
 QJsonObject dataOf(Deployment *deployment, TimelineEvent::Kind kind)
 {
-    const QList<TimelineEvent> found = eventsOf(deployment, kind);
+    const QList<TimelineEvent> found = EngineFixture::eventsOf(deployment, kind);
     return found.isEmpty() ? QJsonObject() : found.constFirst().data;
 }
 
@@ -72,7 +62,8 @@ qsizetype positionOf(Deployment *deployment, TimelineEvent::Kind kind, const QSt
 QStringList stepsOf(Deployment *deployment)
 {
     QStringList steps;
-    for (const TimelineEvent &event : eventsOf(deployment, TimelineEvent::Kind::StepStarted))
+    for (const TimelineEvent &event :
+         EngineFixture::eventsOf(deployment, TimelineEvent::Kind::StepStarted))
         steps.append(event.data.value(QStringLiteral("step")).toString());
     return steps;
 }
@@ -87,7 +78,8 @@ QString checkLogSections(Deployment *deployment)
             expected.append(int(i));
     }
     QList<int> seen;
-    for (const TimelineEvent &event : eventsOf(deployment, TimelineEvent::Kind::LogSection)) {
+    for (const TimelineEvent &event :
+         EngineFixture::eventsOf(deployment, TimelineEvent::Kind::LogSection)) {
         const int line = event.data.value(QStringLiteral("line")).toInt(-1);
         const QString title = event.data.value(QStringLiteral("title")).toString();
         if (line < 0 || line >= log.size() || log.at(line) != QStringLiteral("-----> ") + title)
@@ -225,7 +217,7 @@ private Q_SLOTS:
                     .value(QStringLiteral("bytes"))
                     .toDouble() > 1000);
         const QList<TimelineEvent> detected =
-            eventsOf(first, TimelineEvent::Kind::BuildpackDetected);
+            EngineFixture::eventsOf(first, TimelineEvent::Kind::BuildpackDetected);
         QCOMPARE(detected.size(), 1);
         QCOMPARE(detected.constFirst().data.value(QStringLiteral("buildpack")).toString(),
                  QStringLiteral("procfile"));
@@ -244,12 +236,12 @@ private Q_SLOTS:
         QCOMPARE(stepsOf(first), (QStringList{QStringLiteral("start"), QStringLiteral("wait-ready"),
                                               QStringLiteral("postdeploy"), QStringLiteral("route"),
                                               QStringLiteral("stop-old")}));
-        QVERIFY(eventsOf(first, TimelineEvent::Kind::StepStarted)
+        QVERIFY(EngineFixture::eventsOf(first, TimelineEvent::Kind::StepStarted)
                     .constFirst()
                     .data.value(QStringLiteral("previous_release"))
                     .isNull());
         const QJsonObject firstStopOld =
-            eventsOf(first, TimelineEvent::Kind::StepStarted).constLast().data;
+            EngineFixture::eventsOf(first, TimelineEvent::Kind::StepStarted).constLast().data;
         QVERIFY(firstStopOld.value(QStringLiteral("release")).isNull());
         QCOMPARE(firstStopOld.value(QStringLiteral("containers")).toArray(), QJsonArray());
         QVERIFY(dataOf(first, TimelineEvent::Kind::TrafficRouted)
@@ -257,7 +249,7 @@ private Q_SLOTS:
                     .isNull());
         const QString firstSections = checkLogSections(first);
         QVERIFY2(firstSections.isEmpty(), qPrintable(firstSections));
-        QVERIFY(eventsOf(first, TimelineEvent::Kind::LogSection).size() >= 5);
+        QVERIFY(EngineFixture::eventsOf(first, TimelineEvent::Kind::LogSection).size() >= 5);
 
         setSettings(app, [](AppSettings &s) {
             s.gracePeriod = std::chrono::seconds(7);
@@ -296,7 +288,7 @@ private Q_SLOTS:
         QVERIFY(positionOf(second, Kind::OldContainerStopping) <
                 positionOf(second, Kind::OldContainerStopped));
 
-        const QList<TimelineEvent> steps = eventsOf(second, Kind::StepStarted);
+        const QList<TimelineEvent> steps = EngineFixture::eventsOf(second, Kind::StepStarted);
         const QJsonObject start = steps.at(0).data;
         QCOMPARE(start.value(QStringLiteral("release")).toInt(), 2);
         QCOMPARE(start.value(QStringLiteral("previous_release")).toInt(), 1);
@@ -349,7 +341,7 @@ private Q_SLOTS:
         const QList<ContainerStatus> statuses = m_fixture->engine().app(app)->containerStatuses();
         QCOMPARE(statuses.size(), 1);
         QCOMPARE(statuses.constFirst().probes, ready.value(QStringLiteral("probes")).toInt());
-        for (const TimelineEvent &probe : eventsOf(second, Kind::ContainerProbed)) {
+        for (const TimelineEvent &probe : EngineFixture::eventsOf(second, Kind::ContainerProbed)) {
             QVERIFY(probe.data.value(QStringLiteral("probes")).toInt() >= 1);
             QCOMPARE(probe.data.value(QStringLiteral("port")).toInt(), port);
         }
@@ -373,7 +365,7 @@ private Q_SLOTS:
         QCOMPARE(stopping.value(QStringLiteral("release")).toInt(), 1);
         QCOMPARE(stopping.value(QStringLiteral("signal")).toString(), QStringLiteral("SIGTERM"));
         QCOMPARE(stopping.value(QStringLiteral("grace_period_ms")).toInt(), 7000);
-        QCOMPARE(eventsOf(second, Kind::OldContainerStopping).constFirst().container,
+        QCOMPARE(EngineFixture::eventsOf(second, Kind::OldContainerStopping).constFirst().container,
                  QStringLiteral("web-1"));
         // The fixture stops gracefully on SIGTERM, well within the grace period.
         const QJsonObject stopped = dataOf(second, Kind::OldContainerStopped);
@@ -405,7 +397,8 @@ private Q_SLOTS:
         QVERIFY(EngineFixture::waitFinished(*restart));
         QCOMPARE((*restart)->status(), DeploymentStatus::Success);
         QCOMPARE((*restart)->previousRelease(), std::optional<int>(1));
-        const QList<TimelineEvent> steps = eventsOf(*restart, TimelineEvent::Kind::StepStarted);
+        const QList<TimelineEvent> steps =
+            EngineFixture::eventsOf(*restart, TimelineEvent::Kind::StepStarted);
         QCOMPARE(stepsOf(*restart).size(), 5);
         QCOMPARE(steps.at(2).data.value(QStringLiteral("skipped")).toBool(), true);
         QVERIFY(steps.at(2)

@@ -25,16 +25,6 @@ namespace {
 
 const QString Plain = QStringLiteral("plain");
 
-QList<TimelineEvent> eventsOf(Deployment *deployment, TimelineEvent::Kind kind)
-{
-    QList<TimelineEvent> found;
-    for (const TimelineEvent &event : deployment->timeline()) {
-        if (event.kind == kind)
-            found.append(event);
-    }
-    return found;
-}
-
 qsizetype positionOf(Deployment *deployment, TimelineEvent::Kind kind)
 {
     const QList<TimelineEvent> &timeline = deployment->timeline();
@@ -224,16 +214,19 @@ private Q_SLOTS:
 
         Deployment *second = *next;
         QTRY_VERIFY_WITH_TIMEOUT(
-            !eventsOf(second, TimelineEvent::Kind::OldContainerStopped).isEmpty(), 20000);
+            !EngineFixture::eventsOf(second, TimelineEvent::Kind::OldContainerStopped).isEmpty(),
+            20000);
         const QList<TimelineEvent> draining =
-            eventsOf(second, TimelineEvent::Kind::OldContainerDraining);
+            EngineFixture::eventsOf(second, TimelineEvent::Kind::OldContainerDraining);
         QCOMPARE(draining.size(), 1);
         QCOMPARE(draining.constFirst().container, QStringLiteral("web-1"));
         QCOMPARE(draining.constFirst().data.value(QStringLiteral("release")).toInt(), 1);
         QCOMPARE(draining.constFirst().data.value(QStringLiteral("in_flight")).toInt(), 1);
         QCOMPARE(draining.constFirst().data.value(QStringLiteral("drain_limit_ms")).toInt(), 30000);
         const QJsonObject stopping =
-            eventsOf(second, TimelineEvent::Kind::OldContainerStopping).constFirst().data;
+            EngineFixture::eventsOf(second, TimelineEvent::Kind::OldContainerStopping)
+                .constFirst()
+                .data;
         QCOMPARE(stopping.value(QStringLiteral("waited_requests")).toInt(), 1);
         QCOMPARE(stopping.value(QStringLiteral("requests_left")).toInt(), 0);
         QVERIFY(stopping.value(QStringLiteral("drain_ms")).toDouble() > 0);
@@ -289,7 +282,7 @@ private Q_SLOTS:
 
         // The old container was stopped with both requests still inside.
         const QJsonObject stopping =
-            eventsOf(*next, TimelineEvent::Kind::OldContainerStopping).value(0).data;
+            EngineFixture::eventsOf(*next, TimelineEvent::Kind::OldContainerStopping).value(0).data;
         QCOMPARE(stopping.value(QStringLiteral("requests_left")).toInt(), 2);
         QCOMPARE(stopping.value(QStringLiteral("waited_requests")).toInt(), 0);
         // The new release saw the GET once more, and never the POST.

@@ -76,6 +76,16 @@ bool EngineFixture::waitFinished(Deployment *deployment, int timeoutMs)
     return deployment->isFinished();
 }
 
+QList<TimelineEvent> EngineFixture::eventsOf(Deployment *deployment, TimelineEvent::Kind kind)
+{
+    QList<TimelineEvent> found;
+    for (const TimelineEvent &event : deployment->timeline()) {
+        if (event.kind == kind)
+            found.append(event);
+    }
+    return found;
+}
+
 QString EngineFixture::describe(Deployment *deployment)
 {
     if (!deployment)

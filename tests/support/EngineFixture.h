@@ -2,6 +2,7 @@
 
 #include "rollout/AppSettings.h"
 #include "rollout/DeploymentStatus.h"
+#include "rollout/TimelineEvent.h"
 
 #include <QStringList>
 #include <QTemporaryDir>
@@ -39,6 +40,9 @@ public:
     // Waits (bounded) for a deployment to reach a final status.
     static bool waitFinished(Slipway::Deployment *deployment, int timeoutMs = 120000);
     static QString describe(Slipway::Deployment *deployment); // status, error and log
+    // The deployment's timeline events of one kind, in order.
+    static QList<Slipway::TimelineEvent> eventsOf(Slipway::Deployment *deployment,
+                                                  Slipway::TimelineEvent::Kind kind);
 
     // Stops every container and waits until nothing runs.
     void shutdown(int timeoutMs = 60000);
