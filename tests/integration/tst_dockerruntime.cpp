@@ -84,23 +84,6 @@ private:
         return listed.value_or(QList<DockerContainerSummary>{});
     }
 
-    // Runs a one-off command in the app's current release; its lines and exit status.
-    QPair<QStringList, int> runOneOff(const QString &app, const QString &command)
-    {
-        Result<Container *> run = m_fixture->engine().run(app, command, this);
-        if (!run)
-            return {{run.error().message}, -1};
-        Container *container = *run;
-        QStringList lines;
-        connect(container, &Container::logLine, this,
-                [&lines](const LogLine &line) { lines.append(line.text); });
-        container->start();
-        spinUntil([&] { return container->state() == Container::State::Exited; }, 120000);
-        const int status = container->exit().exitStatus().value_or(-1);
-        delete container;
-        return {lines, status};
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
@@ -144,7 +127,7 @@ private Q_SLOTS:
         QCOMPARE(containers.first().state, u"running"_s);
         QCOMPARE(containers.first().labels.value(u"slipway.process"_s), u"web"_s);
         QCOMPARE(containers.first().labels.value(u"slipway.release"_s), u"1"_s);
-        const auto [lines, exitStatus] = runOneOff(
+        const auto [lines, exitStatus] = m_fixture->runOneOff(
             u"dock"_s, u"echo uid=$(id -u) home=$HOME pwd=$(pwd) stack=$STACK; ls /app/Procfile; "
                        "touch /app/written && echo app-writable; exit 4"_s);
         QCOMPARE(exitStatus, 4);

@@ -101,22 +101,6 @@ private:
         return count;
     }
 
-    QPair<QStringList, int> runOneOff(const QString &app, const QString &command)
-    {
-        Result<Container *> run = m_fixture->engine().run(app, command, this);
-        if (!run)
-            return {{run.error().message}, -1};
-        Container *container = *run;
-        QStringList lines;
-        connect(container, &Container::logLine, this,
-                [&lines](const LogLine &line) { lines.append(line.text); });
-        container->start();
-        spinUntil([&] { return container->state() == Container::State::Exited; }, 120000);
-        const int status = container->exit().exitStatus().value_or(-1);
-        delete container;
-        return {lines, status};
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
@@ -182,10 +166,10 @@ private Q_SLOTS:
         QCOMPARE(web.labels.value(u"slipway.process"_s), u"web"_s);
         QCOMPARE(tasksOf(web.id).first().state, u"running"_s);
 
-        const auto [lines, exitStatus] =
-            runOneOff(u"swarmed"_s,
-                      u"echo uid=$(id -u) home=$HOME pwd=$(pwd) stack=$STACK; ls /app/Procfile; "
-                      "touch /app/written && echo app-writable; exit 4"_s);
+        const auto [lines, exitStatus] = m_fixture->runOneOff(
+            u"swarmed"_s,
+            u"echo uid=$(id -u) home=$HOME pwd=$(pwd) stack=$STACK; ls /app/Procfile; "
+            "touch /app/written && echo app-writable; exit 4"_s);
         const QString text = lines.join(u'\n');
         QCOMPARE(exitStatus, 4);
         QVERIFY2(text.contains(u"uid=10000 home=/app pwd=/app stack=debian-12"_s),

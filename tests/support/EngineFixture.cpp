@@ -7,7 +7,10 @@
 #include "rollout/Deployment.h"
 #include "rollout/Engine.h"
 #include "router/Router.h"
+#include "runtime/Container.h"
+#include "runtime/LogLine.h"
 
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QTimer>
 #include <QtTest>
@@ -84,6 +87,25 @@ QList<TimelineEvent> EngineFixture::eventsOf(Deployment *deployment, TimelineEve
             found.append(event);
     }
     return found;
+}
+
+QPair<QStringList, int> EngineFixture::runOneOff(const QString &app, const QString &command,
+                                                 int timeoutMs)
+{
+    QObject owner;
+    Result<Container *> run = m_engine->run(app, command, &owner);
+    if (!run)
+        return {{run.error().message}, -1};
+    Container *container = *run;
+    QStringList lines;
+    QObject::connect(container, &Container::logLine, &owner,
+                     [&lines](const LogLine &line) { lines.append(line.text); });
+    container->start();
+    QElapsedTimer clock;
+    clock.start();
+    while (container->state() != Container::State::Exited && clock.elapsed() < timeoutMs)
+        QTest::qWait(20);
+    return {lines, container->exit().exitStatus().value_or(-1)};
 }
 
 QString EngineFixture::describe(Deployment *deployment)

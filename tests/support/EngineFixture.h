@@ -44,6 +44,11 @@ public:
     static QList<Slipway::TimelineEvent> eventsOf(Slipway::Deployment *deployment,
                                                   Slipway::TimelineEvent::Kind kind);
 
+    // Runs a one-off command in the app's current release: its lines and exit status (-1
+    // with the error as the only line when it cannot run).
+    QPair<QStringList, int> runOneOff(const QString &app, const QString &command,
+                                      int timeoutMs = 120000);
+
     // Stops every container and waits until nothing runs.
     void shutdown(int timeoutMs = 60000);
 
