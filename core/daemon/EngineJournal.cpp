@@ -265,14 +265,17 @@ void EngineJournal::recordContainers(const QString &app)
 
 void EngineJournal::killOrphans()
 {
+    const QString data = m_engine->options().dataDirectory;
     const Result<QList<ContainerRecord>> containers = m_store->allContainers();
     if (!containers)
         return;
     for (const ContainerRecord &record : *containers) {
-        // Only a process that still leads the very session it led is ours: a reused pid
-        // would not.
+        // Only a process that still leads the very session it led and works in this data
+        // folder is ours: the pid may have come round to another process, even to another
+        // session leader.
         if (record.pid > 0 && sessionOf(record.pid) == record.pgid &&
-            ProcessTree::isAlive(pid_t(record.pid))) {
+            ProcessTree::isAlive(pid_t(record.pid)) &&
+            ProcessTree::refersTo(pid_t(record.pid), data)) {
             qWarning("slipwayd: ending %s of %s left from before (pid %lld)",
                      qPrintable(record.name), qPrintable(record.app), record.pid);
             ProcessTree::signalAll(pid_t(record.pid), SIGKILL);
@@ -280,7 +283,6 @@ void EngineJournal::killOrphans()
         m_store->removeContainer(record.app, record.name);
     }
     // A sandbox whose start the kill interrupted had no record yet.
-    const QString data = m_engine->options().dataDirectory;
     for (const pid_t pid : ProcessTree::endStrayBubblewrapsUnder(data))
         qWarning("slipwayd: ended a sandbox left half started from before (pid %d)", int(pid));
 }

@@ -159,9 +159,25 @@ void ProcessTree::signalAll(pid_t sessionLeader, int signal, bool sparingLeader)
     }
 }
 
-QList<pid_t> ProcessTree::endStrayBubblewrapsUnder(const QString &folder)
+bool ProcessTree::refersTo(pid_t pid, const QString &folder)
 {
     const QByteArray prefix = QFile::encodeName(QDir(folder).absolutePath()) + '/';
+    // The kernel gives the working folder with its links resolved.
+    const QByteArray canonical = QFile::encodeName(QFileInfo(folder).canonicalFilePath()) + '/';
+    const QByteArray workingIn =
+        QFile::encodeName(QFile::symLinkTarget(QStringLiteral("/proc/%1/cwd").arg(pid))) + '/';
+    if (workingIn.startsWith(prefix) || (canonical.size() > 1 && workingIn.startsWith(canonical)))
+        return true;
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    if (!cmdline.open(QIODevice::ReadOnly))
+        return false;
+    const QList<QByteArray> arguments = cmdline.readAll().split('\0');
+    return std::any_of(arguments.cbegin(), arguments.cend(),
+                       [&](const QByteArray &argument) { return argument.startsWith(prefix); });
+}
+
+QList<pid_t> ProcessTree::endStrayBubblewrapsUnder(const QString &folder)
+{
     const QList<ProcStat> processes = allProcesses();
     QHash<pid_t, pid_t> parents;
     for (const ProcStat &process : processes)
@@ -177,14 +193,7 @@ QList<pid_t> ProcessTree::endStrayBubblewrapsUnder(const QString &folder)
     };
     const auto isStray = [&](pid_t pid) {
         const QString program = QFile::symLinkTarget(QStringLiteral("/proc/%1/exe").arg(pid));
-        if (QFileInfo(program).fileName() != QLatin1String("bwrap"))
-            return false;
-        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
-        if (!cmdline.open(QIODevice::ReadOnly))
-            return false;
-        const QList<QByteArray> arguments = cmdline.readAll().split('\0');
-        return std::any_of(arguments.cbegin(), arguments.cend(),
-                           [&](const QByteArray &argument) { return argument.startsWith(prefix); });
+        return QFileInfo(program).fileName() == QLatin1String("bwrap") && refersTo(pid, folder);
     };
     QList<pid_t> ended;
     for (const ProcStat &process : processes) {

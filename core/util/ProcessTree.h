@@ -19,6 +19,11 @@ public:
 
     static bool isAlive(pid_t pid);
 
+    // Whether `pid` names a path under `folder` in its arguments or works in it: how a
+    // process a daemon of that folder started is told from one that only got its pid
+    // number again (pids come round again within minutes on a busy machine).
+    static bool refersTo(pid_t pid, const QString &folder);
+
     // Sends SIGKILL to the sandboxes (bubblewrap processes) that are not ours and name a
     // path under `folder` in their arguments, and returns their pids: what a daemon of that
     // folder killed while starting one leaves behind. bubblewrap's inner process then waits
