@@ -285,7 +285,12 @@ private Q_SLOTS:
         const HttpLoad::Totals totals = load.totals();
         qInfo("%lld requests while web-1's task was killed and replaced: %s",
               qint64(totals.requests), qPrintable(totals.report()));
-        QVERIFY2(totals.clean(), qPrintable(totals.report()));
+        // SIGKILL may land between the fixture's header and body writes: an answer already
+        // under way cannot be sent again by any proxy, so the connection it was on is cut.
+        // At most one such request per client; no error answer, and the rest all served.
+        QVERIFY2(totals.statuses.isEmpty() && totals.connectionErrors <= 4 &&
+                     totals.ok + totals.connectionErrors == totals.requests,
+                 qPrintable(totals.report()));
         QVERIFY(m_fixture->engine().scale(app, {{u"web"_s, 1}}));
         QTRY_COMPARE_WITH_TIMEOUT(services(app).size(), 1, 30000);
     }
@@ -406,8 +411,24 @@ private Q_SLOTS:
             30000));
 
         const QString app = u"swarmed"_s;
+        // Placement is Swarm's: a second single-task service may well join the first on its
+        // node. With that node paused while it is made, web-2 goes to the other one, so
+        // one web container serves while the other moves.
+        QString firstNode;
+        for (const DockerService &service : services(app)) {
+            if (service.labels.value(u"slipway.index"_s) == u"1"_s)
+                firstNode = tasksOf(service.id).first().nodeId;
+        }
+        QVERIFY(!firstNode.isEmpty());
+        const auto setAvailability = [&](const QString &node, const QString &availability) {
+            return awaitDocker<void>([&](QObject *c, auto done) {
+                return m_client->setNodeAvailability(node, availability, c, done);
+            });
+        };
+        QVERIFY(setAvailability(firstNode, u"pause"_s));
         QVERIFY(m_fixture->engine().scale(app, {{u"web"_s, 2}}));
         QTRY_COMPARE_WITH_TIMEOUT(readyCount(app), 2, 60000);
+        QVERIFY(setAvailability(firstNode, u"active"_s));
         HttpLoad load({m_fixture->routerPort(), app.toUtf8() + ".localhost", "/", 4, 4});
         load.start();
         QTRY_VERIFY_WITH_TIMEOUT(load.totals().ok > 8, 20000);
@@ -424,8 +445,6 @@ private Q_SLOTS:
         QVERIFY(!before.isEmpty());
         for (const ContainerStatus &status : m_fixture->engine().app(app)->containerStatuses())
             qInfo("%s runs on %s", qPrintable(status.name), qPrintable(status.node));
-        // Swarm spreads single-task services over the nodes (the worker has fewer tasks): one
-        // web container on each, so one serves while the other moves.
         QString nodeId;
         QSet<QString> nodes;
         for (const DockerService &service : services(app)) {
