@@ -355,15 +355,35 @@ int main(int argc, char **argv)
         stream->waitForFinished(2000);
     }
     streams.clear();
+    // A scale asked for while a deployment is still queued may not be the last word: asked
+    // again until each app runs one web container.
+    const auto webContainers = [&](const QString &app) {
+        int count = 0;
+        const QJsonArray containers =
+            daemon.call("GET", QStringLiteral("/v1/apps/%1/containers").arg(app))
+                .value(QStringLiteral("containers"))
+                .toArray();
+        for (const QJsonValue &container : containers)
+            count += container.toObject().value(QStringLiteral("type")).toString() ==
+                             QStringLiteral("web")
+                         ? 1
+                         : 0;
+        return count;
+    };
     for (const QString &app : std::as_const(apps)) {
         QElapsedTimer waited;
         waited.start();
-        while (deploymentRunning(daemon, app) && waited.elapsed() < 120000)
-            QThread::msleep(200);
-        daemon.call("POST", QStringLiteral("/v1/apps/%1/scale").arg(app),
-                    {{QStringLiteral("containers"),
-                      QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("web")},
-                                             {QStringLiteral("amount"), 1}}}}});
+        for (;;) {
+            while (deploymentRunning(daemon, app) && waited.elapsed() < 120000)
+                QThread::msleep(200);
+            if (webContainers(app) <= 1 || waited.elapsed() >= 120000)
+                break;
+            daemon.call("POST", QStringLiteral("/v1/apps/%1/scale").arg(app),
+                        {{QStringLiteral("containers"),
+                          QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("web")},
+                                                 {QStringLiteral("amount"), 1}}}}});
+            QThread::msleep(500);
+        }
     }
     for (auto &load : loads)
         load->stop();
