@@ -1,6 +1,5 @@
 #include "router/HttpListener.h"
 
-#include "router/CloseOnExec.h"
 #include "router/ListeningSocket.h"
 #include "router/ProxySession.h"
 #include "router/RouterLogging.h"
@@ -9,6 +8,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+
+#include <cerrno>
+#include <cstring>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -21,6 +26,29 @@ void reportFailure(std::exception_ptr failure)
 {
     logConnectionFailure("router connection", failure);
 }
+
+// An accepted connection on its way to a worker: closed if it never gets there.
+class AcceptedDescriptor
+{
+public:
+    explicit AcceptedDescriptor(int descriptor)
+        : m_descriptor(descriptor)
+    {}
+    ~AcceptedDescriptor()
+    {
+        if (m_descriptor >= 0)
+            ::close(m_descriptor);
+    }
+    AcceptedDescriptor(const AcceptedDescriptor &) = delete;
+    AcceptedDescriptor &operator=(const AcceptedDescriptor &) = delete;
+
+    int descriptor() const { return m_descriptor; }
+    // The socket that took the descriptor over closes it from now on.
+    void release() { m_descriptor = -1; }
+
+private:
+    int m_descriptor;
+};
 
 } // namespace
 
@@ -67,36 +95,78 @@ void HttpListener::close()
 Io::Task<void> HttpListener::acceptLoop()
 {
     const auto self = shared_from_this();
+    const int listening = m_acceptor.native_handle();
+    // Accepting until the queue is empty needs a listening socket that says so.
+    boost::system::error_code blocking;
+    m_acceptor.non_blocking(true, blocking);
     while (m_acceptor.is_open()) {
-        RouterWorker *worker = m_workers[m_next++ % m_workers.size()];
-        auto [error, socket] = co_await m_acceptor.async_accept(worker->context(), Io::Nothrow);
-        if (error == asio::error::operation_aborted || !m_acceptor.is_open())
+        // The listening socket is read here, on the first worker; each connection is then
+        // handed over as a bare descriptor and becomes a socket on its worker's own thread,
+        // so no worker's reactor is ever touched by another thread (Asio recycles its
+        // per-descriptor state between threads without a lock the sanitizer can see).
+        auto [waited] = co_await m_acceptor.async_wait(tcp::acceptor::wait_read, Io::Nothrow);
+        if (waited == asio::error::operation_aborted || !m_acceptor.is_open())
             break;
+        for (;;) {
+            sockaddr_storage peer{};
+            socklen_t peerLength = sizeof peer;
+            const int descriptor = ::accept4(listening, reinterpret_cast<sockaddr *>(&peer),
+                                             &peerLength, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (descriptor < 0) {
+                const int error = errno;
+                if (error == EINTR || error == ECONNABORTED)
+                    continue;
+                if (error == EAGAIN || error == EWOULDBLOCK)
+                    break;
+                // Out of file descriptors and the like: pause rather than spin.
+                qCWarning(lcRouter, "accepting a connection failed: %s", std::strerror(error));
+                Io::Timer pause(m_acceptor.get_executor(), std::chrono::milliseconds(100));
+                co_await pause.async_wait(Io::Nothrow);
+                break;
+            }
+            handOver(descriptor, peer, peerLength);
+        }
+    }
+}
+
+void HttpListener::handOver(int descriptor, const sockaddr_storage &peer, socklen_t peerLength)
+{
+    tcp::endpoint from;
+    if (peerLength <= from.capacity()) {
+        std::memcpy(from.data(), &peer, peerLength);
+        from.resize(peerLength);
+    }
+    std::shared_ptr<void> ticket = m_admission->admit(from.address().to_string());
+    if (!ticket) {
+        // Over the limit: closed at once, before it costs more than its descriptor.
+        ::close(descriptor);
+        if (!m_warnedFull.exchange(true))
+            qCWarning(lcRouter,
+                      "too many connections (at most %zu, %zu per address); "
+                      "closing new ones until some end",
+                      m_admission->total(), m_admission->perAddress());
+        return;
+    }
+    m_warnedFull = false;
+    RouterWorker *worker = m_workers[m_next++ % m_workers.size()];
+    // Owned by the handler until the worker adopts it, so a worker that stops first closes it.
+    auto connection = std::make_unique<AcceptedDescriptor>(descriptor);
+    asio::post(worker->context(), [worker, protocol = from.protocol(),
+                                   connection = std::move(connection),
+                                   ticket = std::move(ticket)]() mutable {
+        Io::Socket socket(worker->context());
+        boost::system::error_code error;
+        socket.assign(protocol, connection->descriptor(), error);
         if (error) {
-            // Out of file descriptors and the like: pause rather than spin.
-            qCWarning(lcRouter, "accepting a connection failed: %s", error.message().c_str());
-            Io::Timer pause(m_acceptor.get_executor(), std::chrono::milliseconds(100));
-            co_await pause.async_wait(Io::Nothrow);
-            continue;
+            // Still owned by `connection`, which closes it.
+            qCWarning(lcRouter, "taking over a connection failed: %s", error.message().c_str());
+            return;
         }
-        setCloseOnExec(socket.native_handle());
-        boost::system::error_code ignored;
-        std::shared_ptr<void> ticket =
-            m_admission->admit(socket.remote_endpoint(ignored).address().to_string());
-        if (!ticket) {
-            // Over the limit: closed at once, before it costs more than its descriptor.
-            if (!m_warnedFull.exchange(true))
-                qCWarning(lcRouter,
-                          "too many connections (at most %zu, %zu per address); "
-                          "closing new ones until some end",
-                          m_admission->total(), m_admission->perAddress());
-            continue;
-        }
-        m_warnedFull = false;
+        connection->release();
         asio::co_spawn(
             worker->context().get_executor(), ProxySession::serve(*worker, std::move(socket)),
             [ticket = std::move(ticket)](std::exception_ptr failure) { reportFailure(failure); });
-    }
+    });
 }
 
 } // namespace Slipway

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include <sys/socket.h>
+
 namespace Slipway {
 
 class ConnectionAdmission;
@@ -32,6 +34,7 @@ public:
 
 private:
     Io::Task<void> acceptLoop();
+    void handOver(int descriptor, const sockaddr_storage &peer, socklen_t peerLength);
 
     std::vector<RouterWorker *> m_workers;
     Io::Acceptor m_acceptor;
