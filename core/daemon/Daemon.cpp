@@ -81,6 +81,8 @@ void Daemon::start(std::function<void(Result<void>)> done)
         if (backend == SecretVault::Backend::PrivateFile)
             qWarning("slipwayd: secrets are kept in a private file, not the keychain: %s",
                      qPrintable(reason));
+        else if (!reason.isEmpty())
+            qWarning("slipwayd: %s", qPrintable(reason));
         continueStart(done);
     });
 }

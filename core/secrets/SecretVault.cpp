@@ -158,6 +158,11 @@ void SecretVault::setProbeTimeout(std::chrono::milliseconds timeout)
     m_probeTimeout = timeout;
 }
 
+void SecretVault::setKeychainWait(std::chrono::milliseconds wait)
+{
+    m_keychainWait = wait;
+}
+
 QString SecretVault::fallbackFilePath() const
 {
     return QDir(m_fallbackDirectory).filePath(fileNameFor(m_service));
@@ -188,13 +193,60 @@ void SecretVault::open(std::function<void(Backend, QString)> done)
     }
     m_opening = true;
     m_openDone = std::move(done);
-    probeKeychain([this](Result<void> probed) {
+    probeUntil(std::chrono::steady_clock::now() + m_keychainWait, 1);
+}
+
+void SecretVault::probeUntil(std::chrono::steady_clock::time_point deadline, int attempt)
+{
+    probeKeychain([this, deadline, attempt](Result<void> probed) {
         if (probed) {
             settleOpen(Backend::Keychain, {});
-        } else {
-            settleOpen(Backend::PrivateFile, probed.error().message);
+            return;
         }
+        if (!keychainHoldsSecrets()) {
+            settleOpen(Backend::PrivateFile, probed.error().message);
+            return;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            settleOpen(Backend::Keychain,
+                       QStringLiteral("the keychain holds this daemon's secrets but did not "
+                                      "answer (%1); they are read from it once it does")
+                           .arg(probed.error().message));
+            return;
+        }
+        qCWarning(lcSecrets,
+                  "the keychain holds this daemon's secrets but does not answer yet (%s); "
+                  "asking again (attempt %d)",
+                  qPrintable(probed.error().message), attempt + 1);
+        QTimer::singleShot(std::chrono::milliseconds(500), this,
+                           [this, deadline, attempt] { probeUntil(deadline, attempt + 1); });
     });
+}
+
+bool SecretVault::keychainHoldsSecrets() const
+{
+    return QFileInfo::exists(keychainMarkerPath());
+}
+
+QString SecretVault::keychainMarkerPath() const
+{
+    QString path = fallbackFilePath();
+    path.replace(QStringLiteral(".secrets.json"), QStringLiteral(".in-keychain"));
+    return path;
+}
+
+void SecretVault::markKeychainUsed()
+{
+    if (keychainHoldsSecrets())
+        return;
+    if (Result<void> prepared = prepareDirectory(); !prepared) {
+        qCWarning(lcSecrets, "%s", qPrintable(prepared.error().message));
+        return;
+    }
+    QFile marker(keychainMarkerPath());
+    if (!marker.open(QIODevice::WriteOnly) ||
+        marker.write("secrets of this vault are kept in the OS keychain\n") < 0)
+        qCWarning(lcSecrets, "cannot write %s", qPrintable(keychainMarkerPath()));
 }
 
 void SecretVault::probeKeychain(std::function<void(Result<void>)> done)
@@ -312,12 +364,13 @@ void SecretVault::keychainWrite(const QString &key, const QByteArray &secret,
         job->setTextData(QString::fromUtf8(secret));
     else
         job->setBinaryData(secret);
-    runJob(this, job, operationTimeout, [key, done = std::move(done)](QKeychain::Job *job) {
+    runJob(this, job, operationTimeout, [this, key, done = std::move(done)](QKeychain::Job *job) {
         if (!job || job->error() != QKeychain::NoError) {
             done(failure(QStringLiteral("the keychain could not store secret %1: %2")
                              .arg(key, jobError(job, operationTimeout))));
             return;
         }
+        markKeychainUsed();
         qCDebug(lcSecrets, "stored secret %s in the keychain", qPrintable(key));
         done({});
     });

@@ -34,13 +34,25 @@ public:
     // "slipway-<hash of the data folder>".
     static QString serviceFor(const QString &dataDirectory);
 
-    // How long open() waits for the keychain before taking the fallback. Default 5 s.
+    // How long one probe of the keychain may take. Default 5 s.
     void setProbeTimeout(std::chrono::milliseconds timeout);
+    // How long open() keeps probing a keychain that already holds this vault's secrets (it
+    // stored one before) but does not answer yet, as at a login when the keyring starts
+    // late. Default 60 s.
+    void setKeychainWait(std::chrono::milliseconds wait);
 
-    // Probes the keychain once (writes, reads back and deletes a probe entry) and picks the
-    // backend. `reason` says why the private file was chosen; empty for the keychain.
-    // Reads and writes before `done` has run are refused.
+    // Probes the keychain (writes, reads back and deletes a probe entry) and picks the
+    // backend. With no answer the private file is taken, unless the keychain already holds
+    // this vault's secrets: then open() probes again until the keychain wait has passed and
+    // stays on the keychain even if it never answers, so secrets are never split between
+    // two stores and a read says the keychain did not answer instead of finding nothing.
+    // `reason` says why the keychain was not used, or why it is not answering; empty when
+    // it answered. Reads and writes before `done` has run are refused.
     void open(std::function<void(Backend backend, QString reason)> done);
+
+    // Whether a secret was ever stored in the keychain for this vault (a marker in the
+    // fallback folder says so; it holds no secret).
+    bool keychainHoldsSecrets() const;
 
     bool isOpen() const { return m_open; }
     Backend backend() const { return m_backend; }
@@ -63,6 +75,9 @@ private:
     // Why a request for `key` cannot be served (store not open, invalid key); nothing if it can.
     std::optional<QString> refusal(const QString &key) const;
     void probeKeychain(std::function<void(Result<void>)> done);
+    void probeUntil(std::chrono::steady_clock::time_point deadline, int attempt);
+    QString keychainMarkerPath() const;
+    void markKeychainUsed();
     void settleOpen(Backend backend, QString reason);
 
     void keychainWrite(const QString &key, const QByteArray &secret,
@@ -80,6 +95,7 @@ private:
     QString m_service;
     QString m_fallbackDirectory;
     std::chrono::milliseconds m_probeTimeout{std::chrono::seconds(5)};
+    std::chrono::milliseconds m_keychainWait{std::chrono::seconds(60)};
     Backend m_backend = Backend::Keychain;
     QString m_fallbackReason;
     bool m_open = false;

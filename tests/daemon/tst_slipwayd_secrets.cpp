@@ -101,14 +101,16 @@ private Q_SLOTS:
         // After a restart the value comes back from the keychain.
         DaemonProcess again(daemon.dataDirectory());
         QVERIFY2(again.start(), again.output().constData());
-        QTRY_VERIFY_WITH_TIMEOUT(
-            QJsonDocument::fromJson(
-                routedGet(again.routerPort(), QStringLiteral("vault"), QStringLiteral("/env")).body)
-                    .object()
-                    .value(QStringLiteral("API_TOKEN"))
-                    .toString()
-                    .toUtf8() == secret,
-            30000);
+        const auto servedToken = [&] {
+            return QJsonDocument::fromJson(routedGet(again.routerPort(), QStringLiteral("vault"),
+                                                     QStringLiteral("/env"))
+                                               .body)
+                .object()
+                .value(QStringLiteral("API_TOKEN"))
+                .toString()
+                .toUtf8();
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(servedToken() == secret, again.output().constData(), 30000);
         again.terminate();
     }
 };

@@ -188,6 +188,10 @@ int runVaultChild()
     const int probeTimeoutMs = qEnvironmentVariableIntValue("SLIPWAY_VAULT_PROBE_MS", &timeoutOk);
     if (timeoutOk)
         vault.setProbeTimeout(std::chrono::milliseconds(probeTimeoutMs));
+    bool waitOk = false;
+    const int keychainWaitMs = qEnvironmentVariableIntValue("SLIPWAY_VAULT_WAIT_MS", &waitOk);
+    if (waitOk)
+        vault.setKeychainWait(std::chrono::milliseconds(keychainWaitMs));
 
     QFile input;
     if (!input.open(stdin, QIODevice::ReadOnly))
@@ -257,6 +261,7 @@ private Q_SLOTS:
     void fallsBackWithoutSessionBus();
     void fallsBackWhenBusNeverAnswers();
     void fallbackRefusesFileOthersCanRead();
+    void keychainHoldingSecretsIsWaitedFor();
 
 private:
     struct ChildRun
@@ -347,9 +352,16 @@ void tst_SecretVault::writeReadRemove()
     QVERIFY2(*read, qPrintable(describe(*read)));
     QCOMPARE(**read, value);
 
-    // With the keychain in use, nothing is written to the fallback folder.
+    // With the keychain in use, no secret is written to the fallback folder: it holds only
+    // the marker saying that the keychain has this vault's secrets.
     QVERIFY(!QFileInfo::exists(vault.fallbackFilePath()));
-    QVERIFY(!QFileInfo::exists(fallback));
+    QVERIFY(vault.keychainHoldsSecrets());
+    const QStringList kept = QDir(fallback).entryList(QDir::Files | QDir::Hidden);
+    QCOMPARE(kept.size(), 1);
+    QVERIFY2(kept.front().endsWith(QLatin1String(".in-keychain")), qPrintable(kept.front()));
+    QFile marker(QDir(fallback).filePath(kept.front()));
+    QVERIFY(marker.open(QIODevice::ReadOnly));
+    QVERIFY(!marker.readAll().contains(value));
 
     const auto removed = removeSecret(vault, key);
     QVERIFY(removed);
@@ -708,6 +720,45 @@ void tst_SecretVault::fallsBackWhenBusNeverAnswers()
     const double openMs = run.report.value(QStringLiteral("openMs")).toDouble();
     QVERIFY2(openMs >= 1400 && openMs < 10000, qPrintable(QString::number(openMs)));
     QVERIFY(run.report.value(QStringLiteral("readMatches")).toBool());
+    QVERIFY(!run.standardError.contains(secret));
+}
+
+void tst_SecretVault::keychainHoldingSecretsIsWaitedFor()
+{
+    // This vault stored a secret in the keychain before...
+    const QString directory = m_scratch->filePath(QStringLiteral("secrets"));
+    const QString key = QStringLiteral("app/web/config/API_TOKEN");
+    const QByteArray secret = uniqueValue(QStringLiteral("kept-")).toUtf8();
+    {
+        SecretVault vault(m_service, directory);
+        QVERIFY(openVault(vault));
+        m_cleanupEntries.append({m_service, key});
+        const auto written = writeSecret(vault, key, secret);
+        QVERIFY(written && *written);
+        QVERIFY(vault.keychainHoldsSecrets());
+    }
+    // ...and now the keychain does not answer (the session bus is silent): the vault asks
+    // again for the whole wait, then stays on the keychain rather than on an empty file.
+    const QString socketPath = m_scratch->filePath(QStringLiteral("silent-bus"));
+    QLocalServer silent;
+    QVERIFY(silent.listen(socketPath));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
+                       QStringLiteral("unix:path=") + socketPath);
+    environment.insert(QStringLiteral("SLIPWAY_VAULT_PROBE_MS"), QStringLiteral("400"));
+    environment.insert(QStringLiteral("SLIPWAY_VAULT_WAIT_MS"), QStringLiteral("2000"));
+    const ChildRun run =
+        runChild(QStringLiteral("read"), secret, environment, m_service, directory);
+    QVERIFY2(!run.report.isEmpty(), run.standardError.constData());
+    QCOMPARE(run.report.value(QStringLiteral("backend")).toString(), QStringLiteral("keychain"));
+    const QString reason = run.report.value(QStringLiteral("reason")).toString();
+    QVERIFY2(reason.contains(QStringLiteral("holds this daemon's secrets but did not answer")),
+             qPrintable(reason));
+    QVERIFY2(run.standardError.contains("asking again (attempt 2)"), run.standardError.constData());
+    QVERIFY(run.report.value(QStringLiteral("openMs")).toDouble() >= 1900);
+    QVERIFY(!run.report.value(QStringLiteral("readMatches")).toBool());
+    // Nothing went to the private file.
+    QVERIFY(!QFile::exists(run.report.value(QStringLiteral("file")).toString()));
     QVERIFY(!run.standardError.contains(secret));
 }
 
