@@ -3,6 +3,7 @@
 #include "ParallelGzipStream.h"
 
 #include "util/DiskSpace.h"
+#include "util/FileDescriptor.h"
 
 #include <QDir>
 #include <QFile>
@@ -37,28 +38,6 @@ QString systemError(int error)
 {
     return QString::fromLocal8Bit(std::strerror(error));
 }
-
-// Closes a file descriptor when it goes out of scope.
-class FileDescriptor
-{
-public:
-    explicit FileDescriptor(int fd)
-        : m_fd(fd)
-    {}
-    ~FileDescriptor()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    FileDescriptor(const FileDescriptor &) = delete;
-    FileDescriptor &operator=(const FileDescriptor &) = delete;
-
-    int get() const { return m_fd; }
-    bool isValid() const { return m_fd >= 0; }
-
-private:
-    int m_fd;
-};
 
 // One run of writeTarGz. The tree is walked with *at() calls relative to open folder
 // descriptors: no path is resolved twice, nothing follows a symlink, and it is much

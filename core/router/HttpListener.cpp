@@ -5,6 +5,7 @@
 #include "router/RouterLogging.h"
 #include "router/RouterWorker.h"
 #include "util/ConnectionAdmission.h"
+#include "util/FileDescriptor.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -26,29 +27,6 @@ void reportFailure(std::exception_ptr failure)
 {
     logConnectionFailure("router connection", failure);
 }
-
-// An accepted connection on its way to a worker: closed if it never gets there.
-class AcceptedDescriptor
-{
-public:
-    explicit AcceptedDescriptor(int descriptor)
-        : m_descriptor(descriptor)
-    {}
-    ~AcceptedDescriptor()
-    {
-        if (m_descriptor >= 0)
-            ::close(m_descriptor);
-    }
-    AcceptedDescriptor(const AcceptedDescriptor &) = delete;
-    AcceptedDescriptor &operator=(const AcceptedDescriptor &) = delete;
-
-    int descriptor() const { return m_descriptor; }
-    // The socket that took the descriptor over closes it from now on.
-    void release() { m_descriptor = -1; }
-
-private:
-    int m_descriptor;
-};
 
 } // namespace
 
@@ -150,19 +128,19 @@ void HttpListener::handOver(int descriptor, const sockaddr_storage &peer, sockle
     m_warnedFull = false;
     RouterWorker *worker = m_workers[m_next++ % m_workers.size()];
     // Owned by the handler until the worker adopts it, so a worker that stops first closes it.
-    auto connection = std::make_unique<AcceptedDescriptor>(descriptor);
+    FileDescriptor connection(descriptor);
     asio::post(worker->context(), [worker, protocol = from.protocol(),
                                    connection = std::move(connection),
                                    ticket = std::move(ticket)]() mutable {
         Io::Socket socket(worker->context());
         boost::system::error_code error;
-        socket.assign(protocol, connection->descriptor(), error);
+        socket.assign(protocol, connection.get(), error);
         if (error) {
             // Still owned by `connection`, which closes it.
             qCWarning(lcRouter, "taking over a connection failed: %s", error.message().c_str());
             return;
         }
-        connection->release();
+        (void)connection.release();
         asio::co_spawn(
             worker->context().get_executor(), ProxySession::serve(*worker, std::move(socket)),
             [ticket = std::move(ticket)](std::exception_ptr failure) { reportFailure(failure); });
