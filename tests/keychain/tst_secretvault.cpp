@@ -274,6 +274,9 @@ private:
     ChildRun runChild(const QString &mode, const QByteArray &secret,
                       const QProcessEnvironment &environment, const QString &service,
                       const QString &directory);
+    // The environment of a child whose session bus accepts connections and never says a
+    // word (`silent` listens for it, in the scratch folder).
+    [[nodiscard]] bool listenAsSilentBus(QLocalServer &silent, QProcessEnvironment &environment);
 
     QString m_service;
     std::unique_ptr<QTemporaryDir> m_scratch;
@@ -695,16 +698,26 @@ void tst_SecretVault::fallsBackWithoutSessionBus()
              qPrintable(again.report.value(QStringLiteral("read")).toString()));
 }
 
+bool tst_SecretVault::listenAsSilentBus(QLocalServer &silent, QProcessEnvironment &environment)
+{
+    const QString socketPath = m_scratch->filePath(QStringLiteral("silent-bus"));
+    if (!silent.listen(socketPath)) {
+        qWarning("cannot listen on %s: %s", qPrintable(socketPath),
+                 qPrintable(silent.errorString()));
+        return false;
+    }
+    environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
+                       QStringLiteral("unix:path=") + socketPath);
+    return true;
+}
+
 void tst_SecretVault::fallsBackWhenBusNeverAnswers()
 {
     // A socket that accepts connections and never says a word: the probe must give up.
-    const QString socketPath = m_scratch->filePath(QStringLiteral("silent-bus"));
     QLocalServer silent;
-    QVERIFY(silent.listen(socketPath));
-
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
-                       QStringLiteral("unix:path=") + socketPath);
+    QProcessEnvironment environment;
+    QVERIFY(listenAsSilentBus(silent, environment));
     environment.insert(QStringLiteral("SLIPWAY_VAULT_PROBE_MS"), QStringLiteral("1500"));
 
     const QString directory = m_scratch->filePath(QStringLiteral("secrets"));
@@ -739,12 +752,9 @@ void tst_SecretVault::keychainHoldingSecretsIsWaitedFor()
     }
     // ...and now the keychain does not answer (the session bus is silent): the vault asks
     // again for the whole wait, then stays on the keychain rather than on an empty file.
-    const QString socketPath = m_scratch->filePath(QStringLiteral("silent-bus"));
     QLocalServer silent;
-    QVERIFY(silent.listen(socketPath));
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
-                       QStringLiteral("unix:path=") + socketPath);
+    QProcessEnvironment environment;
+    QVERIFY(listenAsSilentBus(silent, environment));
     environment.insert(QStringLiteral("SLIPWAY_VAULT_PROBE_MS"), QStringLiteral("400"));
     environment.insert(QStringLiteral("SLIPWAY_VAULT_WAIT_MS"), QStringLiteral("2000"));
     const ChildRun run =
