@@ -60,7 +60,7 @@ double timedCommand(const QString &program, const QStringList &arguments)
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    const QString slipctl = qEnvironmentVariable("SLIPCTL");
+    const QString slipctl = TestSupport::slipctlBinary();
     QTemporaryDir temp;
     const int rounds = 7;
 

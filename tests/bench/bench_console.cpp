@@ -67,7 +67,7 @@ void print(const char *name, double value)
 double lineOf(const QStringList &arguments, int line)
 {
     QProcess process;
-    process.setProgram(qEnvironmentVariable("SLIPCTL"));
+    process.setProgram(TestSupport::slipctlBinary());
     process.setArguments(arguments);
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("SLIPWAY_NO_AUTOSTART"), QStringLiteral("1"));

@@ -300,7 +300,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        m_slipctl = qEnvironmentVariable("SLIPCTL");
+        m_slipctl = TestSupport::slipctlBinary();
         QVERIFY2(!m_slipctl.isEmpty(), "set SLIPCTL to the slipctl binary (ctest does)");
         QVERIFY2(QFileInfo(m_slipctl).isExecutable(), qPrintable(m_slipctl));
         QVERIFY(QFileInfo::exists(resourcesPath(QStringLiteral("samples/hello/package.json"))));

@@ -45,18 +45,11 @@ struct CliResult
     }
 };
 
-QString slipwaydProgram(const QString &slipctl)
+// The slipwayd slipctl is to start (empty when there is none).
+QString slipwaydProgram()
 {
-    const QString fromEnvironment = qEnvironmentVariable("SLIPWAYD");
-    if (!fromEnvironment.isEmpty())
-        return fromEnvironment;
-    const QDir here = QFileInfo(slipctl).absoluteDir();
-    for (const QString &candidate : {here.filePath(QStringLiteral("../slipwayd/slipwayd")),
-                                     here.filePath(QStringLiteral("slipwayd"))}) {
-        if (QFileInfo(candidate).isExecutable())
-            return QFileInfo(candidate).canonicalFilePath();
-    }
-    return {};
+    const QFileInfo binary(TestSupport::slipwaydBinary());
+    return binary.isExecutable() ? binary.canonicalFilePath() : QString();
 }
 
 QJsonObject jsonObject(const QByteArray &text)
@@ -212,10 +205,10 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        m_slipctl = qEnvironmentVariable("SLIPCTL");
+        m_slipctl = TestSupport::slipctlBinary();
         QVERIFY2(!m_slipctl.isEmpty(), "set SLIPCTL to the slipctl binary (ctest does)");
         QVERIFY2(QFileInfo(m_slipctl).isExecutable(), qPrintable(m_slipctl));
-        m_slipwayd = slipwaydProgram(m_slipctl);
+        m_slipwayd = slipwaydProgram();
     }
 
     void init()

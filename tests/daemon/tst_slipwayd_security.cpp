@@ -190,7 +190,7 @@ private Q_SLOTS:
         QVERIFY(server.waitForReadyRead(10000));
         QProcess slipctl;
         slipctl.setProcessChannelMode(QProcess::MergedChannels);
-        slipctl.start(qEnvironmentVariable("SLIPCTL"),
+        slipctl.start(TestSupport::slipctlBinary(),
                       {QStringLiteral("--socket"), socket, QStringLiteral("git-credentials-set"),
                        QStringLiteral("git.example.com"), QStringLiteral("deploy")});
         slipctl.write("the-password\n");

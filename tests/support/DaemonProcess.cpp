@@ -1,6 +1,10 @@
 #include "DaemonProcess.h"
 
+#include "TestSupport.h"
+
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -23,7 +27,7 @@ DaemonProcess::~DaemonProcess()
 
 QString DaemonProcess::binary()
 {
-    return qEnvironmentVariable("SLIPWAYD");
+    return TestSupport::slipwaydBinary();
 }
 
 bool DaemonProcess::start(const QStringList &extraArguments, int timeoutMs)
@@ -34,6 +38,11 @@ bool DaemonProcess::start(const QStringList &extraArguments, int timeoutMs)
     environment.insert(QStringLiteral("XDG_CACHE_HOME"),
                        m_temp.filePath(QStringLiteral("xdg-cache")));
     m_process.setProcessEnvironment(environment);
+    if (!QFileInfo(binary()).isExecutable()) {
+        m_output = "no slipwayd to start at \"" + QFile::encodeName(binary()) +
+                   "\": build it, or name one with SLIPWAYD=\n";
+        return false;
+    }
     m_process.start(binary(), QStringList{QStringLiteral("--data-dir"), m_data,
                                           QStringLiteral("--socket"), m_socket} +
                                   extraArguments);

@@ -31,6 +31,18 @@ QString resourcesPath(const QString &relative)
     return QStringLiteral(SLIPWAY_RESOURCES_DIR "/") + relative;
 }
 
+QString slipwaydBinary()
+{
+    const QString named = qEnvironmentVariable("SLIPWAYD");
+    return named.isEmpty() ? QStringLiteral(SLIPWAY_BUILT_SLIPWAYD) : named;
+}
+
+QString slipctlBinary()
+{
+    const QString named = qEnvironmentVariable("SLIPCTL");
+    return named.isEmpty() ? QStringLiteral(SLIPWAY_BUILT_SLIPCTL) : named;
+}
+
 quint16 freePort()
 {
     QTcpServer server;

@@ -17,6 +17,10 @@ QString resourcesPath(const QString &relative);
 
 quint16 freePort();
 
+// The programs under test: $SLIPWAYD / $SLIPCTL when set, else the ones built with the tests.
+QString slipwaydBinary();
+QString slipctlBinary();
+
 struct HttpResponse
 {
     int status = 0; // 0: no answer
