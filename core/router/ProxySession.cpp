@@ -495,7 +495,7 @@ Io::Task<bool> ProxySession::handleRequest()
         co_return co_await respond(http::status::not_found, std::move(page), nullptr, false);
     }
     if (route->backends.empty()) {
-        const std::string app = route->name.toStdString();
+        const std::string app = route->name;
         std::string page =
             route->deploying ? ErrorPages::deploying(app) : ErrorPages::noContainerReady(app);
         co_return co_await respond(http::status::service_unavailable, std::move(page), route,
@@ -662,7 +662,7 @@ Io::Task<bool> ProxySession::forward(const AppRoute &requested)
                 upstream = co_await connect(backend, reused);
             if (!upstream && m_queueTimedOut) {
                 stopCounting();
-                const std::string app = route->name.toStdString();
+                const std::string app = route->name;
                 std::string page = ErrorPages::backendBusy(
                     app, backend.gate->limit(), m_worker.state().timeouts().backendQueue.count());
                 co_return co_await respond(http::status::service_unavailable, std::move(page),
@@ -695,7 +695,7 @@ Io::Task<bool> ProxySession::forward(const AppRoute &requested)
             }
             [[fallthrough]];
         case Attempt::GiveUp: {
-            const std::string app = route->name.toStdString();
+            const std::string app = route->name;
             const http::status status =
                 m_timedOut ? http::status::gateway_timeout : http::status::bad_gateway;
             std::string page = m_timedOut ? ErrorPages::gatewayTimeout(app)
@@ -707,7 +707,7 @@ Io::Task<bool> ProxySession::forward(const AppRoute &requested)
     if (m_closed)
         co_return false;
     m_servedBy = nullptr;
-    std::string page = ErrorPages::badGateway(route->name.toStdString(), m_failure);
+    std::string page = ErrorPages::badGateway(route->name, m_failure);
     co_return co_await respond(http::status::bad_gateway, std::move(page), route, false);
 }
 
@@ -786,7 +786,7 @@ Io::Task<std::shared_ptr<UpstreamConnection>> ProxySession::connect(const RouteB
     if (m_closed)
         co_return nullptr;
     const boost::system::error_code openError =
-        openUpstreamSocket(upstream->socket, backend.endpoint, backend.backend.sockets);
+        openUpstreamSocket(upstream->socket, backend.endpoint, backend.sockets);
     if (openError) {
         m_failure = backend.container + ": cannot open a socket: " + openError.message();
         co_return nullptr;
@@ -1179,9 +1179,10 @@ void ProxySession::logAccess(const AppRoute &route)
     line.append(" ").append(m_requestId);
     if (m_retried)
         line.append(" retried");
-    log.append(route.logName, line);
+    log.append(route.name, line);
     if (m_worker.state().accessLogSignalled())
-        m_worker.state().appendAccessLog({route.name, QString::fromStdString(line)});
+        m_worker.state().appendAccessLog(
+            {QString::fromStdString(route.name), QString::fromStdString(line)});
 }
 
 } // namespace Slipway

@@ -218,9 +218,9 @@ void Router::setBackends(const QString &app, const QList<Backend> &web)
     auto routes = std::make_shared<std::vector<RouteBackend>>();
     for (qsizetype i = 0; i < web.size(); ++i) {
         if (const std::optional<tcp::endpoint> endpoint = resolve(web[i]))
-            routes->push_back(RouteBackend{web[i], *endpoint, web[i].container.toStdString(),
-                                           slots[std::size_t(i)], gates[std::size_t(i)],
-                                           traffic[std::size_t(i)]});
+            routes->push_back(RouteBackend{*endpoint, web[i].sockets,
+                                           web[i].container.toStdString(), slots[std::size_t(i)],
+                                           gates[std::size_t(i)], traffic[std::size_t(i)]});
     }
     entry.web = web;
     entry.slots = std::move(slots);
@@ -312,8 +312,7 @@ void Router::publishLocked()
     for (auto it = m_apps.cbegin(); it != m_apps.cend(); ++it) {
         const AppEntry &entry = it.value();
         AppRoute route;
-        route.name = it.key();
-        route.logName = it.key().toStdString();
+        route.name = it.key().toStdString();
         route.deploying = entry.deploying;
         route.nextBackend = entry.nextBackend;
         if (entry.routes)

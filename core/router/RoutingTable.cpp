@@ -6,7 +6,7 @@ void RoutingTable::insert(std::string app, AppRoute route)
 {
     for (const RouteBackend &backend : route.backends)
         m_slots.insert(backend.slot);
-    m_logNames.insert(route.logName);
+    m_logNames.insert(route.name);
     m_apps.insert_or_assign(std::move(app), std::move(route));
 }
 

@@ -4,8 +4,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include <QString>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -23,11 +21,12 @@ class UpstreamGate;
 // A backend as the I/O threads see it: resolved once, its container name ready for the
 // access log, and a slot number that changes whenever the backend leaves the table. Idle
 // upstream connections are pooled per slot, so a container that left is never reused even
-// when a new one comes back on the same port.
+// when a new one comes back on the same port. Tables hold no Qt types: the I/O threads never
+// touch the reference counts of strings the Qt side shares.
 struct RouteBackend
 {
-    Backend backend;
     boost::asio::ip::tcp::endpoint endpoint;
+    std::shared_ptr<SandboxSocketSource> sockets; // see Backend::sockets
     std::string container;
     std::uint64_t slot = 0;
     std::shared_ptr<UpstreamGate> gate; // its connection limit, shared by all threads; null: none
@@ -36,8 +35,7 @@ struct RouteBackend
 
 struct AppRoute
 {
-    QString name;
-    std::string logName; // `name`, for its access log file
+    std::string name; // as its access log file and error pages say it
     std::vector<RouteBackend> backends;
     bool deploying = false;
     // Shared by every table the app appears in, so round-robin carries on across switches.
