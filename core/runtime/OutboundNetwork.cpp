@@ -4,6 +4,7 @@
 #include "util/Sandbox.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSocketNotifier>
@@ -220,16 +221,23 @@ void OutboundNetwork::launch(pid_t sandboxPid)
     ProcessRunner::Spec spec;
     spec.program = found.program;
     spec.passedDescriptors = {readyEnds[1]};
-    // slirp4netns sees the host as it is, read-only, but for the tun device it needs; its
-    // own PID namespace keeps it apart from the user's processes.
-    QStringList wrapper = {QStringLiteral("--die-with-parent"),
-                           QStringLiteral("--unshare-pid"),
-                           QStringLiteral("--ro-bind"),
-                           QStringLiteral("/"),
-                           QStringLiteral("/"),
-                           QStringLiteral("--dev-bind"),
-                           QStringLiteral("/dev/net/tun"),
-                           QStringLiteral("/dev/net/tun")};
+    // slirp4netns sees the stack read-only, the host's processes (to find the sandbox's
+    // namespaces), the resolver configuration it forwards DNS to, and the tun device; its
+    // own PID namespace keeps it apart from the user's processes. With --enable-sandbox it
+    // moves itself into a new root made of /etc and /run, on a tmpfs mounted over /tmp.
+    QStringList wrapper = {QStringLiteral("--die-with-parent"), QStringLiteral("--unshare-pid")};
+    wrapper << Sandbox::stackArguments();
+    // A slirp4netns installed outside the stack (/opt...) brings its folder along.
+    const QString folder = QFileInfo(found.program).absolutePath();
+    if (!Sandbox::isInStack(folder))
+        wrapper << QStringLiteral("--ro-bind") << folder << folder;
+    const QString resolver = Sandbox::resolverPath();
+    if (!Sandbox::isInStack(resolver) && QFileInfo::exists(resolver))
+        wrapper << QStringLiteral("--ro-bind") << resolver << resolver;
+    wrapper << QStringLiteral("--ro-bind") << QStringLiteral("/proc") << QStringLiteral("/proc")
+            << QStringLiteral("--dev-bind") << QStringLiteral("/dev/net/tun")
+            << QStringLiteral("/dev/net/tun") << QStringLiteral("--dir") << QStringLiteral("/tmp")
+            << QStringLiteral("--dir") << QStringLiteral("/run");
     QStringList arguments = {QStringLiteral("--configure"),
                              QStringLiteral("--mtu=65520"),
                              QStringLiteral("--disable-host-loopback"),

@@ -1,5 +1,6 @@
 #include "util/ProcessRunner.h"
 
+#include "util/FileDescriptor.h"
 #include "util/ProcessTree.h"
 
 #include <QFileInfo>
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include <utility>
 
 namespace Slipway {
 
@@ -151,6 +153,10 @@ void ProcessRunner::launch()
         Q_EMIT finished(outcome);
     });
 
+    m_heardFromCommand = false;
+    m_heldLine.clear();
+    m_partial[0].clear();
+    m_partial[1].clear();
     QString program = m_spec.program;
     QStringList arguments = m_spec.arguments;
     const QString bwrap = (m_spec.ownPidNamespace || !m_spec.sandboxArguments.isEmpty())
@@ -172,6 +178,15 @@ void ProcessRunner::launch()
                                QStringLiteral("--die-with-parent")};
         if (!m_spec.workingDirectory.isEmpty())
             wrapped << QStringLiteral("--chdir") << m_spec.workingDirectory;
+        // Nothing is handed over that a second start would lack. bubblewrap reports on
+        // this pipe the command's exit code once the command ran: without one, it did not.
+        int status[2] = {-1, -1};
+        m_mayStartAgain = m_spec.passedDescriptors.isEmpty() && ::pipe2(status, O_CLOEXEC) == 0;
+        if (m_mayStartAgain) {
+            m_statusPipe.reset(status[0]);
+            m_spec.passedDescriptors << status[1];
+            wrapped << QStringLiteral("--json-status-fd") << QString::number(status[1]);
+        }
         wrapped << QStringLiteral("--") << program << arguments;
         program = bwrap;
         arguments = wrapped;
@@ -256,14 +271,68 @@ void ProcessRunner::drain(Channel channel, bool flushPartial)
         QByteArray line = buffer.mid(start, end - start);
         if (line.endsWith('\r'))
             line.chop(1);
-        Q_EMIT outputLine(QString::fromUtf8(line), channel);
+        emitLine(QString::fromUtf8(line), channel);
         start = next;
     }
     buffer.remove(0, start);
     if (flushPartial && !buffer.isEmpty()) {
-        Q_EMIT outputLine(QString::fromUtf8(buffer), channel);
+        emitLine(QString::fromUtf8(buffer), channel);
         buffer.clear();
     }
+}
+
+void ProcessRunner::emitLine(const QString &line, Channel channel)
+{
+    // bubblewrap's complaint comes before the command ran at all: kept back until it is
+    // known whether the command gets a second start.
+    if (m_mayStartAgain && !m_heardFromCommand && m_heldLine.isEmpty() &&
+        channel == Channel::StandardError && line.startsWith(QLatin1String("bwrap: "))) {
+        m_heldLine = line;
+        return;
+    }
+    m_heardFromCommand = true;
+    releaseHeldLine();
+    Q_EMIT outputLine(line, channel);
+}
+
+void ProcessRunner::releaseHeldLine()
+{
+    if (m_heldLine.isEmpty())
+        return;
+    const QString line = std::exchange(m_heldLine, QString());
+    Q_EMIT outputLine(line, Channel::StandardError);
+}
+
+bool ProcessRunner::startsAgainAfter(int exitCode, QProcess::ExitStatus status)
+{
+    // bubblewrap copies every mount below "/" and then applies its flags to each copy; on
+    // a host whose mounts propagate (systemd's default), a mount that goes away meanwhile
+    // (Docker's overlays come and go all the time) makes it give up with status 1 before
+    // the command ran. Nothing happened yet, so it is simply started again.
+    constexpr int MostStarts = 6;
+    if (!m_mayStartAgain || m_heardFromCommand || m_ending || m_done ||
+        status != QProcess::NormalExit || exitCode != 1 || m_starts >= MostStarts ||
+        !m_heldLine.contains(QLatin1String("Unable to apply mount flags")))
+        return false;
+    // The command's own words cannot look like bubblewrap's: it ran only if bubblewrap
+    // said how it ended.
+    QByteArray reported;
+    char chunk[512];
+    ssize_t got = 0;
+    ::fcntl(m_statusPipe.get(), F_SETFL, O_NONBLOCK);
+    while ((got = ::read(m_statusPipe.get(), chunk, sizeof chunk)) > 0)
+        reported.append(chunk, got);
+    if (reported.contains("\"exit-code\""))
+        return false;
+    ++m_starts;
+    m_heldLine.clear();
+    m_captured.clear();
+    m_process->disconnect(this);
+    m_process->deleteLater();
+    m_process = nullptr; // cancel() meanwhile ends it as one never started
+    m_pid = 0;
+    QTimer::singleShot(std::chrono::milliseconds(20), this, &ProcessRunner::launch);
+    return true;
 }
 
 void ProcessRunner::onFinished(int exitCode, QProcess::ExitStatus status)
@@ -285,6 +354,9 @@ void ProcessRunner::onFinished(int exitCode, QProcess::ExitStatus status)
     }
     if (m_wrapped || m_spec.ownPidNamespace)
         ProcessTree::reapAdoptedSandboxes();
+    if (startsAgainAfter(exitCode, status))
+        return;
+    releaseHeldLine();
     if (m_done)
         return;
     m_done = true;

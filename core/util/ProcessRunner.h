@@ -6,6 +6,8 @@
 #include <QProcessEnvironment>
 #include <QTimer>
 
+#include "util/FileDescriptor.h"
+
 #include <chrono>
 
 namespace Slipway {
@@ -90,6 +92,9 @@ Q_SIGNALS:
 private:
     void launch();
     void drain(Channel channel, bool flushPartial);
+    void emitLine(const QString &line, Channel channel);
+    void releaseHeldLine();
+    bool startsAgainAfter(int exitCode, QProcess::ExitStatus status);
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void terminateTree(ProcessOutcome::Kind reason);
     void killTree();
@@ -109,6 +114,11 @@ private:
     bool m_done = false;
     bool m_forced = false;
     bool m_wrapped = false;
+    bool m_mayStartAgain = false;
+    bool m_heardFromCommand = false;
+    QString m_heldLine;
+    FileDescriptor m_statusPipe; // bubblewrap's reports, when it may be started again
+    int m_starts = 1;
     qint64 m_pid = 0;
 };
 

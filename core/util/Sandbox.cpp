@@ -135,6 +135,31 @@ Result<void> Sandbox::handOver(const QStringList &paths)
     return {};
 }
 
+QStringList Sandbox::stackArguments()
+{
+    // The merged /usr layout's links (/bin -> usr/bin...) are made again, not bound.
+    QStringList arguments;
+    const QFileInfoList entries =
+        QDir(QStringLiteral("/"))
+            .entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System);
+    for (const QFileInfo &entry : entries) {
+        if (!StackFolders.contains(entry.fileName()))
+            continue;
+        const QString path = QLatin1Char('/') + entry.fileName();
+        if (entry.isSymLink())
+            arguments << QStringLiteral("--symlink") << entry.symLinkTarget() << path;
+        else if (entry.isDir())
+            arguments << QStringLiteral("--ro-bind") << path << path;
+    }
+    return arguments;
+}
+
+bool Sandbox::isInStack(const QString &path)
+{
+    return path.startsWith(QLatin1Char('/')) &&
+           StackFolders.contains(path.section(QLatin1Char('/'), 1, 1));
+}
+
 QStringList Sandbox::arguments(const Setup &setup)
 {
     QStringList arguments = {QStringLiteral("--die-with-parent"), QStringLiteral("--unshare-pid"),
@@ -155,24 +180,11 @@ QStringList Sandbox::arguments(const Setup &setup)
         arguments << QStringLiteral("--unshare-user") << QStringLiteral("--cap-drop")
                   << QStringLiteral("ALL");
     }
-    // The stack, read-only; the merged /usr layout's links (/bin -> usr/bin...) recreated.
-    const QFileInfoList entries =
-        QDir(QStringLiteral("/"))
-            .entryInfoList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System);
-    for (const QFileInfo &entry : entries) {
-        if (!StackFolders.contains(entry.fileName()))
-            continue;
-        const QString path = QLatin1Char('/') + entry.fileName();
-        if (entry.isSymLink())
-            arguments << QStringLiteral("--symlink") << entry.symLinkTarget() << path;
-        else if (entry.isDir())
-            arguments << QStringLiteral("--ro-bind") << path << path;
-    }
+    arguments << stackArguments();
     // A resolver configuration kept elsewhere (systemd-resolved's, under /run): the folders
     // bubblewrap makes on the way would be closed to the sandbox's user.
     const QString resolverTarget = resolverPath();
-    const bool resolverOutsideStack =
-        !StackFolders.contains(resolverTarget.section(QLatin1Char('/'), 1, 1));
+    const bool resolverOutsideStack = !isInStack(resolverTarget);
     const auto openWayToResolver = [&] {
         const QStringList parts = resolverTarget.split(QLatin1Char('/'), Qt::SkipEmptyParts);
         QString path;

@@ -53,6 +53,13 @@ public:
     // Everything before the command: bubblewrap's options, then slipway-sandbox-init and
     // its own, each list closed by `--`.
     static QStringList arguments(const Setup &setup);
+    // bubblewrap's options that show the stack (/usr, /etc, the /lib and /bin links)
+    // read-only and nothing else. Binding all of "/" instead would also copy every mount
+    // below it, which fails at random on a host where other software (Docker) mounts and
+    // unmounts while bubblewrap sets up.
+    static QStringList stackArguments();
+    // Whether an absolute path lies in what stackArguments() shows.
+    static bool isInStack(const QString &path);
 
     // slipway-sandbox-init: SLIPWAY_SANDBOX_INIT, next to the executable, in
     // ../libexec/slipway, or where the build tree made it. Empty when not found.

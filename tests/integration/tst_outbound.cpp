@@ -14,6 +14,7 @@
 
 #include "DaemonProcess.h"
 #include "EngineFixture.h"
+#include "MountChurn.h"
 #include "TestSupport.h"
 
 #include "rollout/AppInstance.h"
@@ -86,10 +87,18 @@ ino_t networkNamespaceOf(const QByteArray &process)
 
 // slirp4netns processes whose host side is this test's network namespace: other users of
 // this machine may run their own.
+QStringList slirpProcessesHereListed();
+
 int slirpProcessesHere()
 {
+    return int(slirpProcessesHereListed().size());
+}
+
+// The same, one "pid (parent pid): arguments" for each.
+QStringList slirpProcessesHereListed()
+{
     const ino_t here = networkNamespaceOf("self");
-    int count = 0;
+    QStringList found;
     const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
     for (const QString &entry : entries) {
         bool isNumber = false;
@@ -106,10 +115,31 @@ int slirpProcessesHere()
             if (close > 0 && line.size() > close + 2 && line.at(close + 2) == 'Z')
                 continue; // a zombie holds nothing
         }
-        if (networkNamespaceOf(entry.toLatin1()) == here)
-            ++count;
+        if (networkNamespaceOf(entry.toLatin1()) != here)
+            continue;
+        QFile command(QStringLiteral("/proc/%1/cmdline").arg(entry));
+        QFile status(QStringLiteral("/proc/%1/status").arg(entry));
+        QByteArray parent;
+        if (status.open(QIODevice::ReadOnly)) {
+            for (const QByteArray &field : status.readAll().split('\n'))
+                if (field.startsWith("PPid:"))
+                    parent = field.mid(5).trimmed();
+        }
+        const QByteArray arguments =
+            command.open(QIODevice::ReadOnly) ? command.readAll() : QByteArray();
+        // The sandbox it serves: its pid comes before the tap device's name.
+        const QList<QByteArray> words = arguments.split('\0');
+        QFile served(QStringLiteral("/proc/%1/cmdline")
+                         .arg(words.size() > 2 ? QString::fromLatin1(words.at(words.size() - 3))
+                                               : QString()));
+        found << QStringLiteral("%1 (%2): %3 serving %4")
+                     .arg(entry, QString::fromLatin1(parent),
+                          QString::fromLocal8Bit(QByteArray(arguments).replace('\0', ' ')),
+                          served.open(QIODevice::ReadOnly)
+                              ? QString::fromLocal8Bit(served.readAll().replace('\0', ' '))
+                              : QStringLiteral("(gone)"));
     }
-    return count;
+    return found;
 }
 
 // A bash line that tries a TCP connection and prints TAG when it gets one.
@@ -677,6 +707,30 @@ private Q_SLOTS:
         QFile::remove(breakFile);
     }
 
+    // On a host where mounts propagate and Docker mounts and unmounts its overlays all the
+    // time, slirp4netns' own sandbox must still come up at every start: binding the whole
+    // host there failed now and then when a mount went away during the setup.
+    void startsWhileHostMountsComeAndGo()
+    {
+        requireWorld();
+        deploy(QStringLiteral("churned"));
+        TestSupport::MountChurn churn(m_temp.filePath(QStringLiteral("churn")));
+        if (!churn.problem().isEmpty())
+            QSKIP(qPrintable(churn.problem()));
+        constexpr int Runs = 40;
+        for (int run = 1; run <= Runs; ++run) {
+            const QString text = runInContainer(
+                QStringLiteral("churned"), QStringLiteral("grep -c tap0 /proc/net/dev; echo ran"));
+            QVERIFY2(text.startsWith(QStringLiteral("1\nran")),
+                     qPrintable(QStringLiteral("run %1 of %2, with %3 mounts come and gone: %4")
+                                    .arg(run)
+                                    .arg(Runs)
+                                    .arg(churn.cycles() * 4)
+                                    .arg(text)));
+        }
+        QVERIFY(churn.cycles() > 0);
+    }
+
     void networkEndsWithItsContainer()
     {
         requireWorld();
@@ -691,7 +745,12 @@ private Q_SLOTS:
         // Should the test fail half-way, the next one still starts with none.
         const auto endOneOff = qScopeGuard([container = *oneOff] { delete container; });
         (*oneOff)->start();
-        QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 2, 30000);
+        QStringList seen;
+        QElapsedTimer waited;
+        waited.start();
+        while ((seen = slirpProcessesHereListed()).size() != 2 && waited.elapsed() < 30000)
+            QTest::qWait(50);
+        QVERIFY2(seen.size() == 2, qPrintable(seen.join(QStringLiteral("\n"))));
         (*oneOff)->stop(std::chrono::milliseconds(0));
         QTRY_VERIFY_WITH_TIMEOUT((*oneOff)->state() == Container::State::Exited, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(slirpProcessesHere(), 1, 30000);
