@@ -52,10 +52,10 @@ MountChurn::MountChurn(const QString &folder)
     m_thread = std::thread([this, points] {
         while (!m_stop.load()) {
             for (const QByteArray &point : points) {
-                if (::mount("churn", point.constData(), "tmpfs", 0, "size=64k") == 0)
-                    ::umount2(point.constData(), MNT_DETACH);
+                if (::mount("churn", point.constData(), "tmpfs", 0, "size=64k") == 0 &&
+                    ::umount2(point.constData(), MNT_DETACH) == 0)
+                    m_mounts.fetch_add(1);
             }
-            m_cycles.fetch_add(1);
         }
     });
 }

@@ -21,15 +21,15 @@ public:
     MountChurn &operator=(const MountChurn &) = delete;
 
     QString problem() const { return m_problem; }
-    // Mounts made and taken away so far.
-    long cycles() const { return m_cycles.load(); }
+    // Mounts made and taken away again so far: 0 means nothing came and went.
+    long mounts() const { return m_mounts.load(); }
 
 private:
     QString m_folder;
     QString m_problem;
     bool m_bound = false;
     std::atomic<bool> m_stop{false};
-    std::atomic<long> m_cycles{0};
+    std::atomic<long> m_mounts{0};
     std::thread m_thread;
 };
 
