@@ -5,6 +5,7 @@
 #include "router/CloseOnExec.h"
 #include "router/ErrorPages.h"
 #include "router/ProxyHeaders.h"
+#include "router/ReadyRead.h"
 #include "router/RouterLogging.h"
 #include "router/RouterState.h"
 #include "router/RouterWorker.h"
@@ -251,7 +252,7 @@ Io::Task<boost::system::error_code> readHeader(Io::Socket &socket, beast::flat_b
         if (room == 0)
             co_return http::error::buffer_overflow;
         const auto [error, read] =
-            co_await socket.async_read_some(buffer.prepare(room), Io::Nothrow);
+            co_await Io::asyncReadSome(socket, buffer.prepare(room), Io::Nothrow);
         buffer.commit(read);
         if (error == asio::error::eof) {
             const http::error ending =
@@ -274,7 +275,7 @@ Io::Task<boost::system::error_code> readBody(Io::Socket &socket, beast::flat_buf
         if (room == 0)
             co_return http::error::buffer_overflow;
         const auto [readError, read] =
-            co_await socket.async_read_some(buffer.prepare(room), Io::Nothrow);
+            co_await Io::asyncReadSome(socket, buffer.prepare(room), Io::Nothrow);
         buffer.commit(read);
         if (readError == asio::error::eof) {
             // The end of a body delimited by the close, or one cut short.
@@ -438,8 +439,8 @@ Io::Task<void> ProxySession::drainUnreadBody()
     if (!m_requestBody)
         m_requestBody.reset(new char[BodyPieceSize]);
     for (std::size_t dropped = 0; dropped < Limit && !m_closed;) {
-        const auto [error, read] = co_await m_client.async_read_some(
-            asio::buffer(m_requestBody.get(), BodyPieceSize), Io::Nothrow);
+        const auto [error, read] = co_await Io::asyncReadSome(
+            m_client, asio::buffer(m_requestBody.get(), BodyPieceSize), Io::Nothrow);
         if (error)
             break;
         dropped += read;
