@@ -1,5 +1,6 @@
 #include "router/ByteTunnel.h"
 
+#include "router/ReadyRead.h"
 #include "router/RouterWorker.h"
 #include "router/WatchedConnection.h"
 
@@ -7,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include <memory>
+#include <utility>
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -63,9 +65,18 @@ Io::Task<std::uint64_t> ByteTunnel::pump(Io::Socket &from, Io::Socket &to,
         total += written;
     }
     const std::unique_ptr<char[]> buffer(new char[PumpBufferSize]);
+    const asio::mutable_buffer space(buffer.get(), PumpBufferSize);
+    // The first read tries at once: the request path's reads may have told the reactor the
+    // socket was empty when the end of the stream came with the upgrade (see ReadyRead.h).
+    bool first = true;
     for (;;) {
-        const auto [readError, read] =
-            co_await from.async_read_some(asio::buffer(buffer.get(), PumpBufferSize), Io::Nothrow);
+        boost::system::error_code readError;
+        std::size_t read = 0;
+        if (!std::exchange(first, false) || !Io::readSomeNow(from, space, readError, read)) {
+            const auto [waitError, waited] = co_await from.async_read_some(space, Io::Nothrow);
+            readError = waitError;
+            read = waited;
+        }
         if (read > 0) {
             touch();
             const auto [writeError, written] =

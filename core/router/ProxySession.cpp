@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -251,8 +252,16 @@ Io::Task<boost::system::error_code> readHeader(Io::Socket &socket, beast::flat_b
         const std::size_t room = beast::read_size(buffer, ReadSize);
         if (room == 0)
             co_return http::error::buffer_overflow;
-        const auto [error, read] =
-            co_await Io::asyncReadSome(socket, buffer.prepare(room), Io::Nothrow);
+        // The first bytes of a message are waited for, the rest tried for at once: an end of
+        // stream that came with the bytes read last raises no edge (see ReadyRead.h).
+        boost::system::error_code error;
+        std::size_t read = 0;
+        if (!parser.got_some() || !Io::readSomeNow(socket, buffer.prepare(room), error, read)) {
+            const auto [waitError, waited] =
+                co_await Io::asyncReadSome(socket, buffer.prepare(room), Io::Nothrow);
+            error = waitError;
+            read = waited;
+        }
         buffer.commit(read);
         if (error == asio::error::eof) {
             const http::error ending =
@@ -274,8 +283,14 @@ Io::Task<boost::system::error_code> readBody(Io::Socket &socket, beast::flat_buf
         const std::size_t room = beast::read_size(buffer, ReadSize);
         if (room == 0)
             co_return http::error::buffer_overflow;
-        const auto [readError, read] =
-            co_await Io::asyncReadSome(socket, buffer.prepare(room), Io::Nothrow);
+        boost::system::error_code readError;
+        std::size_t read = 0;
+        if (!Io::readSomeNow(socket, buffer.prepare(room), readError, read)) {
+            const auto [waitError, waited] =
+                co_await Io::asyncReadSome(socket, buffer.prepare(room), Io::Nothrow);
+            readError = waitError;
+            read = waited;
+        }
         buffer.commit(read);
         if (readError == asio::error::eof) {
             // The end of a body delimited by the close, or one cut short.
@@ -363,6 +378,20 @@ void ProxySession::tick(Clock::time_point now)
     constexpr auto SettleAfter = std::chrono::milliseconds(200);
     if (m_upstream && m_upstream->opening && m_upstream->openedAt + SettleAfter <= now)
         m_upstream->settle();
+    // A client that half-closed right after its request: its end of stream came with the
+    // request and raised no edge of its own, so the wait for the next request would last
+    // the whole idle time (see ReadyRead.h). Looked for once per wait, after a second.
+    constexpr auto LookForEndAfter = std::chrono::seconds(1);
+    if (m_phase == Phase::ReadingRequest && !m_endLookedFor && m_request &&
+        !m_request->got_some() && m_waitingSince + LookForEndAfter <= now && m_client.is_open()) {
+        m_endLookedFor = true;
+        char byte = 0;
+        const ssize_t peeked = ::recv(m_client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            m_closed = true;
+            closeClient();
+        }
+    }
 }
 
 void ProxySession::shutdown()
@@ -386,6 +415,8 @@ Io::Task<void> ProxySession::run()
     while (!m_closed) {
         m_phase = Phase::ReadingRequest;
         setIdleLimit(m_worker.state().timeouts().clientIdle);
+        m_waitingSince = m_worker.now();
+        m_endLookedFor = false;
         // Last request's messages go, then their arena.
         m_responseSerializer.reset();
         m_requestSerializer.reset();
@@ -439,8 +470,15 @@ Io::Task<void> ProxySession::drainUnreadBody()
     if (!m_requestBody)
         m_requestBody.reset(new char[BodyPieceSize]);
     for (std::size_t dropped = 0; dropped < Limit && !m_closed;) {
-        const auto [error, read] = co_await Io::asyncReadSome(
-            m_client, asio::buffer(m_requestBody.get(), BodyPieceSize), Io::Nothrow);
+        const asio::mutable_buffer space(m_requestBody.get(), BodyPieceSize);
+        boost::system::error_code error;
+        std::size_t read = 0;
+        if (!Io::readSomeNow(m_client, space, error, read)) {
+            const auto [waitError, waited] =
+                co_await Io::asyncReadSome(m_client, space, Io::Nothrow);
+            error = waitError;
+            read = waited;
+        }
         if (error)
             break;
         dropped += read;

@@ -149,6 +149,8 @@ private:
     std::string m_requestId;
     std::string m_failure;
     Phase m_phase = Phase::ReadingRequest;
+    Clock::time_point m_waitingSince; // for the next request
+    bool m_endLookedFor = false;      // in this wait (see tick())
     bool m_closed = false;
     bool m_timedOut = false;
     bool m_queueTimedOut = false;

@@ -14,9 +14,12 @@
 #include <boost/asio/detail/socket_ops.hpp>
 #include <boost/version.hpp>
 
+#include <cerrno>
 #include <cstddef>
 #include <memory>
 #include <utility>
+
+#include <sys/socket.h>
 
 // Reads on the request path with one system call each where Asio spends two.
 //
@@ -26,9 +29,16 @@
 // every time: about two system calls per request out of six, and a system call costs about
 // a microsecond on a virtual machine. Asio's reactor already skips the first try after a read
 // it was told emptied the socket (it is told so only at the end of a stream); this read
-// tells it so whenever it got fewer bytes than it asked for. That is safe with the reactor's
-// edge-triggered registration: any byte arriving after the read raises a new edge, and the
+// tells it so whenever it got fewer bytes than it asked for. With the reactor's
+// edge-triggered registration any byte arriving after the read raises a new edge, and the
 // reactor then tries again at once (nginx relies on the same thing).
+//
+// One thing raises no edge of its own: an end of stream that came together with the last
+// bytes. After such a read, a read that waits first would wait for nothing. So only the
+// first read of a message waits first (asyncReadSome); a read that continues one (the rest
+// of a header, a body, a close-delimited answer) tries at once (readSomeNow) and waits only
+// when nothing was there. A client that half-closes right after its request is the one
+// left: the router looks at connections idle between requests once (ProxySession::tick).
 //
 // Built on Asio's reactor interface; only for the epoll reactor of the Boost series the
 // router is built with. Anywhere else, and for sockets not in non-blocking mode, it is
@@ -152,7 +162,8 @@ struct Initiation
 
 } // namespace ReadyReadDetail
 
-// As socket.async_read_some(buffer, token), with the difference above.
+// As socket.async_read_some(buffer, token), with the difference above: for the first read
+// of a message.
 template<typename Token>
 auto asyncReadSome(Socket &socket, boost::asio::mutable_buffer buffer, Token &&token)
 {
@@ -166,5 +177,31 @@ auto asyncReadSome(Socket &socket, boost::asio::mutable_buffer buffer, Token &&t
     return socket.async_read_some(buffer, std::forward<Token>(token));
 }
 #endif
+
+// For a read that continues a message: one receive, now, whatever the socket's mode.
+// False when nothing was there (then wait with asyncReadSome); true when that settled it:
+// bytes in `read`, or the end of the stream or another error in `error`.
+inline bool readSomeNow(Socket &socket, boost::asio::mutable_buffer buffer,
+                        boost::system::error_code &error, std::size_t &read)
+{
+    error = {};
+    read = 0;
+    if (buffer.size() == 0)
+        return true;
+    const ssize_t received =
+        ::recv(socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (received > 0) {
+        read = std::size_t(received);
+        return true;
+    }
+    if (received == 0) {
+        error = boost::asio::error::eof;
+        return true;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return false;
+    error = boost::system::error_code(errno, boost::system::system_category());
+    return true;
+}
 
 } // namespace Slipway::Io

@@ -38,6 +38,7 @@
 #include <csignal>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -126,6 +127,16 @@ struct Reply
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
 };
 
+// Sends `bytes` and the end of the stream in one segment (corked until the end is added),
+// so the peer finds both at once, with one wake-up for the two.
+void sendWithItsEnd(int descriptor, const QByteArray &bytes)
+{
+    const int on = 1;
+    ::setsockopt(descriptor, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+    (void)!::write(descriptor, bytes.constData(), size_t(bytes.size()));
+    ::shutdown(descriptor, SHUT_WR);
+}
+
 // A client connection whose responses are parsed by Beast. Waiting runs the event loop, so
 // a backend living in this thread keeps working meanwhile.
 class HttpConnection
@@ -142,6 +153,13 @@ public:
         m_clock.start();
         m_socket.write(raw);
         m_socket.flush();
+    }
+
+    // Sends `raw` and then nothing more: the end of the stream goes with it (sendWithItsEnd).
+    void sendAndEnd(const QByteArray &raw)
+    {
+        m_clock.start();
+        sendWithItsEnd(int(m_socket.socketDescriptor()), raw);
     }
 
     Reply read(bool head = false, int timeoutMs = ReplyTimeoutMs)
@@ -355,6 +373,35 @@ public:
     quint16 port() const { return m_server.serverPort(); }
 
 private:
+    QTcpServer m_server;
+};
+
+// A backend that writes its whole answer and closes in the same breath, the end of the
+// stream in the segment of the last bytes: what an app answering HTTP/1.0-style (the body
+// runs until the close) or one dying mid-answer can look like to the router.
+class AnswerThenCloseBackend : public QObject
+{
+public:
+    explicit AnswerThenCloseBackend(QByteArray answer)
+        : m_answer(std::move(answer))
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                QObject::connect(socket, &QTcpSocket::readyRead, socket, [this, socket] {
+                    if (!socket->readAll().contains("\r\n\r\n"))
+                        return;
+                    sendWithItsEnd(int(socket->socketDescriptor()), m_answer);
+                    socket->disconnectFromHost();
+                });
+                QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    quint16 port() const { return m_server.serverPort(); }
+
+private:
+    QByteArray m_answer;
     QTcpServer m_server;
 };
 
@@ -703,6 +750,10 @@ private Q_SLOTS:
     void idleUpstreamToDepartedBackendIsClosed();
     void stalePooledConnectionIsRetriedWhenSafe();
     void brokenAnswerClosesClientConnection();
+    void answerEndedByItsCloseArrivesWhole();
+    void answerCutShortWithItsCloseClosesClientConnection();
+    void clientThatHalfClosesAfterItsRequestIsAnsweredThenClosed();
+    void upgradeAnsweredAndClosedAtOnceReachesTheClientWithTheClose();
     void slowChunkedResponseStreamsChunkByChunk();
     void largeUploadStreamsInBoundedMemory_data();
     void largeUploadStreamsInBoundedMemory();
@@ -1068,6 +1119,87 @@ void TestRouter::brokenAnswerClosesClientConnection()
     QVERIFY2(connection.buffered().contains("200 OK") || reply.error == u"connection closed"_s,
              qPrintable(reply.error));
     QVERIFY(connection.waitForClosed());
+}
+
+void TestRouter::answerEndedByItsCloseArrivesWhole()
+{
+    // No Content-Length, no chunks: the body is what comes until the close. The close comes
+    // with the last bytes; the router must see it at once, not at the stream timeout.
+    const QByteArray body = QByteArray("the whole body\n").repeated(20);
+    AnswerThenCloseBackend backend("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                   "Connection: close\r\n\r\n" +
+                                   body);
+    m_router->setBackends(u"closing"_s, {Backend{u"closing-1"_s, u"127.0.0.1"_s, backend.port()}});
+    for (int round = 0; round < 20; ++round) {
+        HttpConnection connection;
+        QVERIFY(connection.open(m_router->port()));
+        const Reply reply = connection.get("/", host(u"closing"_s));
+        QVERIFY2(reply.status == 200, qPrintable(u"round %1: %2"_s.arg(round).arg(reply.error)));
+        QCOMPARE(reply.body, body);
+    }
+}
+
+void TestRouter::answerCutShortWithItsCloseClosesClientConnection()
+{
+    AnswerThenCloseBackend backend("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+    m_router->setBackends(u"cut"_s, {Backend{u"cut-1"_s, u"127.0.0.1"_s, backend.port()}});
+    for (int round = 0; round < 10; ++round) {
+        HttpConnection connection;
+        QVERIFY(connection.open(m_router->port()));
+        const Reply reply = connection.get("/", host(u"cut"_s));
+        // The header had gone out: closing is the only signal left, and it must come now.
+        QCOMPARE(reply.status, 0);
+        QVERIFY2(reply.error == u"connection closed"_s,
+                 qPrintable(u"round %1: %2"_s.arg(round).arg(reply.error)));
+    }
+}
+
+void TestRouter::clientThatHalfClosesAfterItsRequestIsAnsweredThenClosed()
+{
+    m_router->setBackends(u"half"_s, {m_web[0]->backend()});
+    HttpConnection connection;
+    QVERIFY(connection.open(m_router->port()));
+    // A first request in the usual way, so that the router waits for the next one when it
+    // comes with the end of the stream.
+    QCOMPARE(connection.get("/", host(u"half"_s)).status, 200);
+    connection.sendAndEnd("GET / HTTP/1.1\r\nHost: " + host(u"half"_s).toUtf8() + "\r\n\r\n");
+    const Reply reply = connection.read();
+    QCOMPARE(reply.status, 200);
+    // It will send nothing more: the router lets the connection go well before its
+    // 60-second idle limit.
+    QVERIFY(connection.waitForClosed(5000));
+}
+
+void TestRouter::upgradeAnsweredAndClosedAtOnceReachesTheClientWithTheClose()
+{
+    // An app that switches protocols, says one thing and hangs up, all in one segment: the
+    // tunnel passes the words and then the close on, without waiting for the stream timeout.
+    AnswerThenCloseBackend backend("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                   "Connection: Upgrade\r\n\r\nlast words");
+    m_router->setBackends(u"brief"_s, {Backend{u"brief-1"_s, u"127.0.0.1"_s, backend.port()}});
+    HttpConnection connection;
+    QVERIFY(connection.open(m_router->port()));
+    const Reply handshake = connection.get(
+        "/ws", host(u"brief"_s),
+        {"Upgrade: websocket", "Connection: Upgrade",
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"});
+    QCOMPARE(handshake.status, 101);
+    QVERIFY(connection.waitForBytes(10, 5000));
+    QCOMPARE(connection.buffered(), QByteArray("last words"));
+    // The client's side stays open; the app's end of the stream must still come through.
+    QElapsedTimer timer;
+    timer.start();
+    while (connection.isConnected() && timer.elapsed() < 5000) {
+        if (connection.socket().waitForReadyRead(100))
+            connection.buffered() += connection.socket().readAll();
+        if (connection.socket().state() != QAbstractSocket::ConnectedState)
+            break;
+        char probe = 0;
+        if (::recv(int(connection.socket().socketDescriptor()), &probe, 1,
+                   MSG_PEEK | MSG_DONTWAIT) == 0)
+            break; // the end of the stream is there
+    }
+    QVERIFY2(timer.elapsed() < 5000, "the app's close did not reach the client");
 }
 
 void TestRouter::slowChunkedResponseStreamsChunkByChunk()

@@ -115,6 +115,8 @@ private Q_SLOTS:
     void bytesThatCameBetweenTwoReadsAreRead();
     void bytesThatCameBeforeTheReactorLookedAreRead();
     void theEndOfTheStreamIsReported();
+    void anEndThatCameWithTheLastBytesIsSeenByATryNow();
+    void aTryNowOnAnEmptySocketSaysSo();
     void closingTheSocketEndsAWaitingRead();
     void aWaitingReadIsFreedWithItsContext();
 };
@@ -232,6 +234,44 @@ void TestReadyRead::theEndOfTheStreamIsReported()
     QVERIFY(pair.runUntil(outcome));
     QCOMPARE(outcome->error, boost::system::error_code(boost::asio::error::eof));
     QCOMPARE(outcome->read, std::size_t(0));
+}
+
+void TestReadyRead::anEndThatCameWithTheLastBytesIsSeenByATryNow()
+{
+    // The bytes and the end of the stream are both in before the reactor looks: one edge
+    // for both. The read takes the bytes and finds the socket empty; the end raises no new
+    // edge, so whoever continues the message must try at once.
+    Pair pair;
+    pair.send("a body cut short");
+    pair.peer.shutdown(tcp::socket::shutdown_send);
+    pair.settle();
+    std::string buffer;
+    std::optional<Outcome> outcome;
+    pair.startRead(buffer, 4096, outcome);
+    QVERIFY(pair.runUntil(outcome));
+    QCOMPARE(buffer.substr(0, outcome->read), std::string("a body cut short"));
+    boost::system::error_code error;
+    std::size_t read = 1;
+    char space[64];
+    QVERIFY(Io::readSomeNow(pair.ours, boost::asio::buffer(space), error, read));
+    QCOMPARE(error, boost::system::error_code(boost::asio::error::eof));
+    QCOMPARE(read, std::size_t(0));
+}
+
+void TestReadyRead::aTryNowOnAnEmptySocketSaysSo()
+{
+    Pair pair;
+    boost::system::error_code error;
+    std::size_t read = 1;
+    char space[64];
+    QVERIFY(!Io::readSomeNow(pair.ours, boost::asio::buffer(space), error, read));
+    QVERIFY(!error);
+    QCOMPARE(read, std::size_t(0));
+    pair.send("now");
+    pair.settle();
+    QVERIFY(Io::readSomeNow(pair.ours, boost::asio::buffer(space), error, read));
+    QVERIFY(!error);
+    QCOMPARE(std::string(space, read), std::string("now"));
 }
 
 void TestReadyRead::closingTheSocketEndsAWaitingRead()
