@@ -36,9 +36,10 @@
 // One thing raises no edge of its own: an end of stream that came together with the last
 // bytes. After such a read, a read that waits first would wait for nothing. So only the
 // first read of a message waits first (asyncReadSome); a read that continues one (the rest
-// of a header, a body, a close-delimited answer) tries at once (readSomeNow) and waits only
-// when nothing was there. A client that half-closes right after its request is the one
-// left: the router looks at connections idle between requests once (ProxySession::tick).
+// of a header, a body, a close-delimited answer), and a tunnel's first read, try at once
+// (readSomeNow) and wait only when nothing was there. A client that half-closes right after
+// its request is the one left: the router looks at connections idle between requests once
+// (ProxySession::tick).
 //
 // Built on Asio's reactor interface; only for the epoll reactor of the Boost series the
 // router is built with. Anywhere else, and for sockets not in non-blocking mode, it is
