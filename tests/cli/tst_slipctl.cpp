@@ -139,9 +139,15 @@ public:
         QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
                          [this] { m_err += m_process.readAllStandardError(); });
     }
+    // A test that failed half-way leaves slipctl running: it is interrupted as a user would
+    // (so it removes its work folder and its buildpack's processes), killed only if that fails,
+    // and the checks that follow report the first failure rather than its leftovers.
     ~RunningSlipctl()
     {
-        if (m_process.state() != QProcess::NotRunning) {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        ::kill(pid_t(m_process.processId()), SIGINT);
+        if (!m_process.waitForFinished(30000)) {
             m_process.kill();
             m_process.waitForFinished(5000);
         }
@@ -729,14 +735,16 @@ private Q_SLOTS:
         build.process().setArguments(buildArguments(
             staticApp(), QStringLiteral("hang"),
             {QStringLiteral("--buildpack"), fixtureBuildpack(QStringLiteral("hanging")),
-             QStringLiteral("--app"), app, QStringLiteral("--timeout"), QStringLiteral("2"),
+             QStringLiteral("--app"), app, QStringLiteral("--timeout"), QStringLiteral("6"),
              QStringLiteral("--json")}));
         QElapsedTimer timer;
         timer.start();
         build.process().start();
         QTRY_VERIFY_WITH_TIMEOUT(build.log().contains("children started"), 20000);
-        // The buildpack really left processes behind: the check below means something.
-        QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker).size() >= 3, 5000);
+        // The buildpack really left processes behind: the check below means something. On a
+        // busy machine the children may take seconds to show under their own command line,
+        // hence a limit long enough for them to be seen before it stops the build.
+        QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker).size() >= 3, 30000);
 
         const CliResult result = build.finish(60000);
         const qint64 elapsed = timer.elapsed();
@@ -745,7 +753,7 @@ private Q_SLOTS:
         QVERIFY2(left.isEmpty(), "processes of the buildpack survived the time limit");
         QCOMPARE(result.exitCode, 1);
         // The engine's limit timer is a coarse QTimer, which may fire up to 5% early.
-        QVERIFY2(elapsed >= 1900, qPrintable(QStringLiteral("stopped after %1 ms").arg(elapsed)));
+        QVERIFY2(elapsed >= 5700, qPrintable(QStringLiteral("stopped after %1 ms").arg(elapsed)));
         QVERIFY2(elapsed < 30000, qPrintable(QStringLiteral("stopped after %1 ms").arg(elapsed)));
         QJsonObject json;
         QString why;
@@ -779,7 +787,7 @@ private Q_SLOTS:
             buildArguments(staticApp(), QStringLiteral("interrupted"), extra));
         build.process().start();
         QTRY_VERIFY_WITH_TIMEOUT(build.log().contains("children started"), 20000);
-        QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker).size() >= 3, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker).size() >= 3, 30000);
 
         QCOMPARE(::kill(pid_t(build.process().processId()), SIGINT), 0);
         const CliResult result = build.finish(30000);
