@@ -4,11 +4,16 @@
 
 #include "log/LogSearch.h"
 #include "log/LogStore.h"
+#include "log/OffThread.h"
 
 #include <QBuffer>
+#include <QEventLoop>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThread>
+#include <QTimer>
 
+#include <algorithm>
 #include <atomic>
 
 using namespace Slipway;
@@ -352,6 +357,45 @@ private Q_SLOTS:
         search.setPattern(QString());
         QVERIFY(search.matches().empty());
         QVERIFY(!search.isSearching());
+    }
+
+    // A worker may let go of its promise only after the main thread took the result, while
+    // `then` still runs (a search that starts the next one): each run must still reach `then`
+    // exactly once, with its own result. Work whose captures are slow to destroy holds the
+    // promise that long. Delivered in a real event loop, as in the console.
+    void offThreadDeliversEachResultOnce()
+    {
+        struct SlowToLetGo
+        {
+            ~SlowToLetGo() { QThread::msleep(30); }
+        };
+        QObject context;
+        std::vector<int> delivered;
+        constexpr int Runs = 6;
+        for (int run = 0; run < Runs; ++run)
+            runOffThread(
+                &context, [run, slow = std::make_shared<SlowToLetGo>()] { return run; },
+                [&delivered](int value) {
+                    delivered.push_back(value);
+                    QThread::msleep(60);
+                });
+        QEventLoop loop;
+        QTimer settle;
+        settle.setSingleShot(true);
+        QObject::connect(&settle, &QTimer::timeout, &loop, &QEventLoop::quit);
+        QTimer poll;
+        // Once all came, a second delivery would still be on its way: wait a little longer.
+        QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+            if (int(delivered.size()) >= Runs && !settle.isActive())
+                settle.start(500);
+        });
+        poll.start(20);
+        QTimer::singleShot(20000, &loop, &QEventLoop::quit);
+        loop.exec();
+        QCOMPARE(int(delivered.size()), Runs);
+        std::sort(delivered.begin(), delivered.end());
+        for (int run = 0; run < Runs; ++run)
+            QCOMPARE(delivered[size_t(run)], run);
     }
 
     void asyncSearchDropsStaleResults()
