@@ -1069,7 +1069,7 @@ void TestRouter::idleUpstreamToDepartedBackendIsClosed()
     QTRY_COMPARE(socketsTo(leaving->port()).established, 1); // pooled, idle
 
     m_router->setBackends(u"moving"_s, {m_web[3]->backend()});
-    QTRY_COMPARE_WITH_TIMEOUT(socketsTo(leaving->port()).established, 0, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(socketsTo(leaving->port()).established, 0, 10000);
     const Reply reply = connection.get("/", host(u"moving"_s));
     QCOMPARE(reply.status, 200);
     QCOMPARE(reply.header("X-Container"), QByteArray("web-4"));
@@ -1765,7 +1765,7 @@ void TestRouter::stopWithOpenConnectionsIsClean()
     QElapsedTimer timer;
     timer.start();
     router.stop();
-    QVERIFY2(timer.elapsed() < 1500, qPrintable(u"stop took %1 ms"_s.arg(timer.elapsed())));
+    QVERIFY2(timer.elapsed() < 2500, qPrintable(u"stop took %1 ms"_s.arg(timer.elapsed())));
     QVERIFY(!router.isRunning());
     QCOMPARE(router.port(), quint16(0));
     QVERIFY(idle.waitForClosed());
@@ -1882,7 +1882,7 @@ void TestRouter::stopWithQueuedRequestsIsCleanAndGivesPlacesBack()
     QElapsedTimer clock;
     clock.start();
     router.stop();
-    QVERIFY2(clock.elapsed() < 1500, "queued requests held the stop up");
+    QVERIFY2(clock.elapsed() < 3000, "queued requests held the stop up");
     for (const auto &client : clients)
         QVERIFY(client->waitForClosed());
 

@@ -421,12 +421,12 @@ void TestLogFile::followerSeesProcessWriterLive()
         QVERIFY(command(writer, "line " + line.toUtf8()));
         expected.append(line);
         // Each line shows up while the writer is still running, on its own.
-        QTRY_COMPARE_WITH_TIMEOUT(seen.size(), expected.size(), 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(seen.size(), expected.size(), 10000);
         QCOMPARE(seen.constLast(), line);
         slowest = qMax(slowest, clock.elapsed());
     }
     QCOMPARE(seen, expected);
-    QVERIFY2(slowest < 2000, qPrintable(QString::number(slowest)));
+    QVERIFY2(slowest < 5000, qPrintable(QString::number(slowest)));
     // The writer did rotate along the way.
     QCOMPARE(fileLines(LogFile::rotatedPath(logPath(), 2)), expected.mid(15, 5));
     QCOMPARE(fileLines(LogFile::rotatedPath(logPath(), 1)), expected.mid(20, 5));
