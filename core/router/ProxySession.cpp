@@ -25,7 +25,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -385,9 +384,7 @@ void ProxySession::tick(Clock::time_point now)
     if (m_phase == Phase::ReadingRequest && !m_endLookedFor && m_request &&
         !m_request->got_some() && m_waitingSince + LookForEndAfter <= now && m_client.is_open()) {
         m_endLookedFor = true;
-        char byte = 0;
-        const ssize_t peeked = ::recv(m_client.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        if (Io::peek(m_client) == Io::Peeked::Gone) {
             m_closed = true;
             closeClient();
         }

@@ -205,4 +205,20 @@ inline bool readSomeNow(Socket &socket, boost::asio::mutable_buffer buffer,
     return true;
 }
 
+// What a socket nobody is reading holds, looked at without taking anything: used by the
+// sweeps, for a client that half-closed while waiting and for a pooled upstream its backend
+// closed or wrote to out of turn.
+enum class Peeked { Nothing, Bytes, Gone };
+
+inline Peeked peek(Socket &socket)
+{
+    char byte = 0;
+    const ssize_t peeked = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked > 0)
+        return Peeked::Bytes;
+    if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return Peeked::Nothing;
+    return Peeked::Gone;
+}
+
 } // namespace Slipway::Io

@@ -1,11 +1,9 @@
 #include "router/UpstreamPool.h"
 
+#include "router/ReadyRead.h"
 #include "router/RoutingTable.h"
 
 #include <algorithm>
-#include <cerrno>
-
-#include <sys/socket.h>
 
 namespace Slipway {
 
@@ -96,10 +94,7 @@ void UpstreamPool::dropClosedByBackends()
 {
     for (auto &[slot, idle] : m_idle) {
         std::erase_if(idle, [](const std::shared_ptr<UpstreamConnection> &connection) {
-            char byte = 0;
-            const ssize_t peeked =
-                ::recv(connection->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-            const bool alive = peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+            const bool alive = Io::peek(connection->socket) == Io::Peeked::Nothing;
             if (!alive)
                 closeQuietly(*connection);
             return !alive;
