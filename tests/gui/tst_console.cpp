@@ -40,6 +40,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <memory>
 
 using namespace Slipway;
@@ -500,6 +501,27 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(bar()->cancelButton()->isEnabled(), 30000);
         QTest::mouseClick(bar()->cancelButton(), Qt::LeftButton);
         QCOMPARE(waitForEnd(60000), QStringLiteral("aborted"));
+        writeProcfile(QString());
+    }
+
+    // Cancel pressed while the daemon is still making the deployment (here it is stopped, as
+    // a busy daemon would be slow to answer) is not lost: the deployment is cancelled as soon
+    // as it exists, and the running version keeps serving.
+    void cancelWhileTheDaemonMakesTheDeploymentCancelsIt()
+    {
+        writeProcfile(QStringLiteral("BEHAVIOUR=slow-boot BOOT_DELAY=60"));
+        const QString before = page()->tracker()->id();
+        const auto daemon = pid_t(m_daemon->pid());
+        QCOMPARE(::kill(daemon, SIGSTOP), 0);
+        clickDeploy();
+        QTRY_VERIFY(bar()->cancelButton()->isEnabled());
+        QTest::mouseClick(bar()->cancelButton(), Qt::LeftButton);
+        QCOMPARE(::kill(daemon, SIGCONT), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(page()->tracker()->id() != before && page()->tracker()->isLoaded(),
+                                 30000);
+        QCOMPARE(waitForEnd(60000), QStringLiteral("aborted"));
+        QVERIFY(TestSupport::routedGet(m_client->routerPort(), QStringLiteral("shop"))
+                    .body.contains("version=v2"));
         writeProcfile(QString());
     }
 

@@ -14,6 +14,7 @@
 #include <QThread>
 
 #include <csignal>
+#include <optional>
 
 using namespace Slipway;
 
@@ -230,9 +231,17 @@ private Q_SLOTS:
             QStringLiteral("/v1/apps/site/deployments?filename=site.tar.gz"), archive);
         QSignalSpy progress(job, &UploadJob::progress);
         QSignalSpy finished(job, &UploadJob::finished);
+        // Once the daemon has the whole body, the upload can no longer be stopped: cancel
+        // says so and the request stands.
+        std::optional<bool> lateCancel;
+        connect(job, &UploadJob::progress, this, [&, job](qint64 sent, qint64 total) {
+            if (sent == total)
+                lateCancel = job->cancel();
+        });
         QVERIFY(finished.wait(60000));
         const ApiResult result = finished.first().first().value<ApiResult>();
         QVERIFY2(result.ok(), qPrintable(result.message()));
+        QCOMPARE(lateCancel, std::optional<bool>(false));
         QVERIFY(progress.count() >= 1);
         QCOMPARE(progress.last().at(0).toLongLong(), QFileInfo(archive).size());
         QCOMPARE(progress.last().at(1).toLongLong(), QFileInfo(archive).size());
@@ -280,8 +289,13 @@ private Q_SLOTS:
         UploadJob *job =
             client.upload(QStringLiteral("/v1/apps/big/deployments?filename=big.tar.gz"), archive);
         QSignalSpy finished(job, &UploadJob::finished);
-        connect(job, &UploadJob::progress, job, &UploadJob::cancel);
+        std::optional<bool> cancelled;
+        connect(job, &UploadJob::progress, job, [&, job] {
+            if (!cancelled)
+                cancelled = job->cancel();
+        });
         QVERIFY(finished.wait(60000));
+        QCOMPARE(cancelled, std::optional<bool>(true));
         const ApiResult result = finished.first().first().value<ApiResult>();
         QVERIFY(!result.ok());
         QVERIFY2(result.message().contains(QStringLiteral("cancelled")),

@@ -24,7 +24,9 @@ public:
 
     const QString &file() const { return m_file; }
     void start(QThreadPool *pool);
-    void cancel();
+    // Stops the upload while its body is on its way; false once the daemon has all of it
+    // (the request then stands, and its answer comes as usual).
+    bool cancel();
 
 Q_SIGNALS:
     void progress(qint64 sent, qint64 total, double bytesPerSecond);
@@ -34,7 +36,9 @@ private:
     const DaemonEndpoint m_endpoint;
     const QString m_path;
     const QString m_file;
-    std::shared_ptr<std::atomic<bool>> m_cancelled = std::make_shared<std::atomic<bool>>(false);
+    // Sending until the body is all sent or the upload is cancelled, whichever comes first.
+    enum class Stage { Sending, SentAll, Cancelled };
+    std::shared_ptr<std::atomic<Stage>> m_stage = std::make_shared<std::atomic<Stage>>();
 };
 
 } // namespace Slipway

@@ -54,10 +54,9 @@ void DeploymentStarter::start(const QString &app, const SourceSelection &source,
                    [this, app](const ApiResult &result) { done(app, result); });
 }
 
-void DeploymentStarter::cancel()
+bool DeploymentStarter::cancel()
 {
-    if (m_upload)
-        m_upload->cancel();
+    return m_busy && m_upload && m_upload->cancel();
 }
 
 void DeploymentStarter::done(const QString &app, const ApiResult &result)

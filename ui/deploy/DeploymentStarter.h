@@ -25,7 +25,9 @@ public:
     bool isBusy() const { return m_busy; }
     // `queue`: false asks the daemon to refuse (409) when the app is busy.
     void start(const QString &app, const SourceSelection &source, bool queue = true);
-    void cancel();
+    // Stops an upload still on its way. False when there is nothing it can stop: no start,
+    // or a request the daemon already has (it answers with the deployment it made).
+    bool cancel();
 
 Q_SIGNALS:
     void uploadProgress(qint64 sent, qint64 total, double bytesPerSecond);

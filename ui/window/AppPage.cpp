@@ -23,6 +23,8 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace Slipway {
 
 AppPage::AppPage(DaemonClient *client, QWidget *parent)
@@ -102,6 +104,7 @@ AppPage::AppPage(DaemonClient *client, QWidget *parent)
     connect(m_starter, &DeploymentStarter::started, this, &AppPage::onStarted);
     connect(m_starter, &DeploymentStarter::failed, this,
             [this](const QString &app, const QString &message) {
+                m_cancelOnStart.clear();
                 m_bar->setStarting(false);
                 m_bar->hideTransfer();
                 if (app == m_app)
@@ -282,6 +285,8 @@ void AppPage::onStarted(const QString &app, const QJsonObject &deployment)
     m_bar->hideTransfer();
     RecentSources::remember(app, m_source->selection());
     const QString id = deployment.value(QStringLiteral("id")).toString();
+    if (std::exchange(m_cancelOnStart, QString()) == app && !id.isEmpty())
+        requestCancel(app, id);
     Q_EMIT deploymentStarted(app, id);
     if (app != m_app)
         return;
@@ -301,18 +306,26 @@ void AppPage::onStarted(const QString &app, const QJsonObject &deployment)
 
 void AppPage::cancel()
 {
-    if (m_starter->isBusy()) {
-        m_starter->cancel();
+    // An upload still on its way stops there; the daemon never sees the deployment.
+    if (m_starter->cancel())
         return;
-    }
+    // Otherwise the deployment running is cancelled; one the daemon is making right now (a
+    // request it already has) is cancelled once it exists. A deployment being queued behind
+    // the running one is not what the bar shows, and goes on.
     QString id;
     if (m_tracker->isLoaded() && !m_tracker->isFinished())
         id = m_tracker->id();
     else
         id = m_deployments->running().value(QStringLiteral("id")).toString();
-    if (id.isEmpty())
-        return;
-    m_client->send("POST", QStringLiteral("/v1/apps/%1/deployments/%2/cancel").arg(m_app, id),
+    if (!id.isEmpty())
+        requestCancel(m_app, id);
+    else if (m_starter->isBusy())
+        m_cancelOnStart = m_app;
+}
+
+void AppPage::requestCancel(const QString &app, const QString &id)
+{
+    m_client->send("POST", QStringLiteral("/v1/apps/%1/deployments/%2/cancel").arg(app, id),
                    QJsonValue(), this, [this](const ApiResult &result) {
                        if (!result.ok())
                            m_bar->setMessage(

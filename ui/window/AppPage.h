@@ -59,6 +59,7 @@ Q_SIGNALS:
 private:
     void startDeployment(bool queue);
     void onStarted(const QString &app, const QJsonObject &deployment);
+    void requestCancel(const QString &app, const QString &id);
     void followLatest();
     void updateHeader();
     void updateCanDeploy();
@@ -78,6 +79,9 @@ private:
     DeploymentTracker *m_tracker;
     DeploymentListModel *m_deployments;
     bool m_followLatest = true;
+    // Cancel was asked for while the daemon was making the deployment of this app: it is
+    // cancelled as soon as its id comes back.
+    QString m_cancelOnStart;
     // Fetch progress: the last report, to tell a rate.
     qint64 m_lastFetchBytes = 0;
     QElapsedTimer m_fetchClock;
